@@ -1,0 +1,45 @@
+"""Test settings. PostgreSQL and Redis are used when reachable (always under CI);
+otherwise the suite falls back to SQLite and the service tests skip with a reason."""
+
+import os
+import socket
+
+from .base import *  # noqa: F403
+from .base import env
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES_AVAILABLE = bool(os.environ.get("DATABASE_URL")) or _reachable("127.0.0.1", 5432)
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
+
+if POSTGRES_AVAILABLE:
+    DATABASES = {
+        "default": env.db(
+            "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/privacy_back_office"
+        )
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+SECRET_KEY = "test-secret-key"  # noqa: S105
+SUPPRESSION_HMAC_KEYS = {"t1": "test-suppression-key"}
+SUPPRESSION_HMAC_ACTIVE_KEY_ID = "t1"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

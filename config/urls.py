@@ -1,0 +1,15 @@
+"""Top-level URL map."""
+
+from django.contrib import admin
+from django.urls import path
+
+from privacy import views as privacy_views
+
+admin.site.site_header = "Privacy back office"
+admin.site.site_title = "Privacy back office"
+admin.site.index_title = "Privacy operations"
+
+urlpatterns = [
+    path("healthz", privacy_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

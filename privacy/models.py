@@ -1,0 +1,484 @@
+"""The privacy core's data: customers we process for, the people (contacts) whose data
+we hold, their communications, the record of processing, retention rules, legal holds,
+the suppression list, erasure certificates and the audit trail.
+
+Rules that live inside one row are database constraints; rules across rows are in
+``privacy.services``. Nothing here has behaviour in ``save()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Customer(models.Model):
+    """A business we serve. For its contacts we are the processor; it is the controller."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        TERMINATED = "terminated", "Terminated"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    contract_ended_on = models.DateField(
+        null=True, blank=True, help_text="Date the contract was terminated, if it was."
+    )
+    last_activity_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last use of the platform; 5 years without use ends the contract.",
+    )
+    privacy_contact_email = models.EmailField(
+        blank=True, help_text="Where privacy requests from this customer's contacts are relayed."
+    )
+    default_phone_region = models.CharField(
+        max_length=2, default="US", help_text="ISO country code used for national phone formats."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("import_customer", "Can import customers from a file"),
+            ("export_customer", "Can export customers to a file"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(contract_ended_on__isnull=False),
+                name="customer_terminated_has_end_date",
+                violation_error_message="A terminated customer needs the date its contract ended.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A data subject. With a customer: that customer's end user (processor mode).
+    Without: our own prospect, site visitor or account holder (controller mode).
+
+    ``email`` and ``phone`` hold the primary identifiers for display; every identifier
+    (a person may have several) is a ``ContactIdentifier`` row, which is what search and
+    deduplication use."""
+
+    class Kind(models.TextChoices):
+        END_USER = "end_user", "Customer's end user"
+        PROSPECT = "prospect", "Prospect"
+        SITE_VISITOR = "site_visitor", "Site visitor"
+        ACCOUNT_HOLDER = "account_holder", "Account holder"
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.END_USER)
+    first_name = models.CharField(max_length=150, null=True, blank=True)
+    last_name = models.CharField(max_length=150, null=True, blank=True)
+    email = models.CharField(max_length=254, null=True, blank=True)
+    phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164")
+    address_line1 = models.CharField(max_length=200, null=True, blank=True)
+    address_line2 = models.CharField(max_length=200, null=True, blank=True)
+    city = models.CharField(max_length=100, null=True, blank=True)
+    postal_code = models.CharField(max_length=20, null=True, blank=True)
+    country = models.CharField(max_length=2, null=True, blank=True, help_text="ISO 3166-1 alpha-2")
+    state = models.CharField(max_length=10, null=True, blank=True, help_text="State or region code")
+    date_of_birth = models.DateField(null=True, blank=True)
+    is_minor = models.BooleanField(
+        null=True, blank=True, help_text="Known to be under the minor age (children's data rules)."
+    )
+    source = models.CharField(max_length=100, null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    do_not_contact = models.BooleanField(
+        default=False,
+        help_text="Asked never to be contacted; kept on the suppression list if erased.",
+    )
+    is_restricted = models.BooleanField(
+        default=False, help_text="Processing restricted (GDPR Art. 18): no use beyond storage."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["customer", "kind"], name="contact_customer_kind"),
+            models.Index(fields=["kind", "last_interaction_at"], name="contact_kind_last_seen"),
+            models.Index(fields=["last_name", "first_name"], name="contact_name"),
+            models.Index(
+                fields=["erased_at"], name="contact_erased", condition=Q(erased_at__isnull=False)
+            ),
+        ]
+        permissions = [
+            ("export_contact", "Can export contacts' personal data"),
+            ("import_contact", "Can import contacts from a file"),
+            ("erase_contact", "Can erase a contact's personal data"),
+        ]
+
+    def __str__(self) -> str:
+        if self.erased_at:
+            return f"Erased contact #{self.pk}"
+        return f"Contact #{self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or "—"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+class ContactIdentifier(models.Model):
+    """An e-mail address or phone number a contact is known by.
+
+    ``match_key`` is the case-insensitive e-mail or the E.164 number; it is unique per
+    customer (or among controller-mode contacts), which is how people are deduplicated."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254, help_text="As stored (normalised)")
+    match_key = models.CharField(max_length=254)
+    extension = models.CharField(max_length=20, null=True, blank=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "match_key"],
+                condition=Q(customer__isnull=False),
+                name="identifier_unique_per_customer",
+                violation_error_message="Another contact of this customer already has this identifier.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "match_key"],
+                condition=Q(customer__isnull=True),
+                name="identifier_unique_controller",
+                violation_error_message="Another of our own contacts already has this identifier.",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "match_key"], name="identifier_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of contact #{self.contact_id}"
+
+
+class Interaction(models.Model):
+    """One communication with a contact: the bulk of the personal data we hold."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", "Call"
+        SMS = "sms", "SMS"
+        CHAT = "chat", "Chat"
+        WEB_FORM = "web_form", "Web form"
+        EMAIL = "email", "E-mail"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    from_number = models.CharField(max_length=20, null=True, blank=True)
+    to_number = models.CharField(max_length=20, null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    body = models.TextField(null=True, blank=True, help_text="Message body or transcript")
+    recording_ref = models.CharField(max_length=255, null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, null=True, blank=True)
+    deidentified_at = models.DateTimeField(
+        null=True, blank=True, help_text="Kept for billing with everything personal removed."
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        permissions = [
+            ("import_interaction", "Can import interactions from a file"),
+            ("export_interaction", "Can export interactions to a file"),
+        ]
+        indexes = [
+            # A person's history, newest first: the access export and the contact page.
+            models.Index(fields=["contact", "-occurred_at"], name="interaction_contact_time"),
+            # Per-customer reporting and retention.
+            models.Index(fields=["customer", "occurred_at"], name="interaction_customer_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.pk}"
+
+
+class DataCategory(models.Model):
+    """A row of the record of processing (GDPR Art. 30; CCPA 'right to know')."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", "Consent"
+        CONTRACT = "contract", "Contract"
+        LEGAL_OBLIGATION = "legal_obligation", "Legal obligation"
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField()
+    purposes = models.TextField()
+    legal_basis = models.CharField(max_length=30, choices=LegalBasis.choices)
+    sources = models.TextField()
+    recipients = models.TextField()
+    retention = models.TextField(help_text="How long, in words a person understands.")
+    is_sensitive = models.BooleanField(default=False)
+    sold_or_shared = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "data categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RetentionRule(models.Model):
+    """How long a kind of data is kept. Rows without a customer are the defaults; a row
+    with a customer overrides the default of the same code for that customer."""
+
+    class Code(models.TextChoices):
+        CUSTOMER_CONTRACT_END = (
+            "customer_contract_end",
+            "Contacts of a customer after its contract ended",
+        )
+        CONTRACT_INACTIVITY = (
+            "contract_inactivity",
+            "A contract counts as ended after this long unused",
+        )
+        PROSPECT_LAST_CONTACT = "prospect_last_contact", "Prospects after last contact"
+        COOKIE_DATA = "cookie_data", "Cookie / site-visitor data"
+        UNUSED_ACCOUNT = "unused_account", "Unused accounts after last use"
+
+    class Action(models.TextChoices):
+        ERASE = "erase", "Erase (de-identify what the law makes us keep)"
+        NONE = "none", "Marker only (used by other rules)"
+
+    code = models.CharField(max_length=40, choices=Code.choices)
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="retention_overrides",
+    )
+    period_days = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.ERASE)
+    is_active = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="Policy clause or law")
+
+    class Meta:
+        ordering = ["code", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(customer__isnull=True), name="retention_default_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["code", "customer"],
+                condition=Q(customer__isnull=False),
+                name="retention_override_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f" for {self.customer}" if self.customer_id else ""
+        return f"{self.get_code_display()}{scope}: {self.period_days} days"
+
+    @property
+    def period(self) -> dt.timedelta:
+        return dt.timedelta(days=self.period_days)
+
+
+class LegalHoldQuerySet(models.QuerySet):
+    def active(self, *, on: dt.date | None = None) -> LegalHoldQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(lifted_at__isnull=True).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+        )
+
+
+class LegalHold(models.Model):
+    """Keeps a contact's or a whole customer's data from erasure and retention deletion."""
+
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    reason = models.CharField(
+        max_length=200, help_text="Case or matter reference and the law; no personal data."
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty for an open-ended hold."
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LegalHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(contact__isnull=False) & Q(customer__isnull=True))
+                | (Q(contact__isnull=True) & Q(customer__isnull=False)),
+                name="legal_hold_one_target",
+                violation_error_message="A hold applies to exactly one contact or one customer.",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["contact"], condition=Q(lifted_at__isnull=True), name="hold_open_contact"
+            ),
+            models.Index(
+                fields=["customer"], condition=Q(lifted_at__isnull=True), name="hold_open_customer"
+            ),
+        ]
+        permissions = [("manage_legalhold", "Can place and lift legal holds")]
+
+    def __str__(self) -> str:
+        target = (
+            f"contact #{self.contact_id}" if self.contact_id else f"customer #{self.customer_id}"
+        )
+        return f"Hold on {target}: {self.reason}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.lifted_at is None and (self.ends_on is None or self.ends_on >= day)
+
+
+class Suppression(models.Model):
+    """An identifier that must never be contacted again, kept only as an HMAC."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone (SMS and calls)"
+
+    class Scope(models.TextChoices):
+        CUSTOMER = "customer", "One customer"
+        GLOBAL = "global", "Everyone"
+
+    identifier_hmac = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=20)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_on = models.DateField(default=timezone.localdate)
+    reason = models.CharField(max_length=40, default="erasure")
+
+    class Meta:
+        verbose_name_plural = "suppressions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identifier_hmac", "channel", "customer"],
+                condition=Q(customer__isnull=False),
+                name="suppression_unique_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["identifier_hmac", "channel"],
+                condition=Q(customer__isnull=True),
+                name="suppression_unique_global",
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope="customer") & Q(customer__isnull=False))
+                | (Q(scope="global") & Q(customer__isnull=True)),
+                name="suppression_scope_matches_customer",
+            ),
+        ]
+        indexes = [models.Index(fields=["identifier_hmac"], name="suppression_hmac")]
+
+    def __str__(self) -> str:
+        return f"Suppressed {self.get_channel_display()} ({self.get_scope_display()})"
+
+
+class ErasureCertificate(models.Model):
+    """Proof of an erasure: who, when, counts per provider, what was kept and why.
+    Holds no personal data: the subject is referred to by id only."""
+
+    class Trigger(models.TextChoices):
+        STAFF = "staff", "Staff action"
+        REQUEST = "request", "Privacy request"
+        RETENTION = "retention", "Retention rule"
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="erasure_certificates"
+    )
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    performed_at = models.DateTimeField(default=timezone.now)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Request reference or retention rule code"
+    )
+    counts = models.JSONField(help_text="Rows erased per provider and table")
+    kept = models.JSONField(help_text="What was kept (de-identified), how much and why")
+    suppressed = models.PositiveIntegerField(
+        default=0, help_text="Identifiers added to the suppression list"
+    )
+
+    class Meta:
+        ordering = ["-performed_at"]
+
+    def __str__(self) -> str:
+        return f"Erasure certificate #{self.pk} (contact #{self.contact_id})"
+
+
+class AuditEvent(models.Model):
+    """Append-only trail of everything done to personal data. Never holds personal data:
+    actor, action, object type and id, time and a summary of counts and codes.
+    On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
+            models.Index(fields=["occurred_at"], name="audit_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,170 @@
+"""privacy's own personal-data providers: contacts (profile and identifiers) and
+their interactions. Other apps register theirs the same way from their AppConfig."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Count
+
+from privacy import registry
+from privacy.models import Contact, ContactIdentifier, Interaction
+
+CONTACT_FIELDS = [
+    "id", "kind", "first_name", "last_name", "email", "phone", "address_line1", "address_line2",
+    "city", "postal_code", "country", "state", "date_of_birth", "is_minor", "source", "notes",
+    "do_not_contact", "is_restricted", "created_at", "last_interaction_at",
+]  # fmt: skip
+IDENTIFIER_FIELDS = ["kind", "value", "extension", "is_primary", "created_at"]
+INTERACTION_FIELDS = [
+    "id", "channel", "direction", "occurred_at", "from_number", "to_number", "duration_seconds",
+    "body", "recording_ref", "ip_address", "user_agent",
+]  # fmt: skip
+
+# Every column of Contact that can hold personal data; erasure sets them all to NULL.
+CONTACT_PERSONAL_FIELDS = [
+    "first_name", "last_name", "email", "phone", "address_line1", "address_line2", "city",
+    "postal_code", "country", "state", "date_of_birth", "is_minor", "source", "notes",
+    "last_interaction_at",
+]  # fmt: skip
+
+CALL_RECORDS_KEPT_REASON = (
+    "Call activity records (time, direction, duration; no numbers, content or recording) "
+    "kept de-identified for customer billing and tax records."
+)
+TOMBSTONE_REASON = (
+    "The contact row is kept with every personal field emptied, so the erasure certificate "
+    "and any legal or request records that point to it stay valid."
+)
+
+
+class ContactProvider:
+    key = "privacy.contact"
+    label = "Profile and identifiers"
+    order = 1000
+
+    def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
+        profile = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+        profile["customer"] = contact.customer.name if contact.customer_id else None
+        yield registry.ExportTable(
+            name="profile", fields=[*CONTACT_FIELDS, "customer"], rows=[profile]
+        )
+        yield registry.ExportTable(
+            name="identifiers",
+            fields=IDENTIFIER_FIELDS,
+            rows=contact.identifiers.order_by("kind", "id").values(*IDENTIFIER_FIELDS).iterator(),
+        )
+
+    def _identifier_counts(self, contact_ids: Sequence[int]) -> dict[int, int]:
+        return dict(
+            ContactIdentifier.objects.filter(contact_id__in=contact_ids)
+            .values("contact_id")
+            .annotate(n=Count("id"))
+            .values_list("contact_id", "n")
+        )
+
+    def _outcomes(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        identifiers = self._identifier_counts([c.pk for c in contacts])
+        return {
+            c.pk: registry.ErasureOutcome(
+                erased={"identifiers": identifiers.get(c.pk, 0), "profile_fields": 1},
+                kept=[registry.KeptRecords(table="contact", count=1, reason=TOMBSTONE_REASON)],
+            )
+            for c in contacts
+        }
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        return self._outcomes(contacts)
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[registry.OptedOutIdentifier]]:
+        do_not_contact = [c.pk for c in contacts if c.do_not_contact]
+        result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
+        for contact_id, kind, value in ContactIdentifier.objects.filter(
+            contact_id__in=do_not_contact
+        ).values_list("contact_id", "kind", "value"):
+            result[contact_id].add(registry.OptedOutIdentifier(channel=kind, value=value))
+        return result
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, registry.ErasureOutcome]:
+        ids = [c.pk for c in contacts]
+        outcomes = self._outcomes(contacts)
+        ContactIdentifier.objects.filter(contact_id__in=ids).delete()
+        Contact.objects.filter(pk__in=ids).update(
+            erased_at=now, **dict.fromkeys(CONTACT_PERSONAL_FIELDS)
+        )
+        return outcomes
+
+
+class InteractionProvider:
+    key = "privacy.interaction"
+    label = "Communications"
+    order = 100
+
+    def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
+        yield registry.ExportTable(
+            name="interactions",
+            fields=INTERACTION_FIELDS,
+            rows=Interaction.objects.filter(contact=contact)
+            .order_by("-occurred_at", "-id")
+            .values(*INTERACTION_FIELDS)
+            .iterator(chunk_size=2000),
+        )
+
+    def _counts(self, contact_ids: Sequence[int]) -> dict[int, registry.ErasureOutcome]:
+        outcomes: dict[int, registry.ErasureOutcome] = {
+            pk: registry.ErasureOutcome(erased={"interactions": 0}) for pk in contact_ids
+        }
+        rows = (
+            Interaction.objects.filter(contact_id__in=contact_ids, deidentified_at__isnull=True)
+            .values("contact_id", "channel")
+            .annotate(n=Count("id"))
+            .values_list("contact_id", "channel", "n")
+        )
+        for contact_id, channel, n in rows:
+            outcome = outcomes[contact_id]
+            if channel == Interaction.Channel.CALL:
+                outcome.kept.append(
+                    registry.KeptRecords(
+                        table="interaction (call)", count=n, reason=CALL_RECORDS_KEPT_REASON
+                    )
+                )
+            else:
+                outcome.erased["interactions"] += n
+        return outcomes
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        return self._counts([c.pk for c in contacts])
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[registry.OptedOutIdentifier]]:
+        return {}
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, registry.ErasureOutcome]:
+        ids = [c.pk for c in contacts]
+        outcomes = self._counts(ids)
+        mine = Interaction.objects.filter(contact_id__in=ids)
+        mine.exclude(channel=Interaction.Channel.CALL).delete()
+        mine.filter(channel=Interaction.Channel.CALL, deidentified_at__isnull=True).update(
+            deidentified_at=now,
+            from_number=None,
+            to_number=None,
+            body=None,
+            recording_ref=None,
+            ip_address=None,
+            user_agent=None,
+        )
+        return outcomes
+
+
+def register_privacy_providers() -> None:
+    registry.register(ContactProvider())
+    registry.register(InteractionProvider())

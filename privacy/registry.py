@@ -1,0 +1,86 @@
+"""The personal-data registry: every app that stores personal data registers a provider
+here that can **collect** a subject's data (for access and portability exports) and
+**erase** it (for erasure requests and retention). ``privacy`` never imports the other
+apps; they plug in from their ``AppConfig.ready``.
+
+A subject is a ``privacy.Contact``. Providers work on batches of contacts so the
+retention sweep can erase thousands per second; a single erasure is a batch of one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from privacy.models import Contact
+
+
+@dataclass
+class ExportTable:
+    """One table of a subject's data: written as ``<provider>/<name>.json`` and ``.csv``."""
+
+    name: str
+    fields: list[str]
+    rows: Iterable[dict[str, Any]]
+    description: str = ""
+
+
+@dataclass
+class KeptRecords:
+    """Rows an erasure keeps (de-identified) because the law requires it."""
+
+    table: str
+    count: int
+    reason: str
+
+
+@dataclass
+class ErasureOutcome:
+    """What a provider did, or would do, to one subject."""
+
+    erased: dict[str, int] = field(default_factory=dict)
+    kept: list[KeptRecords] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OptedOutIdentifier:
+    """An identifier that carried an opt-out or "do not contact": it goes on the
+    suppression list when its owner is erased. ``value`` is normalised (E.164 / e-mail)."""
+
+    channel: str  # "email" or "phone"
+    value: str
+
+
+class PersonalDataProvider(Protocol):
+    key: str
+    label: str
+    #: Lower runs first. privacy's contact provider runs last: it de-identifies the
+    #: Contact row the others may still read from.
+    order: int
+
+    def collect(self, contact: Contact) -> Iterator[ExportTable]: ...
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, ErasureOutcome]: ...
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[OptedOutIdentifier]]: ...
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, ErasureOutcome]: ...
+
+
+_providers: dict[str, PersonalDataProvider] = {}
+
+
+def register(provider: PersonalDataProvider) -> None:
+    """Add a provider; registering the same key again replaces it (autoreload-safe)."""
+    _providers[provider.key] = provider
+
+
+def providers() -> list[PersonalDataProvider]:
+    return sorted(_providers.values(), key=lambda p: (p.order, p.key))

@@ -1,0 +1,55 @@
+"""Staff roles: which permissions each group has. The data migrations apply this
+table; the permission-matrix tests read it back from the database."""
+
+PRIVACY_OFFICER = "Privacy officer"
+SUPPORT_AGENT = "Support agent"
+AUDITOR = "Auditor"
+
+#: Permission codenames per role for the privacy app. "*" means every permission of
+#: the app; "view_*" every view permission.
+PRIVACY_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    PRIVACY_OFFICER: ["*"],
+    SUPPORT_AGENT: [
+        "view_customer",
+        "view_contact",
+        "add_contact",
+        "change_contact",
+        "view_contactidentifier",
+        "add_contactidentifier",
+        "change_contactidentifier",
+        "view_interaction",
+        "view_datacategory",
+        "view_legalhold",
+    ],
+    AUDITOR: ["view_*"],
+}
+
+
+def grant_role_permissions(apps, app_label: str, role_permissions: dict[str, list[str]]) -> None:
+    """Create the groups and give them ``app_label``'s permissions (used by migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    app_perms = Permission.objects.filter(content_type__app_label=app_label)
+    for role, codenames in role_permissions.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        if "*" in codenames:
+            perms = app_perms
+        else:
+            wanted = [c for c in codenames if not c.endswith("*")]
+            prefixes = [c[:-1] for c in codenames if c.endswith("*")]
+            perms = [
+                p
+                for p in app_perms
+                if p.codename in wanted or any(p.codename.startswith(x) for x in prefixes)
+            ]
+            missing = set(wanted) - {p.codename for p in perms}
+            if missing:
+                raise RuntimeError(f"Unknown permissions for {role}: {sorted(missing)}")
+        group.permissions.add(*perms)

@@ -1,0 +1,166 @@
+"""Read queries of the privacy core."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from privacy.hashing import identifier_hmacs_all_keys
+from privacy.identifiers import search_keys
+from privacy.models import (
+    Contact,
+    ContactIdentifier,
+    Customer,
+    LegalHold,
+    RetentionRule,
+    Suppression,
+)
+
+
+def contacts_matching_identifier(
+    query: str, *, default_region: str | None = None
+) -> QuerySet[Contact]:
+    """Contacts holding the e-mail or phone the query means, in any common format."""
+    keys = search_keys(query, default_region=default_region)
+    if not keys:
+        return Contact.objects.none()
+    condition = Q()
+    for kind, match_key in keys:
+        condition |= Q(kind=kind, match_key=match_key)
+    return Contact.objects.filter(
+        pk__in=ContactIdentifier.objects.filter(condition).values("contact_id")
+    )
+
+
+def active_hold_reasons(
+    contacts: Sequence[Contact], *, on: dt.date | None = None
+) -> dict[int, str]:
+    """{contact_id: reason} for contacts under an active hold, their own or their customer's."""
+    on = on or timezone.localdate()
+    contact_ids = [c.pk for c in contacts]
+    customer_ids = {c.customer_id for c in contacts if c.customer_id}
+    holds = LegalHold.objects.active(on=on).filter(
+        Q(contact_id__in=contact_ids) | Q(customer_id__in=customer_ids)
+    )
+    by_contact: dict[int, str] = {}
+    by_customer: dict[int, str] = {}
+    for hold in holds.only("id", "contact_id", "customer_id", "reason"):
+        text = f"Legal hold #{hold.pk}: {hold.reason}"
+        if hold.contact_id:
+            by_contact.setdefault(hold.contact_id, text)
+        else:
+            by_customer.setdefault(hold.customer_id, f"{text} (on the whole customer)")
+    reasons = {}
+    for contact in contacts:
+        reason = by_contact.get(contact.pk) or by_customer.get(contact.customer_id)
+        if reason:
+            reasons[contact.pk] = reason
+    return reasons
+
+
+def _not_held(on: dt.date) -> Q:
+    active = LegalHold.objects.active(on=on)
+    return ~Exists(active.filter(contact_id=OuterRef("pk"))) & ~Exists(
+        active.filter(customer_id=OuterRef("customer_id"))
+    )
+
+
+def _held(on: dt.date) -> Q:
+    active = LegalHold.objects.active(on=on)
+    return Exists(active.filter(contact_id=OuterRef("pk"))) | Exists(
+        active.filter(customer_id=OuterRef("customer_id"))
+    )
+
+
+def retention_rule_for(code: str, customer: Customer | None = None) -> RetentionRule | None:
+    """The customer's override of a rule if it has one, else the default."""
+    rules = {
+        (r.customer_id or None): r
+        for r in RetentionRule.objects.filter(code=code, is_active=True).filter(
+            Q(customer__isnull=True) | Q(customer=customer)
+        )
+    }
+    return rules.get(customer.pk if customer else None) or rules.get(None)
+
+
+def customer_contract_end(customer: Customer, *, today: dt.date) -> dt.date | None:
+    """When the customer's contract ended: termination, or 5 years (the rule) unused."""
+    if customer.status == Customer.Status.TERMINATED and customer.contract_ended_on:
+        return customer.contract_ended_on
+    inactivity = retention_rule_for(RetentionRule.Code.CONTRACT_INACTIVITY, customer)
+    last_used = customer.last_activity_at.date() if customer.last_activity_at else None
+    if inactivity and last_used and last_used + inactivity.period <= today:
+        return last_used + inactivity.period
+    return None
+
+
+def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]:
+    """Contacts (not yet erased) whose retention period under ``rule_code`` is over."""
+    live = Contact.objects.filter(erased_at__isnull=True)
+    if rule_code == RetentionRule.Code.CUSTOMER_CONTRACT_END:
+        due_customers = []
+        for customer in Customer.objects.all().iterator():
+            ended = customer_contract_end(customer, today=today)
+            rule = retention_rule_for(rule_code, customer)
+            if ended and rule and ended + rule.period <= today:
+                due_customers.append(customer.pk)
+        return live.filter(customer_id__in=due_customers)
+    kind = {
+        RetentionRule.Code.PROSPECT_LAST_CONTACT: Contact.Kind.PROSPECT,
+        RetentionRule.Code.COOKIE_DATA: Contact.Kind.SITE_VISITOR,
+        RetentionRule.Code.UNUSED_ACCOUNT: Contact.Kind.ACCOUNT_HOLDER,
+    }.get(rule_code)
+    rule = retention_rule_for(rule_code)
+    if kind is None or rule is None:
+        return live.none()
+    cutoff = timezone.make_aware(dt.datetime.combine(today - rule.period, dt.time.min))
+    return (
+        live.filter(customer__isnull=True, kind=kind)
+        .annotate(last_seen=Coalesce("last_interaction_at", "created_at"))
+        .filter(last_seen__lt=cutoff)
+    )
+
+
+SWEPT_RULES = (
+    RetentionRule.Code.CUSTOMER_CONTRACT_END,
+    RetentionRule.Code.PROSPECT_LAST_CONTACT,
+    RetentionRule.Code.COOKIE_DATA,
+    RetentionRule.Code.UNUSED_ACCOUNT,
+)
+
+
+def contacts_due_for_retention(
+    rule_code: str, *, today: dt.date | None = None, batch_size: int = 500
+) -> Iterator[list[int]]:
+    """Batches of ids of contacts to erase under a rule, walking by primary key so memory
+    stays constant whatever the table's size. Held contacts are left out."""
+    today = today or timezone.localdate()
+    queryset = _candidates_for_rule(rule_code, today=today).filter(_not_held(today))
+    last_id = 0
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1]
+
+
+def contacts_held_from_retention(rule_code: str, *, today: dt.date | None = None) -> int:
+    """How many contacts a rule would erase but for a legal hold."""
+    today = today or timezone.localdate()
+    return _candidates_for_rule(rule_code, today=today).filter(_held(today)).count()
+
+
+def identifier_is_suppressed(*, channel: str, value: str, customer_id: int | None) -> bool:
+    """Whether a normalised identifier is on the suppression list for this customer."""
+    digests = identifier_hmacs_all_keys(channel=channel, value=value)
+    scope = Q(scope=Suppression.Scope.GLOBAL)
+    if customer_id:
+        scope |= Q(customer_id=customer_id)
+    return Suppression.objects.filter(scope, channel=channel, identifier_hmac__in=digests).exists()

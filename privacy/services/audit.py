@@ -1,0 +1,62 @@
+"""Writing the audit trail. Summaries carry counts, codes and ids only; a value that
+looks like an e-mail address or a phone number is refused, so a careless caller fails
+loudly in tests instead of leaking personal data into an append-only table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from privacy.models import AuditEvent
+
+_LOOKS_PERSONAL = re.compile(r"@|\d[\d\s().-]{6,}\d")
+_MAX_TEXT = 200
+
+
+class PersonalDataInAuditError(ValueError):
+    """A summary value looked like personal data. The message names the key only."""
+
+
+def _check_summary(value: Any, path: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_summary(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_summary(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        if len(value) > _MAX_TEXT or _LOOKS_PERSONAL.search(value):
+            raise PersonalDataInAuditError(f"Audit summary field {path!r} may hold personal data.")
+    elif value is not None and not isinstance(value, bool | int | float):
+        raise PersonalDataInAuditError(f"Audit summary field {path!r} has an unsupported type.")
+
+
+def audit_event_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    object_type: str,
+    object_id: int | str = "",
+    summary: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event. Call it inside the transaction of the change it records."""
+    summary = dict(summary or {})
+    _check_summary(summary, "summary")
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.create(
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        summary=summary,
+    )
+
+
+def audit_events_record_bulk(events: list[AuditEvent]) -> None:
+    """Append many events at once (sweeps); each summary is checked like a single one."""
+    for event in events:
+        _check_summary(event.summary, "summary")
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
