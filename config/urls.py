@@ -1,7 +1,7 @@
 """Top-level URL map."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from privacy import views as privacy_views
 
@@ -12,4 +12,6 @@ admin.site.index_title = "Privacy operations"
 urlpatterns = [
     path("healthz", privacy_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("consent.urls")),
+    path("", include("requests_app.urls")),
 ]

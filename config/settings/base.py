@@ -6,6 +6,11 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from .components.consent import *  # noqa: F403
+from .components.consent import CONSENT_BEAT_SCHEDULE
+from .components.requests import *  # noqa: F403
+from .components.requests import REQUESTS_BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded default; git-ignored
 VAR_DIR.mkdir(exist_ok=True)
@@ -28,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "privacy.apps.PrivacyConfig",
+    "consent.apps.ConsentConfig",
+    "requests_app.apps.RequestsAppConfig",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +133,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -150,6 +159,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=15),
     },
+    **CONSENT_BEAT_SCHEDULE,
+    **REQUESTS_BEAT_SCHEDULE,
 }
 
 # --- Privacy --------------------------------------------------------------------------

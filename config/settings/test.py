@@ -27,6 +27,9 @@ if POSTGRES_AVAILABLE:
         )
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A test database of its own per run, so concurrent runs on one server never meet.
+    _run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    DATABASES["default"]["TEST"] = {"NAME": f"test_pbo_{_run_id}"}
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 

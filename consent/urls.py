@@ -1,0 +1,3 @@
+"""Public URLs of this app (mounted by config/urls.py)."""
+
+urlpatterns: list = []
