@@ -1,0 +1,78 @@
+"""Idempotent demo data for the embedded default: staff accounts, customers, contacts,
+interactions, holds, expired records, and — where those apps provide them — consent
+history and privacy requests. Prints the demo staff accounts."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from privacy.demo import demo_data_present, seed_demo_privacy
+from privacy.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+
+DEMO_STAFF = [
+    # username, password, group, superuser
+    ("officer", "demo-officer-pass", PRIVACY_OFFICER, False),
+    ("agent", "demo-agent-pass", SUPPORT_AGENT, False),
+    ("auditor", "demo-auditor-pass", AUDITOR, False),
+    ("admin", "demo-admin-pass", None, True),
+]
+
+# Other apps contribute demo data through a function in their demo module.
+APP_SEEDERS = [
+    ("consent.demo", "seed_demo_consent"),
+    ("requests_app.demo", "seed_demo_requests"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (once) and the demo staff accounts; safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contacts-per-customer", type=int, default=1000)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, contacts_per_customer: int, seed: int, **options):
+        self._staff()
+        if demo_data_present():
+            self.stdout.write("Demo data already present; nothing added.")
+        else:
+            rng = random.Random(seed)  # noqa: S311 - reproducible fictional data, not secrets
+            with transaction.atomic():
+                contacts = seed_demo_privacy(contacts_per_customer=contacts_per_customer, rng=rng)
+                self.stdout.write(
+                    f"Created {len(contacts)} demo contacts with interactions and holds."
+                )
+                for module_name, function_name in APP_SEEDERS:
+                    try:
+                        module = importlib.import_module(module_name)
+                    except ModuleNotFoundError:
+                        continue
+                    counts = getattr(module, function_name)(contacts=contacts, rng=rng)
+                    self.stdout.write(f"{module_name}: {counts}")
+        self._print_staff()
+
+    def _staff(self) -> None:
+        User = get_user_model()
+        for username, password, group, superuser in DEMO_STAFF:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": superuser}
+            )
+            if created:
+                user.set_password(password)
+                user.email = f"{username}@staff.example.com"
+                user.save()
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+
+    def _print_staff(self) -> None:
+        self.stdout.write(self.style.SUCCESS("\nDemo staff accounts (log in at /admin/):"))
+        for username, password, group, superuser in DEMO_STAFF:
+            role = group or ("superuser" if superuser else "")
+            self.stdout.write(f"  {username:<8} / {password:<20} {role}")
+        self.stdout.write("Demo passwords are for this local demo only.\n")
