@@ -39,3 +39,21 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def on_postgres() -> bool:
     return settings.POSTGRES_AVAILABLE
+
+
+@pytest.fixture
+def celery_conf():
+    """Change the Celery app's configuration for one test and restore it afterwards
+    (Celery's settings object does not survive monkeypatch's undo)."""
+    from config.celery import app
+
+    saved: dict = {}
+
+    def override(**values):
+        for key in values:
+            saved.setdefault(key, app.conf.get(key))
+        app.conf.update(values)
+        return app
+
+    yield override
+    app.conf.update(saved)

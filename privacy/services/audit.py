@@ -13,6 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from privacy.models import AuditEvent
 
 _LOOKS_PERSONAL = re.compile(r"@|\d[\d\s().-]{6,}\d")
+# Dates and timestamps are not personal data and would otherwise look like phone numbers.
+_ISO_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?")
 _MAX_TEXT = 200
 
 
@@ -28,7 +30,9 @@ def _check_summary(value: Any, path: str) -> None:
         for index, item in enumerate(value):
             _check_summary(item, f"{path}[{index}]")
     elif isinstance(value, str):
-        if len(value) > _MAX_TEXT or _LOOKS_PERSONAL.search(value):
+        if len(value) > _MAX_TEXT or (
+            _LOOKS_PERSONAL.search(value) and not _ISO_DATE_OR_TIME.fullmatch(value)
+        ):
             raise PersonalDataInAuditError(f"Audit summary field {path!r} may hold personal data.")
     elif value is not None and not isinstance(value, bool | int | float):
         raise PersonalDataInAuditError(f"Audit summary field {path!r} has an unsupported type.")
