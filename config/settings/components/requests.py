@@ -1,3 +1,68 @@
-"""Settings of the requests_app (env variables documented in README.md)."""
+"""Settings of the requests_app (env variables documented in README.md).
 
-REQUESTS_BEAT_SCHEDULE: dict = {}
+Every value can be overridden from the environment; the defaults suit the embedded
+demo and the tests."""
+
+import environ
+from celery.schedules import crontab
+
+_env = environ.Env()
+
+# Public base URL used in links inside notices (status page, verification, download).
+REQUESTS_PUBLIC_BASE_URL = _env("REQUESTS_PUBLIC_BASE_URL", default="http://localhost:8000")
+# Where the deadline digest goes (comma-separated). Empty: every active member of the
+# "Privacy officer" group with an e-mail address.
+REQUESTS_DIGEST_RECIPIENTS = _env.list("REQUESTS_DIGEST_RECIPIENTS", default=[])
+
+# Verification: how long an e-mailed link / SMS code stays valid, and how long an
+# unverified request stays open before it expires with a closing notice.
+REQUESTS_VERIFICATION_LINK_HOURS = _env.int("REQUESTS_VERIFICATION_LINK_HOURS", default=72)
+REQUESTS_VERIFICATION_CODE_MINUTES = _env.int("REQUESTS_VERIFICATION_CODE_MINUTES", default=30)
+REQUESTS_VERIFICATION_CODE_MAX_ATTEMPTS = _env.int(
+    "REQUESTS_VERIFICATION_CODE_MAX_ATTEMPTS", default=5
+)
+REQUESTS_VERIFICATION_WINDOW_DAYS = _env.int("REQUESTS_VERIFICATION_WINDOW_DAYS", default=14)
+
+# Deletion: days between scheduling an erasure and the nightly job running it.
+REQUESTS_ERASURE_GRACE_DAYS = _env.int("REQUESTS_ERASURE_GRACE_DAYS", default=7)
+# Export packages: how long the download link works.
+REQUESTS_EXPORT_TTL_DAYS = _env.int("REQUESTS_EXPORT_TTL_DAYS", default=14)
+# The request log (CCPA 11 CCR §7101: 24 months); closed requests older are deleted.
+REQUESTS_LOG_RETENTION_MONTHS = _env.int("REQUESTS_LOG_RETENTION_MONTHS", default=24)
+
+# Rate limits on the public form: "<count>/<seconds>".
+REQUESTS_RATE_LIMIT_PER_IP = _env("REQUESTS_RATE_LIMIT_PER_IP", default="20/3600")
+REQUESTS_RATE_LIMIT_PER_IDENTIFIER = _env("REQUESTS_RATE_LIMIT_PER_IDENTIFIER", default="5/86400")
+
+# Authorised-agent proof upload.
+REQUESTS_AGENT_PROOF_MAX_BYTES = _env.int("REQUESTS_AGENT_PROOF_MAX_BYTES", default=5 * 1024 * 1024)
+
+# SMS verification codes go through this sender (dotted path to a class with
+# ``send(*, to: str, body: str) -> None``).
+REQUESTS_SMS_SENDER = _env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsoleSmsSender")
+
+# Rows per transaction in the nightly jobs.
+REQUESTS_JOB_BATCH_SIZE = _env.int("REQUESTS_JOB_BATCH_SIZE", default=500)
+
+REQUESTS_BEAT_SCHEDULE: dict = {
+    "requests-deadline-digest": {
+        "task": "requests_app.tasks.deadline_digest",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "requests-expire-unverified": {
+        "task": "requests_app.tasks.expire_unverified",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "requests-run-scheduled-erasures": {
+        "task": "requests_app.tasks.run_scheduled_erasures",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "requests-purge-export-packages": {
+        "task": "requests_app.tasks.purge_export_packages",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "requests-prune-request-log": {
+        "task": "requests_app.tasks.prune_request_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
+}

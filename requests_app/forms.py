@@ -1,0 +1,152 @@
+"""Public forms. Validation of identifiers happens in the services (privacy.identifiers);
+these forms check shape and required fields only."""
+
+from __future__ import annotations
+
+from django import forms
+
+from requests_app.models import RequestType
+
+COUNTRIES = [
+    ("", "Choose your country"),
+    ("US", "United States"), ("GB", "United Kingdom"), ("CA", "Canada"), ("AU", "Australia"),
+    ("AT", "Austria"), ("BE", "Belgium"), ("BG", "Bulgaria"), ("HR", "Croatia"), ("CY", "Cyprus"),
+    ("CZ", "Czechia"), ("DK", "Denmark"), ("EE", "Estonia"), ("FI", "Finland"), ("FR", "France"),
+    ("DE", "Germany"), ("GR", "Greece"), ("HU", "Hungary"), ("IS", "Iceland"), ("IE", "Ireland"),
+    ("IT", "Italy"), ("LV", "Latvia"), ("LI", "Liechtenstein"), ("LT", "Lithuania"),
+    ("LU", "Luxembourg"), ("MT", "Malta"), ("NL", "Netherlands"), ("NO", "Norway"),
+    ("PL", "Poland"), ("PT", "Portugal"), ("RO", "Romania"), ("SK", "Slovakia"),
+    ("SI", "Slovenia"), ("ES", "Spain"), ("SE", "Sweden"), ("CH", "Switzerland"),
+    ("BR", "Brazil"), ("IN", "India"), ("JP", "Japan"), ("MX", "Mexico"), ("NZ", "New Zealand"),
+    ("ZA", "South Africa"), ("ZZ", "Another country"),
+]  # fmt: skip
+
+US_STATES = [("", "Not in the United States")] + [
+    (code, code)
+    for code in [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    ]
+]
+
+PUBLIC_TYPES = [(value, label) for value, label in RequestType.choices if value != "appeal"]
+
+
+class PrivacyRequestForm(forms.Form):
+    request_type = forms.ChoiceField(
+        label="What would you like us to do?", choices=PUBLIC_TYPES, widget=forms.RadioSelect
+    )
+    country = forms.ChoiceField(label="Country where you live", choices=COUNTRIES)
+    state = forms.ChoiceField(
+        label="US state (if you live in the United States)", choices=US_STATES, required=False
+    )
+    full_name = forms.CharField(label="Your full name", max_length=200, required=False)
+    email = forms.CharField(
+        label="E-mail address",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We send a link to this address to confirm it is you.",
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text="If you give only a phone number we confirm it with a text message code.",
+    )
+    details = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For example what to correct, or which business's service you used.",
+    )
+    is_agent = forms.BooleanField(
+        label="I am an authorised agent acting for someone else", required=False
+    )
+    agent_name = forms.CharField(label="Agent's name", max_length=200, required=False)
+    agent_email = forms.CharField(
+        label="Agent's e-mail address", max_length=254, required=False, widget=forms.EmailInput
+    )
+    agent_proof = forms.FileField(
+        label="Signed permission from the person (PDF, PNG or JPEG)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+    # Honeypot: hidden from people by CSS, left visible to bots.
+    website = forms.CharField(label="Leave this field empty", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("country") == "US" and not data.get("state"):
+            self.add_error("state", "Choose your state.")
+        if not (data.get("email") or "").strip() and not (data.get("phone") or "").strip():
+            self.add_error("email", "Give an e-mail address or a phone number so we can reply.")
+        return data
+
+
+class VerificationCodeForm(forms.Form):
+    phone = forms.CharField(label="Phone number the code was sent to", max_length=40)
+    code = forms.CharField(
+        label="Code",
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class AppealForm(forms.Form):
+    statement = forms.CharField(
+        label="Why do you disagree with our decision?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -1,0 +1,496 @@
+"""Privacy requests and everything hanging off them: the timeline, verification
+challenges, matched contacts, relays to customers (processor mode), export packages,
+scheduled erasures, appeals and the editable notice templates.
+
+``PrivacyRequest.status`` is written only by ``requests_app.services.transitions``.
+Identity fields hold normalised identifiers (``privacy.identifiers``); tokens are stored
+as SHA-256 hashes only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from requests_app.rules import RULE_CHOICES
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class RequestType(models.TextChoices):
+    ACCESS = "access", "Access (a copy of my data)"
+    KNOW = "know", "Right to know (what you collect and why)"
+    PORTABILITY = "portability", "Portability (my data in a reusable format)"
+    DELETION = "deletion", "Deletion"
+    CORRECTION = "correction", "Correction"
+    RESTRICTION = "restriction", "Restriction of processing"
+    OBJECTION = "objection", "Objection (incl. to direct marketing)"
+    OPT_OUT_SALE = "opt_out_sale", "Opt-out of sale / sharing"
+    LIMIT_SENSITIVE = "limit_sensitive", "Limit use of sensitive data"
+    WITHDRAW_CONSENT = "withdraw_consent", "Withdraw consent"
+    APPEAL = "appeal", "Appeal of a decision"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    AWAITING_VERIFICATION = "awaiting_verification", "Awaiting verification"
+    VERIFIED = "verified", "Verified"
+    IN_PROGRESS = "in_progress", "In progress"
+    RELAYED = "relayed_to_controller", "Relayed to the controller"
+    COMPLETED = "completed", "Completed"
+    DENIED = "denied", "Denied"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired (not verified)"
+
+
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.AWAITING_VERIFICATION,
+    Status.VERIFIED,
+    Status.IN_PROGRESS,
+    Status.RELAYED,
+)
+CLOSED_STATUSES = (Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.EXPIRED)
+OPEN_Q = Q(status__in=[s.value for s in OPEN_STATUSES])
+
+
+class VerificationMethod(models.TextChoices):
+    EMAIL_LINK = "email_link", "E-mailed link"
+    SMS_CODE = "sms_code", "SMS code"
+    NOT_REQUIRED = "not_required", "Not required (opt-out)"
+    ID_DOCUMENT = "id_document", "Identity document checked by staff"
+    ACCOUNT_LOGIN = "account_login", "Signed-in account"
+    PHONE_CALL = "phone_call", "Call-back to a number on file"
+    AGENT_PROOF = "agent_proof", "Authorised agent's signed permission + consumer confirmation"
+
+
+class DenialReason(models.TextChoices):
+    UNVERIFIED = "unverified", "Identity could not be verified"
+    EXCESSIVE = "excessive", "Manifestly unfounded or excessive (incl. over the free-request limit)"
+    LEGAL_OBLIGATION = (
+        "legal_obligation",
+        "Data must be kept by law (legal obligation / legal hold)",
+    )
+    OTHERS_RIGHTS = "others_rights", "Would adversely affect the rights of others"
+    NO_AGENT_AUTHORITY = "no_agent_authority", "Agent's authority not shown"
+    CONTROLLER_DECLINED = "controller_declined", "The controller (our customer) declined"
+    OTHER_EXEMPTION = "other_exemption", "Another statutory exemption applies"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web form"
+    PHONE = "phone", "Phone (taken by staff)"
+    EMAIL = "email", "E-mail"
+    MAIL = "mail", "Post"
+
+
+class PrivacyRequest(models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    request_type = models.CharField(max_length=20, choices=RequestType.choices)
+    status = models.CharField(
+        max_length=30, choices=Status.choices, default=Status.RECEIVED, editable=False
+    )
+    rule_code = models.CharField("jurisdiction rule", max_length=20, choices=RULE_CHOICES)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    state = models.CharField(max_length=10, blank=True, help_text="US state code")
+    customer = models.ForeignKey(
+        "privacy.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="privacy_requests",
+        help_text="The customer whose service the person used, where known.",
+    )
+
+    # Identity of the data subject (normalised; emptied when the log is pruned).
+    full_name = models.CharField(max_length=200, null=True, blank=True)
+    email = models.CharField(max_length=254, null=True, blank=True)
+    email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
+    phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164")
+    details = models.TextField(null=True, blank=True)
+
+    # Authorised agent.
+    is_agent_request = models.BooleanField(default=False)
+    agent_name = models.CharField(max_length=200, null=True, blank=True)
+    agent_email = models.CharField(max_length=254, null=True, blank=True)
+    agent_proof = models.FileField(
+        storage=_private_storage, upload_to="agent-proofs/", null=True, blank=True
+    )
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_privacy_requests",
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    extended_due_on = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    #: The deadline in force (extended or original) while the request is open; kept by
+    #: the services so the nightly tracker reads one indexed column.
+    deadline_on = models.DateField(editable=False)
+    acknowledge_by = models.DateField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    verification_expires_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_method = models.CharField(
+        max_length=20, choices=VerificationMethod.choices, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    over_limit = models.BooleanField(
+        default=False, help_text="Over the rule's free-request limit: may be denied as excessive."
+    )
+    fee_estimate = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    fee_estimate_sent_at = models.DateTimeField(null=True, blank=True)
+    fee = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    denial_reason = models.CharField(max_length=30, choices=DenialReason.choices, blank=True)
+
+    status_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status_token_salt = models.CharField(max_length=32, editable=False)
+    duplicate_count = models.PositiveIntegerField(
+        default=0, help_text="Further identical submissions linked to this request."
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appeal_requests",
+        help_text="For an appeal: the request it appeals.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff member who took the request (phone/post); empty for the web form.",
+    )
+
+    class Meta:
+        ordering = ["deadline_on", "id"]
+        verbose_name = "privacy request"
+        permissions = [
+            ("process_privacyrequest", "Can work on privacy requests (verify, extend, complete)"),
+            ("deny_privacyrequest", "Can deny privacy requests"),
+        ]
+        indexes = [
+            # Nightly tracker: open requests by deadline. Partial and covering, so it is
+            # index-only work on the due rows however many closed requests pile up.
+            models.Index(
+                fields=["deadline_on"],
+                include=["id", "reference", "status"],
+                condition=OPEN_Q,
+                name="prq_open_deadline",
+            ),
+            models.Index(
+                fields=["acknowledge_by"],
+                include=["id", "reference"],
+                condition=OPEN_Q & Q(acknowledged_at__isnull=True, acknowledge_by__isnull=False),
+                name="prq_ack_owed",
+            ),
+            models.Index(
+                fields=["verification_expires_at"],
+                condition=Q(status="awaiting_verification"),
+                name="prq_unverified_expiry",
+            ),
+            models.Index(
+                fields=["closed_at"], condition=Q(closed_at__isnull=False), name="prq_closed"
+            ),
+            models.Index(fields=["status", "deadline_on"], name="prq_status_deadline"),
+            models.Index(fields=["email_key"], name="prq_email_key"),
+            models.Index(fields=["phone"], name="prq_phone"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email__isnull=False) | Q(phone__isnull=False),
+                name="prq_has_identifier",
+                violation_error_message="A request needs an e-mail address or a phone number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_due_on__isnull=True)
+                | Q(extended_due_on__gt=models.F("due_on")),
+                name="prq_extension_after_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def rule(self):
+        from requests_app.rules import get_rule
+
+        return get_rule(self.rule_code)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def effective_due_on(self) -> dt.date:
+        return self.extended_due_on or self.due_on
+
+    def days_left(self, today: dt.date | None = None) -> int:
+        return (self.effective_due_on - (today or timezone.localdate())).days
+
+    @property
+    def correspondence_email(self) -> str | None:
+        """Where notices go: the agent who asked, else the person."""
+        return self.agent_email if self.is_agent_request and self.agent_email else self.email
+
+
+class RequestEvent(models.Model):
+    """One entry of a request's timeline. ``person_facing`` entries are shown on the
+    requester's status page, with ``public_message``; ``note`` is for staff only."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status change"
+        NOTICE = "notice", "Notice sent"
+        NOTE = "note", "Note"
+        ASSIGNMENT = "assignment", "Assignment"
+        MATCH = "match", "Contacts matched"
+        RELAY = "relay", "Relay"
+        FULFILMENT = "fulfilment", "Fulfilment"
+        DOWNLOAD = "download", "Download"
+        DUPLICATE = "duplicate", "Duplicate submission linked"
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person_facing = models.BooleanField(default=False)
+    public_message = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["request", "occurred_at"], name="prq_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.request_id}"
+
+
+class VerificationChallenge(models.Model):
+    """A single-use, expiring proof of control of an e-mail address (link) or phone
+    (6-digit code). Only the SHA-256 of the secret is stored."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail link"
+        SMS = "sms", "SMS code"
+
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="verification_challenges"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    secret_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for request {self.request_id}"
+
+
+class RequestMatch(models.Model):
+    """A contact found by the request's verified identifiers."""
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="matches")
+    contact = models.ForeignKey("privacy.Contact", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "privacy.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_on = models.CharField(max_length=10, help_text="email or phone")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "contact"], name="prq_match_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact #{self.contact_id} for {self.request_id}"
+
+
+class Relay(models.Model):
+    """A request relayed to one customer (the controller) for its matched contacts."""
+
+    class Answer(models.TextChoices):
+        FULFIL = "fulfil", "Controller instructs us to fulfil it"
+        HANDLED = "handled", "Controller answered the person itself"
+        DECLINED = "declined", "Controller declined"
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="relays")
+    customer = models.ForeignKey("privacy.Customer", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    answer_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The customer's reason or reference; no personal data.",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "customer"], name="prq_relay_unique"),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, answer="")
+                | Q(answered_at__isnull=False) & ~Q(answer=""),
+                name="prq_relay_answer_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Relay of {self.request_id} to customer #{self.customer_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class ExportPackage(models.Model):
+    """The access/portability package of one matched contact, in private storage,
+    downloadable by an expiring token (hash stored; the token is derived on demand)."""
+
+    class State(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        PURGED = "purged", "Purged (expired)"
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="packages")
+    contact = models.ForeignKey("privacy.Contact", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.BUILDING)
+    file = models.FileField(storage=_private_storage, upload_to="exports/", blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_salt = models.CharField(max_length=32)
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "contact"], name="prq_package_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(state="ready"), name="prq_package_expiry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Export package #{self.pk}"
+
+
+class ScheduledErasure(models.Model):
+    """An erasure a deletion request scheduled after the grace period; run by the
+    nightly job, cancellable until then, refused while a legal hold applies."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        BLOCKED = "blocked", "Blocked by a legal hold"
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="erasures")
+    contact = models.ForeignKey("privacy.Contact", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    scheduled_for = models.DateTimeField()
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    blocked_reason = models.CharField(max_length=300, blank=True)
+    certificate = models.ForeignKey(
+        "privacy.ErasureCertificate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "contact"], name="prq_erasure_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scheduled_for"], condition=Q(state="scheduled"), name="prq_erasure_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Erasure of contact #{self.contact_id} ({self.get_state_display()})"
+
+
+class Appeal(models.Model):
+    """An appeal of a denied (or completed) request; handled as its own request of type
+    ``appeal`` so it has a deadline, a timeline and a decision."""
+
+    original = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="appeals")
+    appeal_request = models.OneToOneField(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="appeal"
+    )
+    statement = models.TextField(help_text="Why the person disagrees.")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Appeal of {self.original_id}"
+
+
+class NoticeTemplate(models.Model):
+    """The text of a notice to a person or a customer. Subject and body are Django
+    templates; see ``requests_app.notices`` for the variables each notice gets."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DigestSent(models.Model):
+    """One row per day the deadline digest went out, so a second run sends nothing."""
+
+    day = models.DateField(unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.day}"

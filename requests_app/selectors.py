@@ -1,0 +1,95 @@
+"""Read queries of the requests app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from requests_app.models import OPEN_Q, PrivacyRequest, RequestEvent, Status
+
+
+def ids_in_batches(queryset: QuerySet, *, batch_size: int) -> Iterator[list[int]]:
+    """Primary keys of ``queryset`` in ascending batches (constant memory)."""
+    last_id = 0
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1]
+
+
+def privacy_requests_due_soon(*, today: dt.date, within_days: int = 7) -> list[dict]:
+    """Open requests whose deadline is within ``within_days`` or passed: reference and
+    date only, read from the partial covering index ``prq_open_deadline``."""
+    return list(
+        PrivacyRequest.objects.filter(
+            OPEN_Q, deadline_on__lte=today + dt.timedelta(days=within_days)
+        )
+        .order_by("deadline_on")
+        .values("reference", "deadline_on")
+    )
+
+
+def privacy_requests_ack_owed(*, today: dt.date, within_days: int = 2) -> list[dict]:
+    """Open requests whose receipt is not yet acknowledged and due within the window
+    (index ``prq_ack_owed``)."""
+    return list(
+        PrivacyRequest.objects.filter(
+            OPEN_Q,
+            acknowledged_at__isnull=True,
+            acknowledge_by__isnull=False,
+            acknowledge_by__lte=today + dt.timedelta(days=within_days),
+        )
+        .order_by("acknowledge_by")
+        .values("reference", "acknowledge_by")
+    )
+
+
+def privacy_request_public_timeline(request: PrivacyRequest) -> QuerySet[RequestEvent]:
+    return request.events.filter(person_facing=True).only("occurred_at", "public_message")
+
+
+def dashboard_stats(*, today: dt.date | None = None, months: int = 6) -> dict:
+    """Numbers for the staff dashboard: open by status, due this week, overdue, and the
+    median days from receipt to close per type per month."""
+    today = today or timezone.localdate()
+    open_requests = PrivacyRequest.objects.filter(OPEN_Q)
+    by_status = {
+        row["status"]: row["n"]
+        for row in open_requests.values("status").annotate(n=Count("id")).order_by()
+    }
+    labels = dict(Status.choices)
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    durations: dict[tuple[str, str], list[int]] = defaultdict(list)
+    closed = (
+        PrivacyRequest.objects.filter(status=Status.COMPLETED, closed_at__gte=since)
+        .values_list("request_type", "received_at", "closed_at")
+        .iterator()
+    )
+    for request_type, received_at, closed_at in closed:
+        durations[(request_type, closed_at.strftime("%Y-%m"))].append(
+            (closed_at - received_at).days
+        )
+    medians = sorted(
+        (month, request_type, statistics.median(values), len(values))
+        for (request_type, month), values in durations.items()
+    )
+    return {
+        "open_by_status": [
+            (labels[s], by_status.get(s, 0)) for s in Status.values if s in by_status
+        ],
+        "open_total": sum(by_status.values()),
+        "due_this_week": open_requests.filter(
+            deadline_on__gte=today, deadline_on__lte=today + dt.timedelta(days=7)
+        ).count(),
+        "overdue": open_requests.filter(deadline_on__lt=today).count(),
+        "medians": medians,
+    }

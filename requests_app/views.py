@@ -1,0 +1,195 @@
+"""Public pages: the request form, verification, status, download and appeal. Thin:
+rate limiting and form handling here, everything else in ``requests_app.services``.
+Pages reached by a token never send a Referer and are never cached."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from privacy.identifiers import search_keys
+from requests_app import selectors, services
+from requests_app.forms import AppealForm, PrivacyRequestForm, VerificationCodeForm
+from requests_app.models import ExportPackage, PrivacyRequest, Status
+from requests_app.ratelimit import rate_limit_hit
+from requests_app.tokens import token_hash
+
+
+def _private(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "requests_app/rate_limited.html", status=429)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest) -> HttpResponse:
+    form = PrivacyRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not rate_limit_hit(
+            scope="ip", key=_client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
+        ):
+            return _rate_limited(request)
+        if request.POST.get("website"):
+            # A bot filled the honeypot: look like success, keep nothing.
+            return redirect("requests_app:submitted")
+        if form.is_valid():
+            data = form.cleaned_data
+            for kind_value in (data["email"], data["phone"]):
+                keys = search_keys(kind_value, default_region=data["country"] or "US")
+                if keys and not rate_limit_hit(
+                    scope="identifier",
+                    key=f"{keys[0][0]}:{keys[0][1]}",
+                    spec=settings.REQUESTS_RATE_LIMIT_PER_IDENTIFIER,
+                ):
+                    return _rate_limited(request)
+            try:
+                services.privacy_request_submit(
+                    actor=None,
+                    request_type=data["request_type"],
+                    country=data["country"],
+                    state=data["state"],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    details=data["details"],
+                    is_agent_request=data["is_agent"],
+                    agent_name=data["agent_name"],
+                    agent_email=data["agent_email"],
+                    agent_proof=data["agent_proof"],
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                return redirect("requests_app:submitted")
+    return render(request, "requests_app/request_form.html", {"form": form})
+
+
+def request_submitted(request: HttpRequest) -> HttpResponse:
+    # The same page whether the person is known, new or already has an open request.
+    return render(request, "requests_app/request_submitted.html")
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            verified = services.privacy_request_verify_by_token(secret=token)
+        except services.VerificationFailed:
+            return render(request, "requests_app/verify_invalid.html", status=410)
+        return redirect("requests_app:status", services.status_token(verified))
+    # GET only shows a button: mail scanners that open links do not use them up.
+    if not services.verification_link_valid(secret=token):
+        return render(request, "requests_app/verify_invalid.html", status=410)
+    return render(request, "requests_app/verify.html")
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+def verify_code(request: HttpRequest) -> HttpResponse:
+    form = VerificationCodeForm(request.POST or None)
+    if request.method == "POST":
+        if not rate_limit_hit(
+            scope="code", key=_client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
+        ):
+            return _rate_limited(request)
+        if form.is_valid():
+            try:
+                verified = services.privacy_request_verify_by_code(
+                    phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+                )
+            except services.VerificationFailed as exc:
+                form.add_error(None, exc.messages)
+            else:
+                return redirect("requests_app:status", services.status_token(verified))
+    return render(request, "requests_app/verify_code.html", {"form": form})
+
+
+def _request_by_status_token(token: str) -> PrivacyRequest:
+    found = PrivacyRequest.objects.filter(status_token_hash=token_hash(token)).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found
+
+
+@_private
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    privacy_request = _request_by_status_token(token)
+    packages = [
+        (package, services.download_url(package))
+        for package in privacy_request.packages.filter(state=ExportPackage.State.READY)
+    ]
+    can_appeal = (
+        privacy_request.status == Status.DENIED
+        and privacy_request.rule.appeal_response is not None
+        and not privacy_request.appeals.exists()
+    )
+    return render(
+        request,
+        "requests_app/status.html",
+        {
+            "privacy_request": privacy_request,
+            "timeline": selectors.privacy_request_public_timeline(privacy_request),
+            "packages": packages,
+            "can_appeal": can_appeal,
+            "appeal_url": reverse("requests_app:appeal", args=[token]) if can_appeal else "",
+        },
+    )
+
+
+@_private
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    package = services.export_package_download(token=token)
+    if package is None:
+        return render(request, "requests_app/download_invalid.html", status=404)
+    return FileResponse(
+        package.file.open("rb"),
+        as_attachment=True,
+        filename=f"{package.request.reference}-data-{package.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+def appeal(request: HttpRequest, token: str) -> HttpResponse:
+    original = _request_by_status_token(token)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal_request = services.appeal_submit(
+                original=original, statement=form.cleaned_data["statement"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("requests_app:status", services.status_token(appeal_request))
+    return render(request, "requests_app/appeal.html", {"form": form, "privacy_request": original})
