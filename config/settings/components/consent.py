@@ -1,3 +1,63 @@
-"""Settings of the consent app (env variables documented in README.md)."""
+"""Settings of the consent app (env variables documented in README.md).
 
-CONSENT_BEAT_SCHEDULE: dict = {}
+Every value has a safe development default; production sets the secrets."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+env = environ.Env()
+# base.py reads .env after importing this module; read it here too so values from
+# .env reach these settings (never overrides the real environment).
+environ.Env.read_env(Path(__file__).resolve().parents[3] / ".env", overwrite=False)
+
+# --- Twilio: inbound webhook signature and the production SMS gateway ----------------
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="dev-twilio-auth-token")
+# The public base URL Twilio posts to (e.g. "https://pbo.example.com"), when a proxy
+# in front changes the scheme or host the signature was computed over. Empty: use the
+# request's own absolute URL.
+CONSENT_TWILIO_WEBHOOK_BASE_URL = env("CONSENT_TWILIO_WEBHOOK_BASE_URL", default="")
+
+# --- Outbound SMS (double opt-in prompts) ---------------------------------------------
+# consent.sms.ConsoleGateway (development), consent.sms.TwilioGateway (production),
+# consent.sms.LocmemGateway (tests: messages collect in consent.sms.outbox).
+CONSENT_SMS_GATEWAY = env("CONSENT_SMS_GATEWAY", default="consent.sms.ConsoleGateway")
+
+# --- Replies to keywords --------------------------------------------------------------
+CONSENT_SMS_BRAND_NAME = env("CONSENT_SMS_BRAND_NAME", default="Privacy Back Office")
+CONSENT_SMS_HELP_CONTACT = env("CONSENT_SMS_HELP_CONTACT", default="help.example.com")
+CONSENT_SMS_MARKETING_FREQUENCY = env(
+    "CONSENT_SMS_MARKETING_FREQUENCY", default="Recurring msgs, up to 4/week"
+)
+
+# --- Quiet hours (federal default; stricter states are in consent/quiet_hours.py) -------
+CONSENT_QUIET_HOURS_START = env.int("CONSENT_QUIET_HOURS_START", default=8)
+CONSENT_QUIET_HOURS_END = env.int("CONSENT_QUIET_HOURS_END", default=21)
+# Used for numbers whose time zone the numbering plan does not tell.
+CONSENT_QUIET_HOURS_FALLBACK_TZ = env("CONSENT_QUIET_HOURS_FALLBACK_TZ", default="America/New_York")
+
+# --- Public pages -------------------------------------------------------------------
+CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS = env.int("CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
+CONSENT_VISITOR_COOKIE_NAME = env("CONSENT_VISITOR_COOKIE_NAME", default="pbo_visitor")
+
+# --- Retention ----------------------------------------------------------------------
+# Cookie-banner records and anonymous visitors' consents: 12 months.
+CONSENT_COOKIE_RETENTION_DAYS = env.int("CONSENT_COOKIE_RETENTION_DAYS", default=365)
+# SMS consent proof after its last use (TCPA limitation period is 4 years; one spare day
+# for the leap year).
+CONSENT_SMS_PROOF_RETENTION_DAYS = env.int("CONSENT_SMS_PROOF_RETENTION_DAYS", default=4 * 365 + 1)
+CONSENT_PURGE_BATCH_SIZE = env.int("CONSENT_PURGE_BATCH_SIZE", default=1000)
+
+# --- API ----------------------------------------------------------------------------
+# How long a worker trusts a resolved API key (and the purpose table) before asking the
+# database again: a revoked key stops working within this many seconds.
+CONSENT_API_CACHE_SECONDS = env.int("CONSENT_API_CACHE_SECONDS", default=30)
+
+CONSENT_BEAT_SCHEDULE: dict = {
+    "consent-records-purge-nightly": {
+        "task": "consent.tasks.consent_records_purge",
+        "schedule": crontab(hour=3, minute=10),
+    },
+}

@@ -1,0 +1,422 @@
+"""Consent data: what consent is for (Purpose), the words shown when it was asked
+(Notice), the append-only ledger of grants and withdrawals (ConsentEvent), the fast
+read projection of that ledger (ConsentState), SMS subscriptions per phone x sender,
+the inbound SMS log, the numbers customers send from, per-customer API keys and the
+cookie-banner records.
+
+The ledger is the truth; ``ConsentState`` is derived from it in the same transaction
+(``consent.services``) and can be rebuilt from it (``manage.py consent_state_rebuild``).
+Nothing here has behaviour in ``save()``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from privacy.models import Contact, Customer
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    PHONE = "phone", "Phone call"
+    WEB = "web", "Web (cookies, site)"
+    DATA = "data", "Data use (no channel)"
+
+
+class Purpose(models.Model):
+    """What a consent is for. Seeded by migration 0002; staff may add more."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", "Consent"
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest (opt-out)"
+        CONTRACT = "contract", "Contract"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    legal_basis = models.CharField(
+        max_length=30, choices=LegalBasis.choices, default=LegalBasis.CONSENT
+    )
+    is_marketing = models.BooleanField(
+        default=False, help_text="Marketing: quiet hours apply to SMS; STOP always withdraws it."
+    )
+    requires_double_opt_in = models.BooleanField(
+        default=False, help_text="A sign-up stays pending until the person confirms (reply YES)."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_per_identifier(self) -> bool:
+        """E-mail and SMS consent names the address or number it covers."""
+        return self.channel in (Channel.EMAIL, Channel.SMS)
+
+
+class Notice(models.Model):
+    """The exact text shown when consent was asked. Published versions never change
+    (the admin shows them read-only and, on PostgreSQL, a trigger refuses the UPDATE);
+    a change is a new version."""
+
+    class Kind(models.TextChoices):
+        BANNER = "banner", "Cookie banner"
+        FORM_CHECKBOX = "form_checkbox", "Form checkbox"
+        SMS_PROMPT = "sms_prompt", "SMS opt-in prompt"
+        IVR_DISCLOSURE = "ivr_disclosure", "IVR recording disclosure"
+        AGENT_SCRIPT = "agent_script", "Agent script"
+
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="notices")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    language = models.CharField(max_length=10, default="en")
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["purpose__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "version"],
+                name="notice_unique_version",
+                violation_error_message="This purpose already has a notice with this version.",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | ~Q(text_sha256=""),
+                name="notice_published_has_hash",
+            ),
+        ]
+        permissions = [("publish_notice", "Can publish a notice version")]
+
+    def __str__(self) -> str:
+        state = "published" if self.published_at else "draft"
+        return f"{self.purpose.code} v{self.version} ({state})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class SenderNumber(models.Model):
+    """A long code, toll-free or short code a customer sends from. Inbound texts to it
+    belong to that customer."""
+
+    class Kind(models.TextChoices):
+        LONG_CODE = "long_code", "Long code"
+        TOLL_FREE = "toll_free", "Toll-free"
+        SHORT_CODE = "short_code", "Short code"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=20, unique=True, help_text="E.164, or the short code")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LONG_CODE)
+    brand_name = models.CharField(
+        max_length=60, blank=True, help_text="Brand in replies; empty uses the installation's."
+    )
+    help_contact = models.CharField(
+        max_length=100, blank=True, help_text="Contact in HELP replies; empty uses the default."
+    )
+    is_default_marketing = models.BooleanField(
+        default=False, help_text="Sends the opt-in prompt for sign-ups that name no sender."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["customer_id", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class ConsentEvent(models.Model):
+    """One grant or withdrawal: the append-only ledger. Rows are only ever inserted;
+    erasure deletes them or, for SMS proof the law makes us keep, de-identifies them
+    (on PostgreSQL a trigger refuses any other UPDATE)."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "Grant"
+        WITHDRAW = "withdraw", "Withdraw"
+
+    class Method(models.TextChoices):
+        WEB_FORM = "web_form", "Web form"
+        SMS_KEYWORD = "sms_keyword", "SMS keyword"
+        DOUBLE_OPT_IN = "double_opt_in", "Double opt-in confirmation"
+        IMPORT = "import", "Import"
+        STAFF = "staff", "Staff"
+        API = "api", "API"
+        GPC = "gpc", "Global Privacy Control signal"
+        PRIVACY_REQUEST = "privacy_request", "Privacy request"
+        PREFERENCE_CENTRE = "preference_centre", "Preference centre"
+        COOKIE_BANNER = "cookie_banner", "Cookie banner"
+        IVR = "ivr", "IVR / call"
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_events"
+    )
+    visitor_id = models.UUIDField(null=True, blank=True, help_text="Anonymous cookie visitor")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    identifier = models.CharField(
+        max_length=254,
+        blank=True,
+        default="",
+        help_text="The e-mail (match key) or E.164 number the consent names; empty for "
+        "consents about the person as a whole.",
+    )
+    identifier_hmac = models.CharField(
+        max_length=64, blank=True, default="", help_text="Set when de-identified"
+    )
+    sender = models.CharField(
+        max_length=20, blank=True, default="", help_text="SMS sender; empty means every sender"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, null=True, blank=True)
+    page_url = models.CharField(max_length=500, null=True, blank=True)
+    source = models.CharField(max_length=200, null=True, blank=True)
+    reference = models.CharField(
+        max_length=100, blank=True, default="", help_text="Message id, request reference…"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deidentified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(visitor_id__isnull=False),
+                name="consentevent_has_subject",
+                violation_error_message="A consent event needs a contact or a visitor id.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "occurred_at"], name="consentevent_contact_time"),
+            models.Index(
+                fields=["visitor_id", "occurred_at"],
+                name="consentevent_visitor_time",
+                condition=Q(visitor_id__isnull=False),
+            ),
+            models.Index(fields=["purpose", "occurred_at"], name="consentevent_purpose_time"),
+            models.Index(fields=["occurred_at"], name="consentevent_time"),
+        ]
+        permissions = [("import_consentevent", "Can import consent evidence from a file")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.purpose_id} #{self.pk}"
+
+
+class ConsentState(models.Model):
+    """The current answer per subject x purpose x identifier x sender: the latest ledger
+    event of that key by (occurred_at, id). Kept in step by the services, rebuildable."""
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_states"
+    )
+    visitor_id = models.UUIDField(null=True, blank=True)
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    identifier = models.CharField(max_length=254, blank=True, default="")
+    sender = models.CharField(max_length=20, blank=True, default="")
+    is_granted = models.BooleanField()
+    since = models.DateTimeField(help_text="When the deciding event happened")
+    method = models.CharField(max_length=20, choices=ConsentEvent.Method.choices)
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_event = models.ForeignKey(
+        ConsentEvent, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "purpose", "identifier", "sender"],
+                condition=Q(contact__isnull=False),
+                name="consentstate_unique_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["visitor_id", "purpose"],
+                condition=Q(visitor_id__isnull=False),
+                name="consentstate_unique_visitor",
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=False) | Q(visitor_id__isnull=False),
+                name="consentstate_has_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["visitor_id", "since"], name="consentstate_visitor_since"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Granted' if self.is_granted else 'Withdrawn'} {self.purpose_id}"
+
+
+class SmsSubscription(models.Model):
+    """A phone number's subscription to one program of one sender."""
+
+    class Program(models.TextChoices):
+        MARKETING = "marketing", "Marketing"
+        INFORMATIONAL = "informational", "Informational"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        OPTED_IN = "opted_in", "Opted in"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="sms_subscriptions"
+    )
+    phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164")
+    phone_hmac = models.CharField(max_length=64, blank=True, default="")
+    sender = models.CharField(max_length=20)
+    program = models.CharField(max_length=20, choices=Program.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    prompt_notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    prompt_sent_at = models.DateTimeField(null=True, blank=True)
+    opted_in_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deidentified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "phone", "sender", "program"],
+                condition=Q(phone__isnull=False),
+                name="smssubscription_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["phone", "customer"], name="smssubscription_phone")]
+        permissions = [("opt_out_smssubscription", "Can opt a number out (STOP or complaint)")]
+
+    def __str__(self) -> str:
+        return f"{self.get_program_display()} subscription #{self.pk} ({self.get_status_display()})"
+
+
+class InboundMessage(models.Model):
+    """Every inbound text, whatever it said. ``message_sid`` makes the webhook
+    idempotent."""
+
+    class Keyword(models.TextChoices):
+        STOP = "stop", "STOP"
+        STOPALL = "stopall", "STOPALL"
+        START = "start", "START / UNSTOP"
+        YES = "yes", "YES"
+        HELP = "help", "HELP / INFO"
+        NONE = "", "None"
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    account_sid = models.CharField(max_length=64, blank=True, default="")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sender = models.CharField(max_length=20, help_text="Our number the text was sent to")
+    from_number = models.CharField(max_length=20, null=True, blank=True)
+    from_hmac = models.CharField(max_length=64, blank=True, default="")
+    body = models.TextField(null=True, blank=True)
+    keyword = models.CharField(max_length=10, choices=Keyword.choices, blank=True, default="")
+    outcome = models.CharField(max_length=40)
+    reply = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+    deidentified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "received_at"], name="inbound_contact_time"),
+            models.Index(fields=["received_at"], name="inbound_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inbound {self.keyword or 'text'} #{self.pk}"
+
+
+class ApiKey(models.Model):
+    """A per-customer API key. Only a SHA-256 of the secret is stored (the key is random,
+    so a fast hash is enough); the full key is shown once when it is created."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. 'dialer'")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CookieConsent(models.Model):
+    """One choice made on the site's cookie banner by an anonymous visitor. Deleted
+    12 months after it was made (nightly purge)."""
+
+    visitor_id = models.UUIDField()
+    categories = models.JSONField(help_text='e.g. {"analytics": true, "advertising": false}')
+    notice_version = models.PositiveIntegerField()
+    gpc = models.BooleanField(default=False, help_text="Sec-GPC: 1 was sent")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [
+            models.Index(fields=["recorded_at"], name="cookieconsent_time"),
+            models.Index(fields=["visitor_id", "recorded_at"], name="cookieconsent_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cookie choice #{self.pk}"
+
+
+class ContactConsent(Contact):
+    """A contact seen from the consent side: the admin page that shows the history."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "contact's consent history"
+        verbose_name_plural = "contacts' consent history"
+        permissions = [("withdraw_consent", "Can withdraw a contact's consent (complaint)")]

@@ -1,0 +1,238 @@
+"""The hand-written OpenAPI 3 document served at /api/v1/openapi.json."""
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_REASONS = [
+    "granted", "legitimate_interest", "no_consent", "withdrawn", "subscription_opted_out",
+    "suppressed", "restricted", "quiet_hours",
+]  # fmt: skip
+
+OPENAPI: dict = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Privacy back office — consent API",
+        "version": "1.0.0",
+        "description": (
+            "Ask before every message whether it may be sent, and record consents with "
+            "their evidence. Each API key belongs to one customer and sees only that "
+            "customer's contacts; anything else is answered 404."
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearerAuth": []}],
+    "paths": {
+        "/api/v1/consent/check": {
+            "get": {
+                "operationId": "consentCheck",
+                "summary": "May this identifier be messaged for this purpose now?",
+                "parameters": [
+                    {
+                        "name": "channel",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["sms", "email"]},
+                    },
+                    {
+                        "name": "purpose",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "example": "sms_marketing"},
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": True,
+                        "description": "E-mail address, or phone number (E.164 or the "
+                        "customer's national format).",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "sender",
+                        "in": "query",
+                        "required": False,
+                        "description": "The customer's number or short code the SMS is sent "
+                        "from. Without it, an opt-out from any sender answers no.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The answer",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Decision"}
+                            }
+                        },
+                    },
+                    "400": {
+                        "description": "Bad parameter",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "401": {
+                        "description": "Missing or invalid API key",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                },
+            }
+        },
+        "/api/v1/consent/events": {
+            "post": {
+                "operationId": "consentEventRecord",
+                "summary": "Record a grant or a withdrawal with its evidence",
+                "description": (
+                    "A grant for a purpose that needs double opt-in (SMS marketing) starts "
+                    "it instead: 202 with a pending subscription; the person's YES reply "
+                    "records the grant."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/EventIn"}}
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Recorded",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Event"}}
+                        },
+                    },
+                    "202": {
+                        "description": "Double opt-in started",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "status": {
+                                            "type": "string",
+                                            "enum": ["pending_confirmation"],
+                                        },
+                                        "subscription_id": {"type": "integer"},
+                                        "contact_id": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": {
+                        "description": "Invalid",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "401": {"description": "Missing or invalid API key"},
+                    "404": {"description": "No such contact for this key's customer"},
+                },
+            }
+        },
+        "/api/v1/contacts/{contact_id}/consents": {
+            "get": {
+                "operationId": "contactConsents",
+                "summary": "A contact's current consents and its ledger (newest first)",
+                "parameters": [
+                    {
+                        "name": "contact_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "The consents"},
+                    "401": {"description": "Missing or invalid API key"},
+                    "404": {"description": "No such contact for this key's customer"},
+                },
+            }
+        },
+        "/sms/inbound/": {
+            "post": {
+                "operationId": "smsInbound",
+                "summary": "Twilio inbound SMS webhook (X-Twilio-Signature required)",
+                "security": [],
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "From": {"type": "string"},
+                                    "To": {"type": "string"},
+                                    "Body": {"type": "string"},
+                                    "MessageSid": {"type": "string"},
+                                    "AccountSid": {"type": "string"},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "200": {
+                        "description": "TwiML with at most one reply",
+                        "content": {"application/xml": {}},
+                    },
+                    "403": {"description": "Missing or invalid signature; nothing stored"},
+                },
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Decision": {
+                "type": "object",
+                "required": ["allowed", "reason", "since"],
+                "properties": {
+                    "allowed": {"type": "boolean"},
+                    "reason": {"type": "string", "enum": _REASONS},
+                    "since": {"type": "string", "format": "date-time", "nullable": True},
+                    "retry_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "With quiet_hours: when sending is allowed again.",
+                    },
+                },
+            },
+            "EventIn": {
+                "type": "object",
+                "required": ["purpose", "action"],
+                "properties": {
+                    "purpose": {"type": "string"},
+                    "action": {"type": "string", "enum": ["grant", "withdraw"]},
+                    "to": {"type": "string", "description": "E-mail or phone it covers"},
+                    "contact_id": {"type": "integer"},
+                    "create_contact": {"type": "boolean", "default": False},
+                    "sender": {"type": "string"},
+                    "notice_version": {"type": "integer"},
+                    "occurred_at": {"type": "string", "format": "date-time"},
+                    "confirmed": {
+                        "type": "boolean",
+                        "description": "The grant was already confirmed (double opt-in "
+                        "done by the caller).",
+                    },
+                    "evidence": {
+                        "type": "object",
+                        "properties": {
+                            "ip": {"type": "string"},
+                            "user_agent": {"type": "string"},
+                            "page_url": {"type": "string"},
+                            "source": {"type": "string"},
+                            "reference": {"type": "string"},
+                        },
+                    },
+                },
+            },
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "contact_id": {"type": "integer"},
+                    "purpose": {"type": "string"},
+                    "action": {"type": "string"},
+                    "method": {"type": "string"},
+                    "occurred_at": {"type": "string", "format": "date-time"},
+                    "notice_version": {"type": "integer", "nullable": True},
+                    "sender": {"type": "string", "nullable": True},
+                },
+            },
+        },
+    },
+}

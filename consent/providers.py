@@ -1,0 +1,253 @@
+"""The consent app's personal-data provider for privacy's registry.
+
+Collect: the ledger with the exact notice texts, the current states, SMS subscriptions
+and inbound texts. Erase: everything, except SMS consent proof (TCPA: at least 4 years
+after its last use), which is kept de-identified — the number replaced by its keyed
+hash, evidence such as IP and user agent emptied. Every identifier that carried an
+opt-out is reported so the erasure puts it on the suppression list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Q
+
+from consent.models import (
+    Channel,
+    ConsentEvent,
+    ConsentState,
+    InboundMessage,
+    SmsSubscription,
+)
+from privacy import registry
+from privacy.hashing import identifier_hmac
+from privacy.models import Contact
+
+LEDGER_FIELDS = [
+    "id", "occurred_at", "recorded_at", "purpose", "action", "method", "identifier", "sender",
+    "notice_version", "notice_text", "notice_sha256", "ip_address", "user_agent", "page_url",
+    "source", "reference",
+]  # fmt: skip
+STATE_FIELDS = ["purpose", "identifier", "sender", "is_granted", "since", "method"]
+SUBSCRIPTION_FIELDS = [
+    "phone", "sender", "program", "status", "requested_at", "opted_in_at", "opted_out_at",
+]  # fmt: skip
+INBOUND_FIELDS = ["received_at", "sender", "from_number", "body", "keyword", "outcome", "reply"]
+
+SMS_PROOF_REASON = (
+    "SMS consent proof (when, how, notice shown, sender; number kept only as a keyed hash) "
+    "kept at least 4 years after its last use: TCPA limitation period, 28 U.S.C. §1658."
+)
+
+
+def _sms_q() -> Q:
+    return Q(purpose__channel=Channel.SMS)
+
+
+class ConsentProvider:
+    key = "consent"
+    label = "Consent and SMS subscriptions"
+    order = 500
+
+    def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
+        events = (
+            ConsentEvent.objects.filter(contact=contact)
+            .order_by("occurred_at", "id")
+            .annotate(
+                purpose_code=F("purpose__code"),
+                notice_version=F("notice__version"),
+                notice_text=F("notice__text"),
+                notice_sha256=F("notice__text_sha256"),
+            )
+            .values(
+                "id",
+                "occurred_at",
+                "recorded_at",
+                "purpose_code",
+                "action",
+                "method",
+                "identifier",
+                "sender",
+                "notice_version",
+                "notice_text",
+                "notice_sha256",
+                "ip_address",
+                "user_agent",
+                "page_url",
+                "source",
+                "reference",
+            )
+        )
+        yield registry.ExportTable(
+            name="consent_ledger",
+            fields=LEDGER_FIELDS,
+            rows=({**row, "purpose": row.pop("purpose_code")} for row in events.iterator()),
+            description="Every consent given or withdrawn, with the exact words shown.",
+        )
+        states = (
+            ConsentState.objects.filter(contact=contact)
+            .annotate(purpose_code=F("purpose__code"))
+            .values("purpose_code", "identifier", "sender", "is_granted", "since", "method")
+            .order_by("purpose_code")
+        )
+        yield registry.ExportTable(
+            name="consent_current",
+            fields=STATE_FIELDS,
+            rows=({**row, "purpose": row.pop("purpose_code")} for row in states),
+        )
+        yield registry.ExportTable(
+            name="sms_subscriptions",
+            fields=SUBSCRIPTION_FIELDS,
+            rows=SmsSubscription.objects.filter(contact=contact)
+            .order_by("id")
+            .values(*SUBSCRIPTION_FIELDS),
+        )
+        yield registry.ExportTable(
+            name="inbound_texts",
+            fields=INBOUND_FIELDS,
+            rows=InboundMessage.objects.filter(contact=contact)
+            .order_by("received_at", "id")
+            .values(*INBOUND_FIELDS),
+        )
+
+    # --- erasure --------------------------------------------------------------------
+
+    def _proof_contacts(self, ids: Sequence[int], now: dt.datetime) -> set[int]:
+        """Contacts whose SMS consent proof is still within 4 years of its last use."""
+        cutoff = now - dt.timedelta(days=settings.CONSENT_SMS_PROOF_RETENTION_DAYS)
+        last_use = dict(
+            ConsentEvent.objects.filter(_sms_q(), contact_id__in=ids)
+            .values("contact_id")
+            .annotate(last=Max("occurred_at"))
+            .values_list("contact_id", "last")
+        )
+        return {cid for cid, last in last_use.items() if last >= cutoff}
+
+    def _outcomes(self, ids: Sequence[int], now: dt.datetime) -> dict[int, registry.ErasureOutcome]:
+        keep = self._proof_contacts(ids, now)
+        outcomes = {pk: registry.ErasureOutcome(erased={}) for pk in ids}
+
+        def counts(qs, kind_q: Q | None = None):
+            if kind_q is not None:
+                qs = qs.filter(kind_q)
+            return dict(
+                qs.filter(contact_id__in=ids)
+                .values("contact_id")
+                .annotate(n=Count("id"))
+                .values_list("contact_id", "n")
+            )
+
+        sms_events = counts(ConsentEvent.objects.filter(deidentified_at__isnull=True), _sms_q())
+        other_events = counts(ConsentEvent.objects.exclude(_sms_q()))
+        states = counts(ConsentState.objects.all())
+        subs = counts(SmsSubscription.objects.filter(deidentified_at__isnull=True))
+        inbound_kw = counts(
+            InboundMessage.objects.filter(deidentified_at__isnull=True).exclude(keyword="")
+        )
+        inbound_other = counts(InboundMessage.objects.filter(keyword=""))
+        for pk in ids:
+            outcome = outcomes[pk]
+            outcome.erased["consent_events"] = other_events.get(pk, 0)
+            outcome.erased["consent_states"] = states.get(pk, 0)
+            outcome.erased["inbound_texts"] = inbound_other.get(pk, 0)
+            proof = {
+                "consent_event (sms)": sms_events.get(pk, 0),
+                "sms_subscription": subs.get(pk, 0),
+                "inbound_message (keyword)": inbound_kw.get(pk, 0),
+            }
+            if pk in keep:
+                outcome.kept.extend(
+                    registry.KeptRecords(table=t, count=n, reason=SMS_PROOF_REASON)
+                    for t, n in proof.items()
+                    if n
+                )
+            else:
+                outcome.erased["consent_events"] += proof["consent_event (sms)"]
+                outcome.erased["sms_subscriptions"] = proof["sms_subscription"]
+                outcome.erased["inbound_texts"] += proof["inbound_message (keyword)"]
+        return outcomes
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        from django.utils import timezone
+
+        return self._outcomes([c.pk for c in contacts], timezone.now())
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[registry.OptedOutIdentifier]]:
+        ids = [c.pk for c in contacts]
+        result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
+        withdrawn = (
+            ConsentState.objects.filter(contact_id__in=ids, is_granted=False)
+            .exclude(identifier="")
+            .values_list("contact_id", "purpose__channel", "identifier")
+        )
+        for contact_id, channel, identifier in withdrawn:
+            kind = "email" if channel == Channel.EMAIL else "phone"
+            result[contact_id].add(registry.OptedOutIdentifier(channel=kind, value=identifier))
+        opted_out = SmsSubscription.objects.filter(
+            contact_id__in=ids, status=SmsSubscription.Status.OPTED_OUT, phone__isnull=False
+        ).values_list("contact_id", "phone")
+        for contact_id, phone in opted_out:
+            result[contact_id].add(registry.OptedOutIdentifier(channel="phone", value=phone))
+        return result
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, registry.ErasureOutcome]:
+        ids = [c.pk for c in contacts]
+        outcomes = self._outcomes(ids, now)
+        keep = sorted(self._proof_contacts(ids, now))
+        drop = [pk for pk in ids if pk not in set(keep)]
+
+        ConsentState.objects.filter(contact_id__in=ids).delete()
+        ConsentEvent.objects.filter(contact_id__in=ids).exclude(_sms_q()).delete()
+        InboundMessage.objects.filter(contact_id__in=ids, keyword="").delete()
+        ConsentEvent.objects.filter(contact_id__in=drop).delete()
+        SmsSubscription.objects.filter(contact_id__in=drop).delete()
+        InboundMessage.objects.filter(contact_id__in=drop).delete()
+
+        for event in ConsentEvent.objects.filter(
+            contact_id__in=keep, deidentified_at__isnull=True
+        ).only("pk", "identifier"):
+            ConsentEvent.objects.filter(pk=event.pk).update(
+                identifier="",
+                identifier_hmac=identifier_hmac(channel="phone", value=event.identifier)
+                if event.identifier
+                else "",
+                ip_address=None,
+                user_agent=None,
+                page_url=None,
+                source=None,
+                deidentified_at=now,
+            )
+        for sub in SmsSubscription.objects.filter(
+            contact_id__in=keep, deidentified_at__isnull=True
+        ).only("pk", "phone"):
+            SmsSubscription.objects.filter(pk=sub.pk).update(
+                phone=None,
+                phone_hmac=identifier_hmac(channel="phone", value=sub.phone) if sub.phone else "",
+                deidentified_at=now,
+            )
+        for message in InboundMessage.objects.filter(
+            contact_id__in=keep, deidentified_at__isnull=True
+        ).only("pk", "from_number"):
+            InboundMessage.objects.filter(pk=message.pk).update(
+                from_number=None,
+                from_hmac=identifier_hmac(channel="phone", value=message.from_number)
+                if message.from_number
+                else "",
+                body=None,
+                deidentified_at=now,
+            )
+        # Subscriptions and inbound texts not tied to the contact row but to its numbers
+        # were linked when they arrived (contact is set on every keyword), so nothing else
+        # holds the subject's numbers.
+        return outcomes
+
+
+def register_consent_provider() -> None:
+    registry.register(ConsentProvider())

@@ -1,0 +1,478 @@
+"""Read queries of the consent app, starting with the hot path: ``consent_check``.
+
+The check answers "may we message this identifier for this purpose now?" with one SQL
+round trip: identifier → contact → ConsentState rows, with the suppression list and
+the SMS subscriptions as sub-selects. Purposes and API keys are cached per worker for
+``CONSENT_API_CACHE_SECONDS``. Anything doubtful answers "no"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from consent.models import (
+    ApiKey,
+    Channel,
+    ConsentEvent,
+    ConsentState,
+    Notice,
+    Purpose,
+    SenderNumber,
+    SmsSubscription,
+)
+from consent.quiet_hours import quiet_hours_at
+from privacy.hashing import identifier_hmacs_all_keys
+from privacy.identifiers import email_match_key, normalize_email, parse_phone
+from privacy.models import Contact, ContactIdentifier, Suppression
+
+_SHORT_CODE = re.compile(r"^\d{3,8}$")
+PREFERENCE_SALT = "consent.preference-centre"
+
+
+# --- identifiers ----------------------------------------------------------------------
+
+
+def identifier_normalize(*, channel: str, raw: str, region: str | None = None) -> str:
+    """The stored form of an identifier for a channel: the e-mail match key, or E.164.
+    Raises ``ValidationError`` (never echoing the input)."""
+    if channel == Channel.EMAIL:
+        return email_match_key(normalize_email(raw))
+    if channel in (Channel.SMS, Channel.PHONE):
+        return parse_phone(raw, default_region=region).e164
+    raise ValidationError("This channel has no identifiers.", code="channel_invalid")
+
+
+def sender_normalize(raw: str, *, region: str | None = None) -> str:
+    """A sender is a short code (digits only) or a phone number in E.164."""
+    value = (raw or "").strip()
+    if _SHORT_CODE.match(value):
+        return value
+    try:
+        return parse_phone(value, default_region=region).e164
+    except ValidationError:
+        raise ValidationError(
+            "Not a valid sender: give a short code or a phone number.", code="sender_invalid"
+        ) from None
+
+
+def identifier_kind(channel: str) -> str:
+    return "email" if channel == Channel.EMAIL else "phone"
+
+
+# --- small per-worker caches ------------------------------------------------------------
+
+
+class _TtlCache:
+    def __init__(self) -> None:
+        self._data: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        item = self._data.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def set(self, key, value) -> None:
+        with self._lock:
+            if len(self._data) > 10000:
+                self._data.clear()
+            self._data[key] = (time.monotonic() + settings.CONSENT_API_CACHE_SECONDS, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_purposes = _TtlCache()
+_api_keys = _TtlCache()
+
+
+def caches_clear() -> None:
+    """Forget cached purposes and keys (tests; after revoking a key in this process)."""
+    _purposes.clear()
+    _api_keys.clear()
+
+
+@dataclass(frozen=True)
+class PurposeInfo:
+    id: int
+    code: str
+    channel: str
+    legal_basis: str
+    is_marketing: bool
+    requires_double_opt_in: bool
+    is_per_identifier: bool
+
+
+def purpose_info(code: str) -> PurposeInfo:
+    """The active purpose with this code (cached), or ``ValidationError``."""
+    info = _purposes.get(code)
+    if info is None:
+        purpose = Purpose.objects.filter(code=code, is_active=True).first()
+        if purpose is None:
+            raise ValidationError("Unknown purpose.", code="purpose_unknown")
+        info = PurposeInfo(
+            id=purpose.pk,
+            code=purpose.code,
+            channel=purpose.channel,
+            legal_basis=purpose.legal_basis,
+            is_marketing=purpose.is_marketing,
+            requires_double_opt_in=purpose.requires_double_opt_in,
+            is_per_identifier=purpose.is_per_identifier,
+        )
+        _purposes.set(code, info)
+    return info
+
+
+# --- API keys -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    api_key_id: int
+    customer_id: int
+    default_region: str
+
+
+def api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_authenticate(raw_key: str) -> ApiPrincipal | None:
+    """The customer an API key acts for, or None for an unknown or revoked key."""
+    if not raw_key or len(raw_key) > 200:
+        return None
+    digest = api_key_hash(raw_key)
+    cached = _api_keys.get(digest)
+    if cached is not None:
+        return cached or None
+    prefix = raw_key.split("_")[1] if raw_key.count("_") >= 2 else ""
+    row = (
+        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
+        .values_list("pk", "key_hash", "customer_id", "customer__default_phone_region")
+        .first()
+    )
+    principal: ApiPrincipal | bool = False
+    if row and hmac.compare_digest(row[1], digest):
+        principal = ApiPrincipal(api_key_id=row[0], customer_id=row[2], default_region=row[3])
+    _api_keys.set(digest, principal)
+    return principal or None
+
+
+# --- the consent check ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentDecision:
+    allowed: bool
+    reason: str
+    since: dt.datetime | None = None
+    retry_at: dt.datetime | None = None
+
+    def as_json(self) -> dict:
+        data = {
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "since": self.since.isoformat() if self.since else None,
+        }
+        if self.retry_at:
+            data["retry_at"] = self.retry_at.isoformat()
+        return data
+
+
+def _as_datetime(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date(str(value))
+
+
+_CHECK_SQL = """
+SELECT c.id, c.is_restricted,
+       (SELECT MAX(sp.created_on) FROM {suppression} sp
+         WHERE sp.channel = %s AND sp.identifier_hmac IN ({hmacs})
+           AND (sp.scope = 'global' OR sp.customer_id = ci.customer_id)) AS suppressed_on,
+       {subscriptions} AS opted_out_subs,
+       s.is_granted, s.since, s.sender, s.notice_id, s.method, s.last_event_id
+  FROM {identifier} ci
+  JOIN {contact} c ON c.id = ci.contact_id
+  LEFT JOIN {state} s ON s.contact_id = c.id AND s.purpose_id = %s AND s.identifier = %s
+       {sender_filter}
+ WHERE ci.customer_id = %s AND ci.kind = %s AND ci.match_key = %s AND c.erased_at IS NULL
+"""
+_SUBSCRIPTIONS_SQL = """(SELECT COUNT(*) FROM {subscription} sub
+         WHERE sub.customer_id = ci.customer_id AND sub.phone = ci.match_key
+           AND sub.program = %s AND sub.status = 'opted_out' {sender_filter})"""
+
+# Grants that prove consent by themselves (a notice was shown and recorded): only these
+# let an identifier on the suppression list be messaged again.
+_KEYWORD_METHODS = {ConsentEvent.Method.SMS_KEYWORD}
+
+
+def _program_for(purpose: PurposeInfo) -> str:
+    return (
+        SmsSubscription.Program.MARKETING
+        if purpose.is_marketing
+        else SmsSubscription.Program.INFORMATIONAL
+    )
+
+
+def consent_check(
+    *,
+    customer_id: int,
+    channel: str,
+    purpose_code: str,
+    to: str,
+    sender: str | None = None,
+    default_region: str | None = None,
+    now: dt.datetime | None = None,
+) -> ConsentDecision:
+    """May this customer message ``to`` on ``channel`` for ``purpose_code`` now?
+
+    Raises ``ValidationError`` for a bad channel, purpose or identifier. Reasons:
+    granted, legitimate_interest, no_consent, withdrawn, subscription_opted_out,
+    suppressed, restricted, quiet_hours."""
+    if channel not in (Channel.SMS, Channel.EMAIL):
+        raise ValidationError("channel must be sms or email.", code="channel_invalid")
+    purpose = purpose_info(purpose_code)
+    if purpose.channel != channel:
+        raise ValidationError(
+            f"Purpose {purpose.code} is for the {purpose.channel} channel.", code="purpose_channel"
+        )
+    match_key = identifier_normalize(channel=channel, raw=to, region=default_region)
+    sender_value = sender_normalize(sender, region=default_region) if sender else None
+    is_sms = channel == Channel.SMS
+
+    hmacs = identifier_hmacs_all_keys(channel=identifier_kind(channel), value=match_key)
+    params: list = [identifier_kind(channel), *hmacs]
+    subscriptions_sql = "NULL"
+    if is_sms:
+        subscriptions_sql = _SUBSCRIPTIONS_SQL.format(
+            subscription=SmsSubscription._meta.db_table,
+            sender_filter="AND sub.sender = %s" if sender_value else "",
+        )
+        params.append(_program_for(purpose))
+        if sender_value:
+            params.append(sender_value)
+    params += [purpose.id, match_key if purpose.is_per_identifier else ""]
+    sender_filter = ""
+    if is_sms and sender_value:
+        sender_filter = "AND s.sender IN (%s, '')"
+        params.append(sender_value)
+    params += [customer_id, identifier_kind(channel), match_key]
+    sql = _CHECK_SQL.format(
+        suppression=Suppression._meta.db_table,
+        hmacs=", ".join(["%s"] * len(hmacs)),
+        subscriptions=subscriptions_sql,
+        identifier=ContactIdentifier._meta.db_table,
+        contact=Contact._meta.db_table,
+        state=ConsentState._meta.db_table,
+        sender_filter=sender_filter,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    if not rows:
+        return ConsentDecision(allowed=False, reason="no_consent")
+    first = rows[0]
+    if first[1]:
+        return ConsentDecision(allowed=False, reason="restricted")
+    suppressed_on = _as_date(first[2])
+    opted_out_subs = first[3] or 0
+    states = [
+        (_as_datetime(r[5]), r[9], bool(r[4]), r[6], r[7], r[8]) for r in rows if r[4] is not None
+    ]
+    if not states:
+        if suppressed_on:
+            return ConsentDecision(allowed=False, reason="suppressed")
+        if purpose.legal_basis != Purpose.LegalBasis.CONSENT and not opted_out_subs:
+            return _after_quiet_hours(purpose, is_sms, match_key, now, "legitimate_interest", None)
+        return ConsentDecision(allowed=False, reason="no_consent")
+    since, _, granted, _, notice_id, method = max(states)
+    if suppressed_on and not (
+        granted and notice_id and method not in _KEYWORD_METHODS and since.date() >= suppressed_on
+    ):
+        return ConsentDecision(allowed=False, reason="suppressed")
+    if not granted:
+        return ConsentDecision(allowed=False, reason="withdrawn", since=since)
+    if is_sms and sender_value is None and any(not s[2] for s in states):
+        # Opted out from some sender: without a sender we cannot say "yes" safely.
+        return ConsentDecision(allowed=False, reason="withdrawn")
+    if opted_out_subs:
+        return ConsentDecision(allowed=False, reason="subscription_opted_out")
+    return _after_quiet_hours(purpose, is_sms, match_key, now, "granted", since)
+
+
+def _after_quiet_hours(
+    purpose: PurposeInfo,
+    is_sms: bool,
+    e164: str,
+    now: dt.datetime | None,
+    reason: str,
+    since: dt.datetime | None,
+) -> ConsentDecision:
+    if is_sms and purpose.is_marketing:
+        answer = quiet_hours_at(e164=e164, now=now or timezone.now())
+        if answer.is_quiet:
+            return ConsentDecision(
+                allowed=False, reason="quiet_hours", since=since, retry_at=answer.retry_at
+            )
+    return ConsentDecision(allowed=True, reason=reason, since=since)
+
+
+# --- other reads ----------------------------------------------------------------------
+
+
+def sender_for_number(number: str) -> SenderNumber | None:
+    return (
+        SenderNumber.objects.filter(number=number, is_active=True)
+        .select_related("customer")
+        .first()
+    )
+
+
+def notice_published(*, purpose_code: str, version: int | None = None) -> Notice | None:
+    """The given published version of a purpose's notice, or its latest published one."""
+    notices = Notice.objects.filter(
+        purpose__code=purpose_code, published_at__isnull=False
+    ).select_related("purpose")
+    if version is not None:
+        return notices.filter(version=version).first()
+    return notices.order_by("-version").first()
+
+
+def contact_for_identifier(
+    *, customer_id: int | None, channel: str, match_key: str
+) -> Contact | None:
+    """The live contact of this customer holding the identifier, if any."""
+    return (
+        Contact.objects.filter(
+            erased_at__isnull=True,
+            identifiers__customer_id=customer_id,
+            identifiers__kind=identifier_kind(channel),
+            identifiers__match_key=match_key,
+        )
+        .select_related("customer")
+        .first()
+    )
+
+
+def contact_consent_states(*, contact: Contact) -> QuerySet[ConsentState]:
+    return (
+        ConsentState.objects.filter(contact=contact)
+        .select_related("purpose", "notice")
+        .order_by("purpose__code", "identifier", "sender")
+    )
+
+
+def contact_consent_history(*, contact_id: int) -> QuerySet[ConsentEvent]:
+    return (
+        ConsentEvent.objects.filter(contact_id=contact_id)
+        .select_related("purpose", "notice", "recorded_by")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def contact_is_granted(*, contact: Contact, purpose_code: str, identifier: str = "") -> bool:
+    """Whether the contact's latest decision for the purpose (any sender) is a grant."""
+    latest = (
+        ConsentState.objects.filter(
+            contact=contact, purpose__code=purpose_code, identifier=identifier
+        )
+        .order_by("-since", "-last_event_id")
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+# --- preference centre ----------------------------------------------------------------
+
+
+def preference_token_make(*, contact_id: int) -> str:
+    """A signed token naming the contact by id (no e-mail or phone in the link)."""
+    return signing.dumps({"c": contact_id}, salt=PREFERENCE_SALT, compress=True)
+
+
+class PreferenceLinkExpired(Exception):
+    """The link was genuine but is too old."""
+
+
+def preference_token_contact(token: str) -> Contact | None:
+    """The contact a preference link is for; None if it was tampered with.
+    Raises ``PreferenceLinkExpired`` when it is older than the configured age."""
+    max_age = dt.timedelta(days=settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS)
+    try:
+        data = signing.loads(token, salt=PREFERENCE_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise PreferenceLinkExpired from None
+    except signing.BadSignature:
+        return None
+    contact_id = data.get("c") if isinstance(data, dict) else None
+    if not isinstance(contact_id, int):
+        return None
+    return (
+        Contact.objects.filter(pk=contact_id, erased_at__isnull=True)
+        .select_related("customer")
+        .first()
+    )
+
+
+# --- batches for sweeps ---------------------------------------------------------------
+
+
+def cookie_records_expired(*, now: dt.datetime, batch_size: int) -> Iterator[list[int]]:
+    """Ids of cookie-banner records older than the retention period, in batches by pk."""
+    from consent.models import CookieConsent
+
+    cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
+    last_id = 0
+    while True:
+        batch = list(
+            CookieConsent.objects.filter(pk__gt=last_id, recorded_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last_id = batch[-1]
+
+
+def visitor_cookie_choice(visitor_id) -> dict[str, bool] | None:
+    """A visitor's current cookie choices by category, or None for no visitor."""
+    if visitor_id is None:
+        return None
+    granted = dict(
+        ConsentState.objects.filter(visitor_id=visitor_id).values_list(
+            "purpose__code", "is_granted"
+        )
+    )
+    return {
+        "analytics": bool(granted.get("cookies_analytics")),
+        "advertising": bool(granted.get("cookies_advertising")),
+    }

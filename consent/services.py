@@ -1,0 +1,1255 @@
+"""Write services of the consent app.
+
+The ledger (``ConsentEvent``) is only ever appended to, through ``_event_write``, which
+updates the ``ConsentState`` projection and the SMS subscriptions in the same
+transaction. Public services take keyword arguments and an ``actor`` and write their
+``AuditEvent`` (no personal data in it) in the same transaction. Outbound SMS is queued
+with ``transaction.on_commit``.
+
+Interface for requests_app: ``contact_consent_withdraw`` and
+``contact_sale_sharing_opt_out``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from consent import keywords
+from consent.models import (
+    ApiKey,
+    Channel,
+    ConsentEvent,
+    ConsentState,
+    CookieConsent,
+    InboundMessage,
+    Notice,
+    Purpose,
+    SenderNumber,
+    SmsSubscription,
+)
+from consent.selectors import (
+    api_key_hash,
+    caches_clear,
+    contact_for_identifier,
+    notice_published,
+    sender_for_number,
+)
+from consent.sms import OutboundSms, sms_gateway
+from privacy.hashing import identifier_hmac
+from privacy.identifiers import parse_phone
+from privacy.models import Contact, ContactIdentifier, Customer
+from privacy.services import audit_event_record, contact_create
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser
+
+SMS_MARKETING = "sms_marketing"
+SMS_INFORMATIONAL = "sms_informational"
+EMAIL_MARKETING = "email_marketing"
+SALE_SHARING = "sale_sharing"
+COOKIES_ANALYTICS = "cookies_analytics"
+COOKIES_ADVERTISING = "cookies_advertising"
+SMS_PURPOSES = (SMS_MARKETING, SMS_INFORMATIONAL)
+COOKIE_CATEGORIES = {"analytics": COOKIES_ANALYTICS, "advertising": COOKIES_ADVERTISING}
+_PROGRAM_OF = {
+    SMS_MARKETING: SmsSubscription.Program.MARKETING,
+    SMS_INFORMATIONAL: SmsSubscription.Program.INFORMATIONAL,
+}
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+Method = ConsentEvent.Method
+
+
+def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _purpose(purpose: Purpose | str) -> Purpose:
+    if isinstance(purpose, Purpose):
+        return purpose
+    found = Purpose.objects.filter(code=purpose, is_active=True).first()
+    if found is None:
+        raise ValidationError("Unknown purpose.", code="purpose_unknown")
+    return found
+
+
+# --- the ledger and its projection ------------------------------------------------------
+
+
+def _state_key(event: ConsentEvent) -> dict:
+    if event.contact_id:
+        return {
+            "contact_id": event.contact_id,
+            "purpose_id": event.purpose_id,
+            "identifier": event.identifier,
+            "sender": event.sender,
+        }
+    return {"visitor_id": event.visitor_id, "purpose_id": event.purpose_id}
+
+
+def _state_values(event: ConsentEvent) -> dict:
+    return {
+        "customer_id": event.customer_id,
+        "is_granted": event.action == ConsentEvent.Action.GRANT,
+        "since": event.occurred_at,
+        "method": event.method,
+        "notice_id": event.notice_id,
+        "last_event_id": event.pk,
+    }
+
+
+def _state_apply(event: ConsentEvent) -> None:
+    """Fold one new event into ConsentState: the latest event by (occurred_at, id) of its
+    key decides. A back-dated event (an import) changes nothing if a later one exists."""
+    key = _state_key(event)
+    state = ConsentState.objects.select_for_update().filter(**key).first()
+    if state is None:
+        try:
+            with transaction.atomic():
+                ConsentState.objects.create(**key, **_state_values(event))
+            return
+        except IntegrityError:
+            state = ConsentState.objects.select_for_update().get(**key)
+    if (event.occurred_at, event.pk) > (state.since, state.last_event_id):
+        ConsentState.objects.filter(pk=state.pk).update(**_state_values(event))
+
+
+def _subscriptions_sync(event: ConsentEvent, purpose: Purpose) -> None:
+    """Keep SMS subscriptions in step with an SMS purpose's event."""
+    if purpose.code not in _PROGRAM_OF or not event.identifier or not event.customer_id:
+        return
+    program = _PROGRAM_OF[purpose.code]
+    granted = event.action == ConsentEvent.Action.GRANT
+    status = SmsSubscription.Status.OPTED_IN if granted else SmsSubscription.Status.OPTED_OUT
+    stamp = {"opted_in_at": event.occurred_at} if granted else {"opted_out_at": event.occurred_at}
+    rows = SmsSubscription.objects.filter(
+        customer_id=event.customer_id, phone=event.identifier, program=program
+    )
+    if event.sender:
+        updated = rows.filter(sender=event.sender).update(
+            status=status, contact_id=event.contact_id, updated_at=timezone.now(), **stamp
+        )
+        if not updated:
+            SmsSubscription.objects.create(
+                customer_id=event.customer_id,
+                contact_id=event.contact_id,
+                phone=event.identifier,
+                sender=event.sender,
+                program=program,
+                status=status,
+                **stamp,
+            )
+    else:
+        rows.update(status=status, updated_at=timezone.now(), **stamp)
+
+
+def _event_write(
+    *,
+    actor: AbstractBaseUser | None,
+    purpose: Purpose,
+    action: str,
+    method: str,
+    contact: Contact | None = None,
+    visitor_id: uuid.UUID | None = None,
+    identifier: str = "",
+    sender: str = "",
+    notice: Notice | None = None,
+    occurred_at: dt.datetime | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    page_url: str | None = None,
+    source: str | None = None,
+    reference: str = "",
+) -> ConsentEvent:
+    """Append one event and fold it into the state. Call inside a transaction; the
+    caller writes the audit event."""
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if (contact is None) == (visitor_id is None):
+        raise ValidationError("A consent event needs exactly one subject.", code="subject")
+    if action not in ConsentEvent.Action.values:
+        raise ValidationError("Action must be grant or withdraw.", code="action")
+    if method not in Method.values:
+        raise ValidationError("Unknown consent method.", code="method")
+    if occurred_at > now + _CLOCK_SKEW:
+        raise ValidationError("A consent cannot be recorded in the future.", code="future")
+    if notice is not None and (notice.purpose_id != purpose.pk or not notice.is_published):
+        raise ValidationError(
+            "The notice must be a published version of this purpose's notice.", code="notice"
+        )
+    if contact is not None:
+        if contact.erased_at:
+            raise ValidationError("This contact has been erased.", code="erased")
+        if purpose.is_per_identifier and not identifier:
+            raise ValidationError(
+                "This purpose needs the e-mail address or number it covers.", code="identifier"
+            )
+        if not purpose.is_per_identifier:
+            identifier = ""
+    elif purpose.channel != Channel.WEB and purpose.code != SALE_SHARING:
+        raise ValidationError("Anonymous visitors can only give cookie consent.", code="visitor")
+    if purpose.channel != Channel.SMS:
+        sender = ""
+    event = ConsentEvent.objects.create(
+        customer_id=contact.customer_id if contact else None,
+        contact=contact,
+        visitor_id=visitor_id,
+        purpose=purpose,
+        action=action,
+        identifier=identifier,
+        sender=sender,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        method=method,
+        notice=notice,
+        ip_address=ip_address or None,
+        user_agent=(user_agent or "")[:500] or None,
+        page_url=(page_url or "")[:500] or None,
+        source=(source or "")[:200] or None,
+        reference=(reference or "")[:100],
+        recorded_by=_user(actor),
+    )
+    _state_apply(event)
+    _subscriptions_sync(event, purpose)
+    return event
+
+
+def _audit_event(actor, event: ConsentEvent, **extra) -> None:
+    audit_event_record(
+        actor=actor,
+        action=f"consent.{'granted' if event.action == 'grant' else 'withdrawn'}",
+        object_type="contact" if event.contact_id else "consent_event",
+        object_id=event.contact_id or event.pk,
+        summary={
+            "event_id": event.pk,
+            "purpose": event.purpose.code,
+            "method": event.method,
+            "notice_id": event.notice_id,
+            **extra,
+        },
+    )
+
+
+@transaction.atomic
+def consent_event_record(
+    *,
+    actor: AbstractBaseUser | None,
+    purpose: Purpose | str,
+    action: str,
+    method: str,
+    contact: Contact | None = None,
+    visitor_id: uuid.UUID | None = None,
+    identifier: str = "",
+    sender: str = "",
+    notice: Notice | None = None,
+    occurred_at: dt.datetime | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    page_url: str | None = None,
+    source: str | None = None,
+    reference: str = "",
+) -> ConsentEvent:
+    """Record a grant or withdrawal with its evidence. ``identifier`` is already
+    normalised (e-mail match key or E.164) and must be one of the contact's."""
+    purpose = _purpose(purpose)
+    if contact is not None and identifier:
+        kind = "email" if purpose.channel == Channel.EMAIL else "phone"
+        if not ContactIdentifier.objects.filter(
+            contact=contact, kind=kind, match_key=identifier
+        ).exists():
+            raise ValidationError(
+                "The identifier is not one of this contact's.", code="identifier_not_contacts"
+            )
+    event = _event_write(
+        actor=actor,
+        purpose=purpose,
+        action=action,
+        method=method,
+        contact=contact,
+        visitor_id=visitor_id,
+        identifier=identifier,
+        sender=sender,
+        notice=notice,
+        occurred_at=occurred_at,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        page_url=page_url,
+        source=source,
+        reference=reference,
+    )
+    _audit_event(actor, event)
+    return event
+
+
+# --- the interface requests_app calls -------------------------------------------------
+
+
+@transaction.atomic
+def contact_consent_withdraw(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    purpose_codes: list[str] | None = None,
+    method: str = Method.PRIVACY_REQUEST,
+    reference: str = "",
+) -> int:
+    """Withdraw every consent the contact has currently granted (or only those
+    purposes'); returns how many were withdrawn. Pending and active SMS marketing
+    subscriptions of the contact are opted out too (when SMS marketing is in scope)."""
+    states = ConsentState.objects.select_for_update().filter(contact=contact, is_granted=True)
+    if purpose_codes is not None:
+        states = states.filter(purpose__code__in=purpose_codes)
+    states = list(states.select_related("purpose").order_by("pk"))
+    now = timezone.now()
+    for state in states:
+        _event_write(
+            actor=actor,
+            purpose=state.purpose,
+            action=ConsentEvent.Action.WITHDRAW,
+            method=method,
+            contact=contact,
+            identifier=state.identifier,
+            sender=state.sender,
+            occurred_at=max(now, state.since),
+            reference=reference,
+        )
+    opted_out = 0
+    if purpose_codes is None or SMS_MARKETING in purpose_codes:
+        phones = ContactIdentifier.objects.filter(contact=contact, kind="phone").values("match_key")
+        opted_out = (
+            SmsSubscription.objects.filter(Q(contact=contact) | Q(phone__in=phones))
+            .filter(customer_id=contact.customer_id, program=SmsSubscription.Program.MARKETING)
+            .exclude(status=SmsSubscription.Status.OPTED_OUT)
+            .update(status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now)
+        )
+    audit_event_record(
+        actor=actor,
+        action="consent.contact_withdrawn",
+        object_type="contact",
+        object_id=contact.pk,
+        summary={
+            "withdrawn": len(states),
+            "purposes": sorted({s.purpose.code for s in states}),
+            "sms_subscriptions_opted_out": opted_out,
+            "method": method,
+            "reference": reference[:100],
+        },
+    )
+    return len(states)
+
+
+@transaction.atomic
+def contact_sale_sharing_opt_out(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    method: str = Method.PRIVACY_REQUEST,
+    reference: str = "",
+) -> bool:
+    """Record the contact's opt-out of sale/sharing for cross-context behavioural
+    advertising. Returns False if they had already opted out (nothing recorded)."""
+    purpose = _purpose(SALE_SHARING)
+    state = (
+        ConsentState.objects.select_for_update()
+        .filter(contact=contact, purpose=purpose, identifier="", sender="")
+        .first()
+    )
+    if state is not None and not state.is_granted:
+        return False
+    event = _event_write(
+        actor=actor,
+        purpose=purpose,
+        action=ConsentEvent.Action.WITHDRAW,
+        method=method,
+        contact=contact,
+        occurred_at=max(timezone.now(), state.since) if state else None,
+        reference=reference,
+    )
+    _audit_event(actor, event, reference=reference[:100])
+    return True
+
+
+# --- notices --------------------------------------------------------------------------
+
+
+def notice_text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def notice_draft_save(
+    *,
+    actor: AbstractBaseUser | None,
+    notice: Notice,
+) -> Notice:
+    """Save a draft notice (new or changed); published ones are refused."""
+    if notice.pk and Notice.objects.filter(pk=notice.pk, published_at__isnull=False).exists():
+        raise ValidationError("A published notice never changes: create a new version.")
+    if not notice.pk and not notice.version:
+        latest = Notice.objects.filter(purpose=notice.purpose).aggregate(v=Max("version"))["v"]
+        notice.version = (latest or 0) + 1
+    notice.text_sha256 = notice_text_hash(notice.text)
+    notice.published_at = None
+    if not notice.pk:
+        notice.created_by = _user(actor)
+    notice.save()
+    audit_event_record(
+        actor=actor,
+        action="consent.notice_saved",
+        object_type="notice",
+        object_id=notice.pk,
+        summary={"purpose_id": notice.purpose_id, "version": notice.version},
+    )
+    return notice
+
+
+@transaction.atomic
+def notice_publish(*, actor: AbstractBaseUser | None, notice: Notice) -> bool:
+    """Publish a draft: from now on it never changes. False if already published."""
+    now = timezone.now()
+    text = Notice.objects.filter(pk=notice.pk).values_list("text", flat=True).first()
+    updated = Notice.objects.filter(pk=notice.pk, published_at__isnull=True).update(
+        published_at=now, text_sha256=notice_text_hash(text or "")
+    )
+    if updated:
+        audit_event_record(
+            actor=actor,
+            action="consent.notice_published",
+            object_type="notice",
+            object_id=notice.pk,
+            summary={"purpose_id": notice.purpose_id, "version": notice.version},
+        )
+    return bool(updated)
+
+
+@transaction.atomic
+def notice_new_version(*, actor: AbstractBaseUser | None, notice: Notice) -> Notice:
+    """A new draft version of a notice, starting from its text."""
+    draft = Notice(
+        purpose=notice.purpose, kind=notice.kind, language=notice.language, text=notice.text
+    )
+    return notice_draft_save(actor=actor, notice=draft)
+
+
+# --- API keys -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(
+    *, actor: AbstractBaseUser | None, customer: Customer, name: str
+) -> tuple[ApiKey, str]:
+    """A new key for the customer. Returns the row and the full key, which is shown
+    once and never stored."""
+    prefix = secrets.token_hex(6)
+    raw_key = f"pbo_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        customer=customer,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=api_key_hash(raw_key),
+        created_by=_user(actor),
+    )
+    audit_event_record(
+        actor=actor,
+        action="consent.api_key_created",
+        object_type="api_key",
+        object_id=key.pk,
+        summary={"customer_id": customer.pk},
+    )
+    return key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: AbstractBaseUser | None, api_key: ApiKey) -> bool:
+    updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        caches_clear()
+        audit_event_record(
+            actor=actor,
+            action="consent.api_key_revoked",
+            object_type="api_key",
+            object_id=api_key.pk,
+            summary={"customer_id": api_key.customer_id},
+        )
+    return bool(updated)
+
+
+# --- inbound SMS ----------------------------------------------------------------------
+
+
+def _brand(sender: SenderNumber | None) -> tuple[str, str]:
+    brand = (sender.brand_name if sender else "") or settings.CONSENT_SMS_BRAND_NAME
+    help_contact = (sender.help_contact if sender else "") or settings.CONSENT_SMS_HELP_CONTACT
+    return brand, help_contact
+
+
+def sms_reply_text(kind: str, sender: SenderNumber | None) -> str:
+    """The compliant replies. No marketing in any of them."""
+    brand, help_contact = _brand(sender)
+    freq = settings.CONSENT_SMS_MARKETING_FREQUENCY
+    return {
+        "stop": f"{brand}: You are unsubscribed and will receive no further messages from "
+        "this number. Reply START to rejoin.",
+        "stopall": f"{brand}: You are unsubscribed from all {brand} numbers and will receive "
+        "no further messages. Reply START to rejoin.",
+        "rejoin": f"{brand}: You are subscribed again. {freq}. Msg & data rates may apply. "
+        "Reply HELP for help, STOP to cancel.",
+        "confirmed": f"{brand}: Thanks, you are subscribed to marketing texts. {freq}. "
+        "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+        "help": f"{brand}: Help: {help_contact}. {freq}. Msg & data rates may apply. "
+        "Reply STOP to cancel.",
+    }[kind]
+
+
+@dataclass
+class InboundResult:
+    reply: str = ""
+    outcome: str = ""
+    duplicate: bool = False
+    message: InboundMessage | None = None
+
+
+def _contact_for_phone(customer: Customer, e164: str, *, create: bool) -> Contact | None:
+    contact = contact_for_identifier(customer_id=customer.pk, channel="sms", match_key=e164)
+    if contact is None and create:
+        contact, _ = contact_create(actor=None, customer=customer, phones=[e164], source="sms")
+    return contact
+
+
+def _withdraw_sms(
+    *, contact: Contact, phone: str, sender: str, message_sid: str, at: dt.datetime
+) -> list[ConsentEvent]:
+    return [
+        _event_write(
+            actor=None,
+            purpose=_purpose(code),
+            action=ConsentEvent.Action.WITHDRAW,
+            method=Method.SMS_KEYWORD,
+            contact=contact,
+            identifier=phone,
+            sender=sender,
+            occurred_at=at,
+            reference=message_sid,
+        )
+        for code in SMS_PURPOSES
+    ]
+
+
+@transaction.atomic
+def sms_inbound_handle(
+    *,
+    message_sid: str,
+    account_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: dt.datetime | None = None,
+) -> InboundResult:
+    """Handle one inbound text (the webhook, after its signature was checked).
+
+    The opt-out is committed when this returns, before the reply goes out. The same
+    MessageSid a second time changes nothing and gets no reply."""
+    now = now or timezone.now()
+    message_sid = (message_sid or "").strip()[:64]
+    if not message_sid:
+        raise ValidationError("MessageSid is missing.", code="sid")
+    sender = sender_for_number((to_number or "").strip())
+    keyword = keywords.keyword_classify(body)
+    message = InboundMessage(
+        message_sid=message_sid,
+        account_sid=(account_sid or "")[:64],
+        customer=sender.customer if sender else None,
+        sender=(to_number or "").strip()[:20],
+        body=body or "",
+        keyword=keyword,
+        received_at=now,
+        outcome="received",
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        return InboundResult(outcome="duplicate", duplicate=True)
+
+    phone = None
+    if sender is not None:
+        try:
+            phone = parse_phone(
+                from_number, default_region=sender.customer.default_phone_region
+            ).e164
+        except ValidationError:
+            phone = None
+    outcome, reply, contact, events = _keyword_act(
+        keyword=keyword, sender=sender, phone=phone, message_sid=message_sid, now=now
+    )
+    message.from_number = phone
+    message.contact = contact
+    message.outcome = outcome
+    message.reply = reply
+    message.save(update_fields=["from_number", "contact", "outcome", "reply"])
+    audit_event_record(
+        actor=None,
+        action="consent.sms_inbound",
+        object_type="inbound_message",
+        object_id=message.pk,
+        summary={
+            "keyword": keyword,
+            "outcome": outcome,
+            "contact_id": contact.pk if contact else None,
+            "customer_id": sender.customer_id if sender else None,
+            "events": [e.pk for e in events],
+        },
+    )
+    return InboundResult(reply=reply, outcome=outcome, message=message)
+
+
+def _keyword_act(
+    *,
+    keyword: str,
+    sender: SenderNumber | None,
+    phone: str | None,
+    message_sid: str,
+    now: dt.datetime,
+) -> tuple[str, str, Contact | None, list[ConsentEvent]]:
+    """(outcome, reply, contact, events) for one classified inbound text."""
+    if sender is None:
+        return "unknown_sender", "", None, []
+    if not keyword:
+        return "no_keyword", "", None, []
+    if keyword == keywords.HELP:
+        return "help", sms_reply_text("help", sender), None, []
+    if phone is None:
+        return "invalid_from", "", None, []
+    customer = sender.customer
+
+    if keyword in (keywords.STOP, keywords.STOPALL):
+        contact = _contact_for_phone(customer, phone, create=True)
+        if keyword == keywords.STOP:
+            events = _withdraw_sms(
+                contact=contact, phone=phone, sender=sender.number, message_sid=message_sid, at=now
+            )
+            # Pending sign-ups at this sender end too.
+            SmsSubscription.objects.filter(
+                customer=customer, phone=phone, sender=sender.number
+            ).exclude(status=SmsSubscription.Status.OPTED_OUT).update(
+                status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now
+            )
+            return "opted_out", sms_reply_text("stop", sender), contact, events
+        events = _withdraw_sms(
+            contact=contact, phone=phone, sender="", message_sid=message_sid, at=now
+        )
+        SmsSubscription.objects.filter(customer=customer, phone=phone).exclude(
+            status=SmsSubscription.Status.OPTED_OUT
+        ).update(status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now)
+        # A row for the number the STOPALL was sent to, even if it had none: the record
+        # of the opt-out outlives any later ledger clean-up of other purposes.
+        for program in SmsSubscription.Program.values:
+            SmsSubscription.objects.get_or_create(
+                customer=customer,
+                phone=phone,
+                sender=sender.number,
+                program=program,
+                defaults={
+                    "contact": contact,
+                    "status": SmsSubscription.Status.OPTED_OUT,
+                    "opted_out_at": now,
+                },
+            )
+        return "opted_out_all", sms_reply_text("stopall", sender), contact, events
+
+    # START / UNSTOP / YES
+    contact = _contact_for_phone(customer, phone, create=False)
+    if keyword == keywords.YES:
+        pending = (
+            SmsSubscription.objects.select_for_update(of=("self",))
+            .filter(
+                customer=customer,
+                phone=phone,
+                sender=sender.number,
+                program=SmsSubscription.Program.MARKETING,
+                status=SmsSubscription.Status.PENDING,
+            )
+            .select_related("prompt_notice")
+            .first()
+        )
+        if pending is not None:
+            contact = contact or _contact_for_phone(customer, phone, create=True)
+            event = _event_write(
+                actor=None,
+                purpose=_purpose(SMS_MARKETING),
+                action=ConsentEvent.Action.GRANT,
+                method=Method.DOUBLE_OPT_IN,
+                contact=contact,
+                identifier=phone,
+                sender=sender.number,
+                notice=pending.prompt_notice,
+                occurred_at=now,
+                reference=message_sid,
+            )
+            return "confirmed", sms_reply_text("confirmed", sender), contact, [event]
+    if contact is None:
+        return "nothing_to_rejoin", sms_reply_text("help", sender), None, []
+    events = []
+    for code in SMS_PURPOSES:
+        purpose = _purpose(code)
+        had_consent = ConsentEvent.objects.filter(
+            contact=contact,
+            purpose=purpose,
+            identifier=phone,
+            sender__in=[sender.number, ""],
+            action=ConsentEvent.Action.GRANT,
+            deidentified_at__isnull=True,
+        ).exists()
+        current = (
+            ConsentState.objects.filter(
+                contact=contact, purpose=purpose, identifier=phone, sender__in=[sender.number, ""]
+            )
+            .order_by("-since", "-last_event_id")
+            .values_list("is_granted", flat=True)
+            .first()
+        )
+        if had_consent and not current:
+            events.append(
+                _event_write(
+                    actor=None,
+                    purpose=purpose,
+                    action=ConsentEvent.Action.GRANT,
+                    method=Method.SMS_KEYWORD,
+                    contact=contact,
+                    identifier=phone,
+                    sender=sender.number,
+                    occurred_at=now,
+                    reference=message_sid,
+                )
+            )
+    if not events:
+        return "nothing_to_rejoin", sms_reply_text("help", sender), contact, []
+    return "rejoined", sms_reply_text("rejoin", sender), contact, events
+
+
+# --- double opt-in --------------------------------------------------------------------
+
+
+@transaction.atomic
+def sms_subscription_request(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    phone: str,
+    sender: str | None = None,
+    method: str = Method.WEB_FORM,
+) -> SmsSubscription:
+    """Start a double opt-in for SMS marketing: a pending subscription and the prompt
+    (the published SMS opt-in notice), sent after commit. The reply YES confirms it."""
+    if not contact.customer_id:
+        raise ValidationError("SMS sign-up is for contacts of a customer.")
+    if not ContactIdentifier.objects.filter(
+        contact=contact, kind="phone", match_key=phone
+    ).exists():
+        raise ValidationError("The number is not one of this contact's.")
+    senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
+    sender_row = (
+        senders.filter(number=sender).first()
+        if sender
+        else senders.filter(is_default_marketing=True).first()
+    )
+    if sender_row is None:
+        raise ValidationError("This customer has no such active sender for SMS marketing.")
+    notice = notice_published(purpose_code=SMS_MARKETING)
+    if notice is None or notice.kind != Notice.Kind.SMS_PROMPT:
+        raise ValidationError("No published SMS opt-in prompt notice for SMS marketing.")
+    now = timezone.now()
+    subscription, _ = SmsSubscription.objects.select_for_update().get_or_create(
+        customer_id=contact.customer_id,
+        phone=phone,
+        sender=sender_row.number,
+        program=SmsSubscription.Program.MARKETING,
+        defaults={"contact": contact, "status": SmsSubscription.Status.PENDING},
+    )
+    if subscription.status != SmsSubscription.Status.OPTED_IN:
+        subscription.status = SmsSubscription.Status.PENDING
+        subscription.contact = contact
+        subscription.prompt_notice = notice
+        subscription.requested_at = now
+        subscription.prompt_sent_at = None
+        subscription.updated_at = now
+        subscription.save()
+        from consent.tasks import sms_opt_in_prompt_send as task
+
+        transaction.on_commit(partial(task.delay, subscription.pk))
+    audit_event_record(
+        actor=actor,
+        action="consent.sms_opt_in_requested",
+        object_type="contact",
+        object_id=contact.pk,
+        summary={
+            "subscription_id": subscription.pk,
+            "method": method,
+            "status": subscription.status,
+        },
+    )
+    return subscription
+
+
+def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
+    """Send the prompt of a pending subscription once (idempotent: the row is marked
+    before the send, so a retry never texts twice). Returns whether it sent."""
+    now = timezone.now()
+    claimed = SmsSubscription.objects.filter(
+        pk=subscription_id, status=SmsSubscription.Status.PENDING, prompt_sent_at__isnull=True
+    ).update(prompt_sent_at=now)
+    if not claimed:
+        return False
+    subscription = SmsSubscription.objects.select_related("prompt_notice").get(pk=subscription_id)
+    sender = SenderNumber.objects.filter(number=subscription.sender).first()
+    brand, _ = _brand(sender)
+    body = f"{brand}: {subscription.prompt_notice.text}"
+    sms_gateway().send(OutboundSms(to=subscription.phone, sender=subscription.sender, body=body))
+    logger.info("Opt-in prompt sent for subscription %s", subscription_id)
+    return True
+
+
+@transaction.atomic
+def sms_subscription_opt_out(
+    *, actor: AbstractBaseUser | None, subscription: SmsSubscription, reason: str = "staff"
+) -> bool:
+    """Staff opt a number out of one sender (a complaint, a STOP received elsewhere)."""
+    subscription = SmsSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.status == SmsSubscription.Status.OPTED_OUT or not subscription.phone:
+        return False
+    now = timezone.now()
+    contact = subscription.contact or _contact_for_phone(
+        subscription.customer, subscription.phone, create=True
+    )
+    code = SMS_MARKETING if subscription.program == "marketing" else SMS_INFORMATIONAL
+    event = _event_write(
+        actor=actor,
+        purpose=_purpose(code),
+        action=ConsentEvent.Action.WITHDRAW,
+        method=Method.STAFF,
+        contact=contact,
+        identifier=subscription.phone,
+        sender=subscription.sender,
+        occurred_at=now,
+        reference=reason[:100],
+    )
+    SmsSubscription.objects.filter(pk=subscription.pk).update(
+        status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now
+    )
+    _audit_event(actor, event, subscription_id=subscription.pk)
+    return True
+
+
+# --- public pages: preference centre, cookie banner, GPC ---------------------------------
+
+
+@transaction.atomic
+def preference_choice_set(
+    *,
+    contact: Contact,
+    purpose_code: str,
+    identifier: str,
+    grant: bool,
+    gpc: bool = False,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> str:
+    """A choice made on the preference centre. SMS marketing sign-ups go through
+    double opt-in. Returns "granted", "withdrawn", "pending" or "unchanged"."""
+    purpose = _purpose(purpose_code)
+    if purpose.code == SALE_SHARING:
+        identifier = ""
+    elif (
+        identifier
+        and not ContactIdentifier.objects.filter(contact=contact, match_key=identifier).exists()
+    ):
+        raise ValidationError("Unknown choice.")
+    if grant and purpose.code == SMS_MARKETING:
+        sms_subscription_request(
+            actor=None, contact=contact, phone=identifier, method=Method.PREFERENCE_CENTRE
+        )
+        return "pending"
+    if grant and gpc and purpose.code == SALE_SHARING:
+        return "unchanged"  # the browser's GPC signal says no; it wins over the click
+    current = (
+        ConsentState.objects.filter(contact=contact, purpose=purpose, identifier=identifier)
+        .order_by("-since", "-last_event_id")
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    if current is not None and bool(current) == grant:
+        return "unchanged"
+    if not grant and purpose.code != SALE_SHARING:
+        return (
+            "withdrawn"
+            if contact_consent_withdraw(
+                actor=None,
+                contact=contact,
+                purpose_codes=[purpose.code],
+                method=Method.PREFERENCE_CENTRE,
+            )
+            else "unchanged"
+        )
+    event = _event_write(
+        actor=None,
+        purpose=purpose,
+        action=ConsentEvent.Action.GRANT if grant else ConsentEvent.Action.WITHDRAW,
+        method=Method.PREFERENCE_CENTRE,
+        contact=contact,
+        identifier=identifier,
+        notice=notice_published(purpose_code=purpose.code) if grant else None,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    _audit_event(None, event)
+    return "granted" if grant else "withdrawn"
+
+
+@transaction.atomic
+def contact_gpc_signal_record(*, contact: Contact) -> bool:
+    """A ``Sec-GPC: 1`` seen on the contact's preference centre: opt out of sale/sharing
+    (method GPC). False if already opted out."""
+    return contact_sale_sharing_opt_out(
+        actor=None, contact=contact, method=Method.GPC, reference="Sec-GPC"
+    )
+
+
+@dataclass
+class CookieChoice:
+    visitor_id: uuid.UUID
+    categories: dict[str, bool]
+    gpc: bool
+    record: CookieConsent | None = None
+
+
+@transaction.atomic
+def cookie_consent_record(
+    *,
+    visitor_id: uuid.UUID | None,
+    categories: dict[str, bool],
+    notice_version: int,
+    gpc: bool,
+    user_agent: str | None = None,
+) -> CookieChoice:
+    """Record a cookie-banner choice for an anonymous visitor. With GPC, advertising is
+    refused whatever was ticked, and sale/sharing is opted out (method GPC)."""
+    unknown = set(categories) - set(COOKIE_CATEGORIES)
+    if unknown:
+        raise ValidationError("Unknown cookie category.", code="category")
+    visitor_id = visitor_id or uuid.uuid4()
+    choices = {name: bool(categories.get(name, False)) for name in COOKIE_CATEGORIES}
+    if gpc:
+        choices["advertising"] = False
+    notices = {}
+    for name, code in COOKIE_CATEGORIES.items():
+        notice = notice_published(purpose_code=code, version=notice_version)
+        if notice is None:
+            raise ValidationError("Unknown cookie notice version.", code="notice_version")
+        notices[name] = notice
+    record = CookieConsent.objects.create(
+        visitor_id=visitor_id, categories=choices, notice_version=notice_version, gpc=gpc
+    )
+    for name, code in COOKIE_CATEGORIES.items():
+        current = (
+            ConsentState.objects.filter(visitor_id=visitor_id, purpose__code=code)
+            .values_list("is_granted", flat=True)
+            .first()
+        )
+        if current is not None and bool(current) == choices[name]:
+            continue
+        _event_write(
+            actor=None,
+            purpose=notices[name].purpose,
+            action=ConsentEvent.Action.GRANT if choices[name] else ConsentEvent.Action.WITHDRAW,
+            method=Method.GPC if gpc and name == "advertising" else Method.COOKIE_BANNER,
+            visitor_id=visitor_id,
+            notice=notices[name],
+            user_agent=user_agent,
+            reference=f"cookie-consent-{record.pk}",
+        )
+    if gpc:
+        state = (
+            ConsentState.objects.filter(visitor_id=visitor_id, purpose__code=SALE_SHARING)
+            .values_list("is_granted", flat=True)
+            .first()
+        )
+        if state is None or state:
+            _event_write(
+                actor=None,
+                purpose=_purpose(SALE_SHARING),
+                action=ConsentEvent.Action.WITHDRAW,
+                method=Method.GPC,
+                visitor_id=visitor_id,
+                reference=f"cookie-consent-{record.pk}",
+            )
+    audit_event_record(
+        actor=None,
+        action="consent.cookie_choice",
+        object_type="cookie_consent",
+        object_id=record.pk,
+        summary={"categories": choices, "notice_version": notice_version, "gpc": gpc},
+    )
+    return CookieChoice(visitor_id=visitor_id, categories=choices, gpc=gpc, record=record)
+
+
+# --- rebuild the projection -------------------------------------------------------------
+
+
+@dataclass
+class DriftReport:
+    checked: int = 0
+    missing: int = 0
+    extra: int = 0
+    different: int = 0
+    fixed: bool = False
+    samples: list[str] = field(default_factory=list)
+
+    @property
+    def drift(self) -> int:
+        return self.missing + self.extra + self.different
+
+    def as_summary(self) -> dict:
+        return {
+            "checked": self.checked,
+            "missing": self.missing,
+            "extra": self.extra,
+            "different": self.different,
+            "fixed": self.fixed,
+        }
+
+
+_COMPARED = ("customer_id", "is_granted", "since", "method", "notice_id", "last_event_id")
+_EVENT_FIELDS = (
+    "pk",
+    "customer_id",
+    "contact_id",
+    "visitor_id",
+    "purpose_id",
+    "identifier",
+    "sender",
+    "action",
+    "occurred_at",
+    "method",
+    "notice_id",
+)
+
+
+def _expected_states(events) -> dict[tuple, dict]:
+    expected: dict[tuple, dict] = {}
+    for row in events:
+        (pk, customer_id, contact_id, visitor_id, purpose_id, identifier, sender, action,
+         occurred_at, method, notice_id) = row  # fmt: skip
+        key = (contact_id, visitor_id, purpose_id, identifier if contact_id else "",
+               sender if contact_id else "")  # fmt: skip
+        current = expected.get(key)
+        if current is None or (occurred_at, pk) > (current["since"], current["last_event_id"]):
+            expected[key] = {
+                "customer_id": customer_id,
+                "is_granted": action == ConsentEvent.Action.GRANT,
+                "since": occurred_at,
+                "method": method,
+                "notice_id": notice_id,
+                "last_event_id": pk,
+            }
+    return expected
+
+
+def _compare_and_fix(expected: dict[tuple, dict], states, report: DriftReport, apply: bool):
+    seen = set()
+    for state in states:
+        key = (state.contact_id, state.visitor_id, state.purpose_id,
+               state.identifier if state.contact_id else "",
+               state.sender if state.contact_id else "")  # fmt: skip
+        report.checked += 1
+        want = expected.get(key)
+        if want is None:
+            report.extra += 1
+            report.samples.append(f"extra state #{state.pk}")
+            if apply:
+                ConsentState.objects.filter(pk=state.pk).delete()
+            continue
+        seen.add(key)
+        if any(getattr(state, name) != want[name] for name in _COMPARED):
+            report.different += 1
+            report.samples.append(f"state #{state.pk} differs from event #{want['last_event_id']}")
+            if apply:
+                ConsentState.objects.filter(pk=state.pk).update(**want)
+    for key, want in expected.items():
+        if key in seen:
+            continue
+        report.missing += 1
+        report.samples.append(f"missing state for event #{want['last_event_id']}")
+        if apply:
+            contact_id, visitor_id, purpose_id, identifier, sender = key
+            ConsentState.objects.create(
+                contact_id=contact_id,
+                visitor_id=visitor_id,
+                purpose_id=purpose_id,
+                identifier=identifier,
+                sender=sender,
+                **want,
+            )
+
+
+def consent_state_rebuild(
+    *, actor: AbstractBaseUser | None, apply: bool = True, batch_size: int = 500
+) -> DriftReport:
+    """Recompute ConsentState from the ledger (de-identified proof excluded) subject by
+    subject, in batches; report every difference and, with ``apply``, repair it."""
+    report = DriftReport(fixed=apply)
+    live = ConsentEvent.objects.filter(deidentified_at__isnull=True)
+    # Contacts, walking ids of both tables in order.
+    last = 0
+    while True:
+        ids = sorted(
+            set(
+                live.filter(contact_id__gt=last)
+                .order_by("contact_id")
+                .values_list("contact_id", flat=True)
+                .distinct()[:batch_size]
+            )
+            | set(
+                ConsentState.objects.filter(contact_id__gt=last)
+                .order_by("contact_id")
+                .values_list("contact_id", flat=True)
+                .distinct()[:batch_size]
+            )
+        )[:batch_size]
+        if not ids:
+            break
+        with transaction.atomic():
+            expected = _expected_states(live.filter(contact_id__in=ids).values_list(*_EVENT_FIELDS))
+            states = ConsentState.objects.select_for_update().filter(contact_id__in=ids)
+            _compare_and_fix(expected, states, report, apply)
+        last = ids[-1]
+    # Anonymous visitors.
+    last_visitor = None
+    while True:
+        event_visitors = live.filter(visitor_id__isnull=False)
+        state_visitors = ConsentState.objects.filter(visitor_id__isnull=False)
+        if last_visitor is not None:
+            event_visitors = event_visitors.filter(visitor_id__gt=last_visitor)
+            state_visitors = state_visitors.filter(visitor_id__gt=last_visitor)
+        visitors = sorted(
+            set(
+                event_visitors.order_by("visitor_id")
+                .values_list("visitor_id", flat=True)
+                .distinct()[:batch_size]
+            )
+            | set(
+                state_visitors.order_by("visitor_id")
+                .values_list("visitor_id", flat=True)
+                .distinct()[:batch_size]
+            )
+        )[:batch_size]
+        if not visitors:
+            break
+        with transaction.atomic():
+            expected = _expected_states(
+                live.filter(visitor_id__in=visitors).values_list(*_EVENT_FIELDS)
+            )
+            states = ConsentState.objects.select_for_update().filter(visitor_id__in=visitors)
+            _compare_and_fix(expected, states, report, apply)
+        last_visitor = visitors[-1]
+    del report.samples[50:]
+    if apply and report.drift:
+        audit_event_record(
+            actor=actor,
+            action="consent.state_rebuilt",
+            object_type="consent_state",
+            summary=report.as_summary(),
+        )
+    return report
+
+
+# --- nightly purge --------------------------------------------------------------------
+
+
+def consent_records_purge(
+    *,
+    actor: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+    batch_size: int | None = None,
+) -> dict[str, int]:
+    """Delete cookie-banner records and anonymous visitors' consents older than the
+    cookie retention period, and de-identified SMS proof whose 4 years since last use
+    are over. Bounded batches, each its own transaction; safe to run twice."""
+    from consent.selectors import cookie_records_expired
+
+    now = now or timezone.now()
+    batch_size = batch_size or settings.CONSENT_PURGE_BATCH_SIZE
+    counts: dict[str, int] = defaultdict(int)
+    for ids in cookie_records_expired(now=now, batch_size=batch_size):
+        with transaction.atomic():
+            counts["cookie_records"] += CookieConsent.objects.filter(pk__in=ids).delete()[0]
+
+    cookie_cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
+    # A visitor's state is the latest of its events, so an old state means every event
+    # of that visitor and purpose is old too: deleting both keeps the projection exact.
+    while True:
+        state_ids = list(
+            ConsentState.objects.filter(visitor_id__isnull=False, since__lt=cookie_cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        event_ids = list(
+            ConsentEvent.objects.filter(visitor_id__isnull=False, occurred_at__lt=cookie_cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not state_ids and not event_ids:
+            break
+        with transaction.atomic():
+            counts["visitor_states"] += ConsentState.objects.filter(pk__in=state_ids).delete()[0]
+            counts["visitor_events"] += ConsentEvent.objects.filter(pk__in=event_ids).delete()[0]
+
+    proof_cutoff = now - dt.timedelta(days=settings.CONSENT_SMS_PROOF_RETENTION_DAYS)
+    last = 0
+    while True:
+        rows = list(
+            ConsentEvent.objects.filter(deidentified_at__isnull=False, contact_id__gt=last)
+            .values("contact_id")
+            .annotate(last_use=Max("occurred_at"))
+            .order_by("contact_id")[:batch_size]
+        )
+        if not rows:
+            break
+        expired = [r["contact_id"] for r in rows if r["last_use"] < proof_cutoff]
+        if expired:
+            with transaction.atomic():
+                counts["sms_proof_events"] += ConsentEvent.objects.filter(
+                    contact_id__in=expired, deidentified_at__isnull=False
+                ).delete()[0]
+                counts["sms_proof_subscriptions"] += SmsSubscription.objects.filter(
+                    contact_id__in=expired, deidentified_at__isnull=False
+                ).delete()[0]
+                counts["sms_proof_inbound"] += InboundMessage.objects.filter(
+                    contact_id__in=expired, deidentified_at__isnull=False
+                ).delete()[0]
+        last = rows[-1]["contact_id"]
+    result = dict(counts)
+    if any(result.values()):
+        audit_event_record(
+            actor=actor, action="consent.records_purged", object_type="consent", summary=result
+        )
+    return result
+
+
+def sms_proof_hmac(value: str) -> str:
+    return identifier_hmac(channel="phone", value=value)

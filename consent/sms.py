@@ -1,0 +1,66 @@
+"""Outbound SMS through a pluggable gateway (``settings.CONSENT_SMS_GATEWAY``):
+console in development, Twilio in production, an in-memory outbox in tests.
+
+Only services call ``sms_gateway()``, and only from a task queued after commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboundSms:
+    to: str
+    sender: str
+    body: str
+
+
+class SmsGateway(Protocol):
+    def send(self, message: OutboundSms) -> str:
+        """Send one text; return the provider's message id."""
+
+
+def _masked(number: str) -> str:
+    return f"…{number[-2:]}" if number else ""
+
+
+class ConsoleGateway:
+    """Development: writes the text to the log, with the number masked."""
+
+    def send(self, message: OutboundSms) -> str:
+        logger.info("SMS to %s from sender: %s", _masked(message.to), message.body)
+        return "console"
+
+
+#: Messages "sent" by LocmemGateway, like django.core.mail.outbox.
+outbox: list[OutboundSms] = []
+
+
+class LocmemGateway:
+    """Tests: keeps every message in ``consent.sms.outbox``."""
+
+    def send(self, message: OutboundSms) -> str:
+        outbox.append(message)
+        return f"SMlocmem{len(outbox)}"
+
+
+class TwilioGateway:
+    """Production: Twilio's REST API with the account SID and auth token from settings."""
+
+    def send(self, message: OutboundSms) -> str:
+        from twilio.rest import Client
+
+        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        sent = client.messages.create(to=message.to, from_=message.sender, body=message.body)
+        return sent.sid
+
+
+def sms_gateway() -> SmsGateway:
+    return import_string(settings.CONSENT_SMS_GATEWAY)()

@@ -1,0 +1,207 @@
+"""The Twilio inbound webhook, driven with signatures from twilio's own validator."""
+
+from __future__ import annotations
+
+import pytest
+
+from consent import services
+from consent.models import ConsentEvent, InboundMessage, SmsSubscription
+from consent.tests.conftest import NOON_PACIFIC, check, new_sid, sign
+from privacy.models import AuditEvent, Contact
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+14155550111"
+
+
+def _grant_sms_marketing(contact, sender=""):
+    return services.consent_event_record(
+        actor=None,
+        purpose="sms_marketing",
+        action="grant",
+        method="web_form",
+        contact=contact,
+        identifier=contact.phone,
+        sender=sender,
+        notice=services.notice_published(purpose_code="sms_marketing"),
+    )
+
+
+STOP_VARIANTS = [
+    "STOP", "stop", " Stop! ", "STOP.", "Stop!!!", "\tstop\n", "UNSUBSCRIBE", "unsubscribe.",
+    "Cancel", "END", "end!", "Quit", "quit.", "REVOKE", "OptOut", "OPTOUT", "opt out",
+    "Opt Out!", "opt-out", " OPT OUT. ",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", STOP_VARIANTS)
+def test_every_stop_variant_opts_out_before_the_reply(text, contact, customer, sender, body):
+    _grant_sms_marketing(contact)
+    assert check(customer, sender=sender.number).allowed
+
+    response = text(body)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    xml = response.content.decode()
+    assert xml.count("<Message>") == 1
+    assert "no further messages" in xml and "Acme" in xml and "START" in xml
+    assert not check(customer, sender=sender.number).allowed
+    assert check(customer, sender=sender.number).reason == "withdrawn"
+    sub = SmsSubscription.objects.get(phone=PHONE, sender=sender.number, program="marketing")
+    assert sub.status == SmsSubscription.Status.OPTED_OUT
+    message = InboundMessage.objects.get()
+    assert message.keyword == "stop" and message.outcome == "opted_out"
+
+
+@pytest.mark.parametrize("body", ["START", "start", " Start! ", "UNSTOP", "unstop.", "YES", "yes!"])
+def test_start_variants_rejoin_after_stop_with_compliant_confirmation(
+    text, contact, customer, sender, body
+):
+    _grant_sms_marketing(contact)
+    text("STOP")
+    assert not check(customer, sender=sender.number).allowed
+
+    response = text(body)
+
+    xml = response.content.decode()
+    assert xml.count("<Message>") == 1
+    assert "Msg &amp; data rates may apply" in xml
+    assert "HELP" in xml and "STOP" in xml and "4/week" in xml
+    decision = check(customer, sender=sender.number)
+    assert decision.allowed and decision.reason == "granted"
+    events = list(ConsentEvent.objects.filter(contact=contact, purpose__code="sms_marketing"))
+    assert [e.action for e in events] == ["grant", "withdraw", "grant"]  # newest first
+    assert events[0].method == "sms_keyword"
+
+
+@pytest.mark.parametrize("body", ["HELP", "help", " Help? ", "INFO", "info."])
+def test_help_answers_brand_and_contact_and_changes_nothing(text, contact, customer, sender, body):
+    _grant_sms_marketing(contact)
+    response = text(body)
+    xml = response.content.decode()
+    assert xml.count("<Message>") == 1
+    assert "Acme" in xml and "acme.example.com/help" in xml
+    assert check(customer, sender=sender.number).allowed
+    assert ConsentEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body", ["Please stop texting me", "stop it", "hello", "", "STOP STOP", "yes please"]
+)
+def test_unknown_text_is_logged_and_changes_nothing(text, contact, customer, sender, body):
+    _grant_sms_marketing(contact)
+    response = text(body)
+    assert "<Message>" not in response.content.decode()
+    message = InboundMessage.objects.get()
+    assert message.keyword == "" and message.outcome == "no_keyword"
+    assert message.body == body
+    assert ConsentEvent.objects.count() == 1
+    assert check(customer, sender=sender.number).allowed
+
+
+def test_stop_applies_to_that_sender_only_and_stopall_to_every_sender(
+    text, contact, customer, sender
+):
+    from consent.tests.factories import SenderNumberFactory
+
+    other = SenderNumberFactory(customer=customer, number="+12125550199")
+    _grant_sms_marketing(contact)
+
+    text("STOP")
+    assert not check(customer, sender=sender.number).allowed
+    assert check(customer, sender=other.number).allowed
+    # Without a sender the check cannot say yes once any sender was stopped.
+    assert not check(customer).allowed
+
+    response = text("STOPALL")
+    assert "all Acme numbers" in response.content.decode()
+    assert not check(customer, sender=other.number).allowed
+    assert not check(customer, sender=sender.number).allowed
+    assert InboundMessage.objects.filter(keyword="stopall", outcome="opted_out_all").count() == 1
+
+
+def test_forged_or_missing_signature_gets_403_and_stores_nothing(client, sender, contact):
+    params = {
+        "From": PHONE,
+        "To": sender.number,
+        "Body": "STOP",
+        "MessageSid": new_sid(),
+        "AccountSid": "AC" + "0" * 32,
+    }
+    forged = sign(params, token="not-the-token")
+    tampered = sign({**params, "Body": "HELLO"})
+    for headers in ({"HTTP_X_TWILIO_SIGNATURE": forged}, {"HTTP_X_TWILIO_SIGNATURE": tampered}, {}):
+        response = client.post("/sms/inbound/", params, **headers)
+        assert response.status_code == 403
+    assert not InboundMessage.objects.exists()
+    assert not ConsentEvent.objects.exists()
+    assert not SmsSubscription.objects.exists()
+
+
+def test_repeated_message_sid_changes_nothing_the_second_time(text, contact, customer, sender):
+    _grant_sms_marketing(contact)
+    sid = new_sid()
+    first = text("STOP", sid=sid)
+    assert "<Message>" in first.content.decode()
+    events = ConsentEvent.objects.count()
+    audits = AuditEvent.objects.count()
+
+    second = text("STOP", sid=sid)
+
+    assert second.status_code == 200
+    assert "<Message>" not in second.content.decode()
+    assert ConsentEvent.objects.count() == events
+    assert AuditEvent.objects.count() == audits
+    assert InboundMessage.objects.count() == 1
+
+
+def test_stop_from_an_unknown_number_creates_a_contact_and_a_durable_opt_out(
+    text, customer, sender
+):
+    text("STOP", from_="+14155550177")
+    contact = Contact.objects.get(phone="+14155550177")
+    assert contact.customer == customer
+    assert SmsSubscription.objects.filter(phone="+14155550177", status="opted_out").exists()
+    assert not check(customer, to="+14155550177", sender=sender.number).allowed
+
+
+def test_start_without_any_earlier_consent_grants_nothing(text, customer, sender):
+    response = text("START", from_="+14155550178")
+    assert "Reply STOP" in response.content.decode()  # the HELP text
+    assert not ConsentEvent.objects.exists()
+    assert not check(customer, to="+14155550178", sender=sender.number).allowed
+
+
+def test_text_to_a_number_that_is_not_ours_is_logged_only(text, contact):
+    response = text("STOP", to="+12125550142")
+    assert "<Message>" not in response.content.decode()
+    assert InboundMessage.objects.get().outcome == "unknown_sender"
+    assert not ConsentEvent.objects.exists()
+
+
+def test_audit_and_log_rows_hold_no_phone_number_or_body(text, contact, sender, caplog):
+    _grant_sms_marketing(contact)
+    text("Stop please now")  # unknown text: body stored in the inbound log only
+    text("STOP")
+    for event in AuditEvent.objects.all():
+        assert PHONE not in str(event.summary) and "please" not in str(event.summary)
+    assert PHONE not in caplog.text and "please" not in caplog.text
+
+
+def test_quiet_hours_answer_not_now_for_marketing_only(text, contact, customer, sender):
+    _grant_sms_marketing(contact)
+    services.consent_event_record(
+        actor=None,
+        purpose="sms_informational",
+        action="grant",
+        method="web_form",
+        contact=contact,
+        identifier=PHONE,
+    )
+    # 05:00 in California.
+    early = NOON_PACIFIC.replace(hour=13)
+    decision = check(customer, sender=sender.number, now=early)
+    assert not decision.allowed and decision.reason == "quiet_hours"
+    assert decision.retry_at.hour == 16  # 08:00 Pacific
+    assert check(customer, purpose="sms_informational", sender=sender.number, now=early).allowed
