@@ -1,0 +1,776 @@
+"""The privacy back office admin.
+
+Thin by design: every change goes through ``privacy.services`` (which writes the audit
+trail), actions call one service per object and report counts. Changelists are built
+for tables of a million rows: no full ``COUNT(*)`` (``EstimatedCountPaginator``),
+``list_select_related`` everywhere, nothing per row in ``list_display``, and searches
+that use an index (e-mail and phone through the identifier table, names exactly).
+
+Roles (``privacy.roles``) are plain permissions: the custom ones are
+``export_<model>`` / ``import_<model>`` (files and the contact's data package),
+``erase_contact`` and ``manage_legalhold``. The audit trail, the suppression list and
+erasure certificates are read-only for everyone, superusers included."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.http import FileResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+
+from privacy import registry
+from privacy.forms import (
+    ContactAddForm,
+    ContactChangeForm,
+    ContactConfirmImportForm,
+    ContactImportForm,
+    LegalHoldActionForm,
+    LegalHoldAddForm,
+    SizeLimitedImportForm,
+)
+from privacy.hashing import identifier_hmacs_all_keys
+from privacy.identifiers import search_keys
+from privacy.models import (
+    AuditEvent,
+    Contact,
+    Customer,
+    DataCategory,
+    ErasureCertificate,
+    Interaction,
+    LegalHold,
+    RetentionRule,
+    Suppression,
+)
+from privacy.resources import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    ContactExportResource,
+    ContactResource,
+    CustomerResource,
+    InteractionResource,
+)
+from privacy.selectors import contacts_matching_identifier
+from privacy.services import (
+    ErasureRefused,
+    contact_create,
+    contact_erase,
+    contact_export,
+    contact_identifier_add,
+    contact_update,
+    contact_viewed,
+    contacts_bulk_read,
+    erasure_preview,
+    legal_hold_lift,
+    legal_hold_place,
+)
+
+# --- changelists that scale ---------------------------------------------------------------
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that never counts a whole big table.
+
+    Unfiltered on PostgreSQL: the planner's row estimate (``pg_class.reltuples``) when
+    it is above the cap. Otherwise: an exact count of at most ``cap + 1`` ids
+    (``SELECT COUNT(*) FROM (SELECT id … LIMIT cap+1)``), which stops early."""
+
+    cap = 10_000
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_estimate = False
+        self.is_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return len(queryset)
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            estimate = self._planner_estimate(queryset)
+            if estimate is not None and estimate > self.cap:
+                self.is_estimate = True
+                return estimate
+        capped = queryset.order_by().values("pk")[: self.cap + 1].count()
+        if capped > self.cap:
+            self.is_capped = True
+        return capped
+
+    @staticmethod
+    def _planner_estimate(queryset: QuerySet) -> int | None:
+        table = queryset.model._meta.db_table
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                [connections[queryset.db].ops.quote_name(table)],
+            )
+            row = cursor.fetchone()
+        # -1 (never analysed) or 0 (empty or not yet analysed): count instead.
+        return int(row[0]) if row and row[0] and row[0] > 0 else None
+
+
+class ScalableChangelistMixin:
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    list_max_show_all = 200
+
+
+class ReadOnlyAdminMixin:
+    """Nobody adds, changes or deletes these rows through the admin (superusers
+    included); viewing needs the model's view permission."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PrivacyImportExportMixin(ImportExportMixin):
+    """Import/export with the privacy rules: custom ``import_<model>`` /
+    ``export_<model>`` permissions, line-numbered formats, the upload size limit, and a
+    bulk-read audit event for every export."""
+
+    import_formats = IMPORT_FORMATS
+    export_formats = EXPORT_FORMATS
+    import_form_class = SizeLimitedImportForm
+    import_template_name = "admin/privacy/import.html"
+    import_error_display = ("message",)
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(f"privacy.import_{self.opts.model_name}")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(f"privacy.export_{self.opts.model_name}")
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        contacts_bulk_read(
+            actor=request.user,
+            object_type=self.opts.model_name,
+            count=len(dataset),
+            via="admin_export",
+        )
+        return dataset
+
+
+# --- legal hold actions (contacts and customers) -------------------------------------------
+
+
+def _place_holds(modeladmin, request, queryset, target: str):
+    """Intermediate page: reason and end date; then ``legal_hold_place`` per object."""
+    form = LegalHoldActionForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        placed, failed = 0, []
+        for obj in queryset:
+            try:
+                legal_hold_place(
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    ends_on=form.cleaned_data["ends_on"],
+                    **{target: obj},
+                )
+                placed += 1
+            except ValidationError as exc:
+                failed.append(f"{obj}: {' '.join(exc.messages)}")
+        if placed:
+            modeladmin.message_user(request, f"Legal hold placed on {placed} {target}(s).")
+        if failed:
+            modeladmin.message_user(
+                request, "Not placed — " + "; ".join(failed), level=messages.ERROR
+            )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Place a legal hold",
+        "opts": modeladmin.opts,
+        "objects": list(queryset[:200]),
+        "form": form,
+        "action_name": request.POST.get("action", ""),
+        "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(request, "admin/privacy/legal_hold_form.html", context)
+
+
+def _lift_holds(modeladmin, request, queryset, target: str):
+    holds = LegalHold.objects.filter(
+        lifted_at__isnull=True, **{f"{target}__in": queryset.values("pk")}
+    )
+    lifted = sum(legal_hold_lift(actor=request.user, hold=hold) for hold in holds)
+    modeladmin.message_user(request, f"Lifted {lifted} legal hold(s).")
+
+
+class HoldPermissionMixin:
+    def has_hold_permission(self, request):
+        return request.user.has_perm("privacy.manage_legalhold")
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+@admin.register(Customer)
+class CustomerAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportExportMixin, admin.ModelAdmin):  # fmt: skip
+    resource_classes = [CustomerResource]
+    list_display = ("name", "slug", "status", "default_phone_region", "contract_ended_on", "last_activity_at")  # fmt: skip
+    list_filter = ("status",)
+    search_fields = ("name", "=slug")
+    readonly_fields = ("created_at",)
+    actions = ["place_hold", "lift_holds"]
+
+    @admin.action(description="Place a legal hold on the selected customers", permissions=["hold"])
+    def place_hold(self, request, queryset):
+        return _place_holds(self, request, queryset, "customer")
+
+    @admin.action(description="Lift legal holds of the selected customers", permissions=["hold"])
+    def lift_holds(self, request, queryset):
+        _lift_holds(self, request, queryset, "customer")
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+class ErasedFilter(admin.SimpleListFilter):
+    title = "erased"
+    parameter_name = "erased"
+
+    def lookups(self, request, model_admin):
+        return (("no", "Not erased"), ("yes", "Erased"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(erased_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(erased_at__isnull=True)
+        return queryset
+
+
+def _name_variants(text: str) -> list[str]:
+    return list(dict.fromkeys([text, text.title(), text.capitalize(), text.lower(), text.upper()]))
+
+
+CONTACT_SECTION_LIMIT = 50
+
+
+@admin.register(Contact)
+class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportExportMixin, admin.ModelAdmin):  # fmt: skip
+    resource_classes = [ContactResource]
+    import_form_class = ContactImportForm
+    confirm_form_class = ContactConfirmImportForm
+    change_form_template = "admin/privacy/contact/change_form.html"
+    list_display = ("__str__", "name", "customer", "kind", "email", "phone", "created_at")
+    list_select_related = ("customer",)
+    list_filter = ("kind", ErasedFilter, "customer")
+    sortable_by = ()
+    search_fields = ("last_name",)  # shows the search box; get_search_results does the work
+    search_help_text = (
+        "An e-mail address or a phone number in any format, a last name, "
+        "a first and last name (exact), or #id."
+    )
+    autocomplete_fields = ("customer",)
+    actions = ["export_data", "erase_contacts", "place_hold", "lift_holds"]
+    readonly_on_change = (
+        "customer",
+        "email",
+        "phone",
+        "is_restricted",
+        "created_at",
+        "last_interaction_at",
+        "erased_at",
+    )
+
+    # -- permissions --
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.erased_at:
+            return False  # an erased contact's page is read-only
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # personal data leaves through erasure, which is certified
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("privacy.erase_contact")
+
+    # -- changelist --
+
+    @admin.display(description="Name")
+    def name(self, obj):
+        return obj.display_name
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.startswith("#") and term[1:].isdigit():
+            return queryset.filter(pk=int(term[1:])), False
+        region = self._search_region(request)
+        if search_keys(term, default_region=region):
+            matches = contacts_matching_identifier(term, default_region=region)
+            return queryset.filter(pk__in=matches.values("pk")), False
+        if "@" in term or any(ch.isdigit() for ch in term):
+            return queryset.none(), False
+        words = term.split()
+        condition = Q(last_name__in=_name_variants(term))
+        if len(words) > 1:
+            condition |= Q(
+                first_name__in=_name_variants(words[0]),
+                last_name__in=_name_variants(" ".join(words[1:])),
+            )
+        return queryset.filter(condition), False
+
+    def _search_region(self, request) -> str:
+        customer_id = request.GET.get("customer__id__exact", "")
+        if customer_id.isdigit():
+            region = (
+                Customer.objects.filter(pk=customer_id)
+                .values_list("default_phone_region", flat=True)
+                .first()
+            )
+            if region:
+                return region
+        return "US"
+
+    # -- the change page --
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ContactChangeForm if obj is not None else ContactAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        details = ("first_name", "last_name", "kind")
+        address = ("address_line1", "address_line2", "city", "postal_code", "country", "state")
+        other = ("date_of_birth", "is_minor", "source", "notes", "do_not_contact")
+        if obj is None:
+            return [
+                (None, {"fields": ("customer", *details)}),
+                ("Identifiers", {"fields": ("email_address", "phone_number")}),
+                ("Address", {"fields": address}),
+                ("Other", {"fields": other}),
+            ]
+        identifiers = ("email", "phone")
+        if self.has_change_permission(request, obj):
+            identifiers += ("add_email", "add_phone")
+        return [
+            (None, {"fields": ("customer", *details)}),
+            ("Identifiers", {"fields": identifiers}),
+            ("Address", {"fields": address}),
+            ("Other", {"fields": other}),
+            (
+                "Status",
+                {"fields": ("is_restricted", "created_at", "last_interaction_at", "erased_at")},
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_on_change if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in form.Meta.fields}
+            if changes:
+                contact_update(actor=request.user, contact=obj, reason="admin", **changes)
+            for kind in ("email", "phone"):
+                if data.get(f"add_{kind}"):
+                    contact_identifier_add(
+                        actor=request.user, contact=obj, kind=kind, raw_value=data[f"add_{kind}"]
+                    )
+            obj.refresh_from_db()
+            return
+        fields = {
+            name: data[name]
+            for name in form.Meta.fields
+            if name not in ("customer", "kind") and data.get(name) not in (None, "")
+        }
+        contact, created = contact_create(
+            actor=request.user,
+            customer=data.get("customer"),
+            kind=data.get("kind") or Contact.Kind.END_USER,
+            emails=[data["email_address"]] if data.get("email_address") else [],
+            phones=[data["phone_number"]] if data.get("phone_number") else [],
+            **fields,
+        )
+        obj.pk = contact.pk
+        obj.refresh_from_db()
+        if not created:
+            self.message_user(
+                request,
+                f"This customer already had {contact} with this e-mail or phone; the "
+                "identifiers were added to it and its other details left unchanged.",
+                level=messages.WARNING,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no related objects are edited here; identifiers go through the services
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        contact = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if contact is not None and self.has_view_or_change_permission(request, contact):
+            if request.method == "GET":
+                contact_viewed(actor=request.user, contact_id=contact.pk, via="admin")
+            extra_context.update(self._sections(request, contact))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _sections(self, request, contact: Contact) -> dict:
+        """The read-only sections under the form, each bounded in size."""
+        user = request.user
+        sections: dict = {"section_limit": CONTACT_SECTION_LIMIT}
+        sections["identifiers"] = list(contact.identifiers.order_by("kind", "-is_primary", "id"))
+        if user.has_perm("privacy.view_interaction"):
+            latest = list(
+                Interaction.objects.filter(contact=contact)
+                .order_by("-occurred_at")
+                .only(
+                    "id",
+                    "channel",
+                    "direction",
+                    "occurred_at",
+                    "duration_seconds",
+                    "deidentified_at",
+                    "contact_id",
+                )[: CONTACT_SECTION_LIMIT + 1]
+            )
+            sections["interactions"] = latest[:CONTACT_SECTION_LIMIT]
+            sections["interactions_more"] = len(latest) > CONTACT_SECTION_LIMIT
+            sections["interactions_url"] = (
+                reverse("admin:privacy_interaction_changelist")
+                + f"?contact__id__exact={contact.pk}"
+            )
+        if user.has_perm("privacy.view_legalhold"):
+            holds = LegalHold.objects.filter(contact=contact)
+            if contact.customer_id:
+                holds = LegalHold.objects.filter(
+                    Q(contact=contact) | Q(customer_id=contact.customer_id)
+                )
+            sections["legal_holds"] = list(holds.order_by("-placed_at")[:CONTACT_SECTION_LIMIT])
+        if user.has_perm("privacy.view_erasurecertificate"):
+            sections["certificates"] = list(
+                contact.erasure_certificates.select_related("performed_by")
+            )
+        if user.has_perm("privacy.view_auditevent"):
+            sections["audit_events"] = list(
+                AuditEvent.objects.filter(object_type="contact", object_id=str(contact.pk))
+                .select_related("actor")
+                .order_by("-occurred_at", "-id")[:CONTACT_SECTION_LIMIT]
+            )
+            sections["audit_url"] = (
+                reverse("admin:privacy_auditevent_changelist")
+                + f"?object_type=contact&object_id={contact.pk}"
+            )
+        return sections
+
+    # -- import --
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        customer = None
+        if form is not None and getattr(form, "cleaned_data", None):
+            customer = form.cleaned_data.get("customer")
+        return {"customer": customer}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["customer"] = import_form.cleaned_data["customer"].pk
+        return initial
+
+    def get_export_resource_classes(self, request):
+        return [ContactExportResource]
+
+    # -- actions --
+
+    @admin.action(description="Export data (zip of JSON + CSV)", permissions=["export"])
+    def export_data(self, request, queryset):
+        contacts = list(queryset.select_related("customer")[:2])
+        if len(contacts) != 1:
+            self.message_user(
+                request, "Select exactly one contact to export.", level=messages.ERROR
+            )
+            return None
+        contact = contacts[0]
+        if contact.erased_at:
+            self.message_user(
+                request, f"{contact} has no personal data left to export.", level=messages.ERROR
+            )
+            return None
+        package = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        contact_export(actor=request.user, contact=contact, destination=package, via="admin")
+        package.seek(0)
+        return FileResponse(
+            package,
+            as_attachment=True,
+            filename=f"contact-{contact.pk}-data.zip",
+            content_type="application/zip",
+        )
+
+    @admin.action(description="Erase personal data…", permissions=["erase"])
+    def erase_contacts(self, request, queryset):
+        contacts = list(queryset.select_related("customer")[: CONTACT_SECTION_LIMIT + 1])
+        if len(contacts) > CONTACT_SECTION_LIMIT:
+            self.message_user(
+                request,
+                f"Erase at most {CONTACT_SECTION_LIMIT} contacts at a time.",
+                level=messages.ERROR,
+            )
+            return None
+        if request.POST.get("post") == "yes":
+            erased, refused, skipped = 0, [], []
+            for contact in contacts:
+                try:
+                    contact_erase(actor=request.user, contact=contact)
+                    erased += 1
+                except ErasureRefused as exc:
+                    refused.append(f"{contact}: {' '.join(exc.messages)}")
+                except ValidationError as exc:
+                    skipped.append(f"{contact}: {' '.join(exc.messages)}")
+            if erased:
+                self.message_user(request, f"Erased {erased} contact(s); certificates recorded.")
+            if refused:
+                self.message_user(
+                    request,
+                    f"Refused {len(refused)}: " + " | ".join(refused),
+                    level=messages.ERROR,
+                )
+            if skipped:
+                self.message_user(
+                    request,
+                    f"Skipped {len(skipped)}: " + " | ".join(skipped),
+                    level=messages.WARNING,
+                )
+            return None
+        labels = {provider.key: provider.label for provider in registry.providers()}
+        previews = []
+        for contact in contacts:
+            preview = erasure_preview(contact=contact)
+            previews.append(
+                {
+                    "contact": contact,
+                    "erased": [
+                        (labels.get(key, key), table, count)
+                        for key, tables in preview.erased.items()
+                        for table, count in tables.items()
+                    ],
+                    "kept": preview.kept,
+                    "blocked_by": preview.blocked_by,
+                    "already_erased": contact.erased_at is not None,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data?",
+            "opts": self.opts,
+            "previews": previews,
+            "blocked": sum(1 for p in previews if p["blocked_by"]),
+            "action_name": "erase_contacts",
+            "selected_ids": [str(c.pk) for c in contacts],
+        }
+        return TemplateResponse(request, "admin/privacy/contact/erase_confirmation.html", context)
+
+    @admin.action(description="Place a legal hold…", permissions=["hold"])
+    def place_hold(self, request, queryset):
+        return _place_holds(self, request, queryset, "contact")
+
+    @admin.action(description="Lift legal holds", permissions=["hold"])
+    def lift_holds(self, request, queryset):
+        _lift_holds(self, request, queryset, "contact")
+
+
+# --- interactions ----------------------------------------------------------------------------
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ScalableChangelistMixin, PrivacyImportExportMixin, admin.ModelAdmin):
+    """Read-only: interactions come from the platform (or an import); they leave through
+    erasure and retention, never by hand."""
+
+    resource_classes = [InteractionResource]
+    list_display = ("__str__", "contact", "customer", "channel", "direction", "occurred_at", "duration_seconds")  # fmt: skip
+    list_select_related = ("contact", "customer")
+    list_filter = ("channel", "direction", "customer")
+    sortable_by = ()
+    raw_id_fields = ("contact",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_ordering(self, request):
+        # A contact's history uses the (contact, -occurred_at) index; the whole table is
+        # walked by primary key (roughly arrival order) instead of sorting a million rows.
+        if "contact__id__exact" in request.GET:
+            return ("-occurred_at",)
+        return ("-id",)
+
+
+# --- record of processing, retention, holds ----------------------------------------------------
+
+
+@admin.register(DataCategory)
+class DataCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "legal_basis", "is_sensitive", "sold_or_shared")
+    list_filter = ("legal_basis", "is_sensitive", "sold_or_shared")
+    search_fields = ("name", "=code")
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = ("code", "customer", "period_days", "action", "is_active", "source")
+    list_select_related = ("customer",)
+    list_filter = ("code", "is_active", ("customer", admin.EmptyFieldListFilter))
+    autocomplete_fields = ("customer",)
+    search_fields = ("=code", "customer__name")
+
+
+class ActiveHoldFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("active", "Active"), ("ended", "Lifted or ended"))
+
+    def queryset(self, request, queryset):
+        active = LegalHold.objects.active().values("pk")
+        if self.value() == "active":
+            return queryset.filter(pk__in=active)
+        if self.value() == "ended":
+            return queryset.exclude(pk__in=active)
+        return queryset
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ScalableChangelistMixin, admin.ModelAdmin):
+    """Holds are placed (through ``legal_hold_place``) and lifted, never edited."""
+
+    form = LegalHoldAddForm
+    list_display = ("__str__", "contact", "customer", "placed_at", "ends_on", "lifted_at", "placed_by")  # fmt: skip
+    list_select_related = ("contact", "customer", "placed_by")
+    list_filter = (ActiveHoldFilter,)
+    raw_id_fields = ("contact",)
+    autocomplete_fields = ("customer",)
+    readonly_fields = ("placed_by", "placed_at", "lifted_at", "lifted_by")
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("privacy.manage_legalhold")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm("privacy.manage_legalhold")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("contact", "customer", "reason", "ends_on")
+        return ("contact", "customer", "reason", "ends_on", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        hold = legal_hold_place(
+            actor=request.user,
+            reason=data["reason"],
+            contact=data.get("contact"),
+            customer=data.get("customer"),
+            ends_on=data.get("ends_on"),
+        )
+        obj.pk = hold.pk
+        obj.refresh_from_db()
+
+    @admin.action(description="Lift the selected holds", permissions=["lift"])
+    def lift(self, request, queryset):
+        lifted = sum(legal_hold_lift(actor=request.user, hold=hold) for hold in queryset)
+        self.message_user(request, f"Lifted {lifted} legal hold(s).")
+
+
+# --- read-only registers ------------------------------------------------------------------------
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+    list_display = ("__str__", "channel", "scope", "customer", "created_on", "reason", "key_id")
+    list_select_related = ("customer",)
+    list_filter = ("channel", "scope")
+    search_fields = ("identifier_hmac",)
+    search_help_text = "An e-mail address or phone number: it is hashed and looked up."
+    sortable_by = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        keys = search_keys(search_term.strip())
+        digests = [
+            digest
+            for kind, match_key in keys
+            for digest in identifier_hmacs_all_keys(channel=kind, value=match_key)
+        ]
+        return queryset.filter(identifier_hmac__in=digests), False
+
+
+@admin.register(ErasureCertificate)
+class ErasureCertificateAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+    list_display = ("__str__", "contact", "performed_at", "performed_by", "trigger", "reference", "suppressed")  # fmt: skip
+    list_select_related = ("contact", "performed_by")
+    list_filter = ("trigger",)
+    search_fields = ("=contact__id",)
+    search_help_text = "A contact id."
+    sortable_by = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().lstrip("#")
+        if not term.isdigit():
+            return queryset.none(), False
+        return queryset.filter(contact_id=int(term)), False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+    """Append-only; the database refuses UPDATE and DELETE on PostgreSQL as well."""
+
+    list_display = ("occurred_at", "action", "object_type", "object_id", "actor", "summary_text")
+    list_select_related = ("actor",)
+    list_filter = (("occurred_at", admin.DateFieldListFilter),)
+    search_fields = ("=action",)
+    search_help_text = "An action (contact.erased), or object_type:id (contact:42)."
+    sortable_by = ()
+
+    @admin.display(description="Summary")
+    def summary_text(self, obj):
+        return format_html("<code>{}</code>", obj.summary)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if ":" in term:
+            object_type, _, object_id = term.partition(":")
+            return queryset.filter(object_type=object_type, object_id=object_id), False
+        return queryset.filter(action=term), False
