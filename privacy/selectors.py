@@ -92,10 +92,16 @@ def customer_contract_end(customer: Customer, *, today: dt.date) -> dt.date | No
     if customer.status == Customer.Status.TERMINATED and customer.contract_ended_on:
         return customer.contract_ended_on
     inactivity = retention_rule_for(RetentionRule.Code.CONTRACT_INACTIVITY, customer)
-    last_used = customer.last_activity_at.date() if customer.last_activity_at else None
+    # A customer never seen using the platform has been unused since it was created.
+    last_used = (customer.last_activity_at or customer.created_at).date()
     if inactivity and last_used and last_used + inactivity.period <= today:
         return last_used + inactivity.period
     return None
+
+
+def _erases(rule: RetentionRule | None) -> bool:
+    # A rule (or a customer's override) set to "marker only" keeps the data.
+    return rule is not None and rule.action == RetentionRule.Action.ERASE
 
 
 def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]:
@@ -106,7 +112,7 @@ def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]
         for customer in Customer.objects.all().iterator():
             ended = customer_contract_end(customer, today=today)
             rule = retention_rule_for(rule_code, customer)
-            if ended and rule and ended + rule.period <= today:
+            if ended and _erases(rule) and ended + rule.period <= today:
                 due_customers.append(customer.pk)
         return live.filter(customer_id__in=due_customers)
     kind = {
@@ -115,7 +121,7 @@ def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]
         RetentionRule.Code.UNUSED_ACCOUNT: Contact.Kind.ACCOUNT_HOLDER,
     }.get(rule_code)
     rule = retention_rule_for(rule_code)
-    if kind is None or rule is None:
+    if kind is None or not _erases(rule):
         return live.none()
     cutoff = timezone.make_aware(dt.datetime.combine(today - rule.period, dt.time.min))
     return (

@@ -43,6 +43,25 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     default_phone_region = "US"
     last_activity_at = factory.LazyFunction(timezone.now)
 
+    class Params:
+        # CustomerFactory(terminated_days_ago=800): contract ended that many days ago.
+        terminated_days_ago = None
+
+    status = factory.LazyAttribute(
+        lambda c: (
+            Customer.Status.TERMINATED
+            if c.terminated_days_ago is not None
+            else Customer.Status.ACTIVE
+        )
+    )
+    contract_ended_on = factory.LazyAttribute(
+        lambda c: (
+            timezone.localdate() - dt.timedelta(days=c.terminated_days_ago)
+            if c.terminated_days_ago is not None
+            else None
+        )
+    )
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     """A contact with a primary e-mail and phone, both also as identifier rows."""
