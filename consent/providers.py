@@ -24,7 +24,7 @@ from consent.models import (
 )
 from privacy import registry
 from privacy.hashing import identifier_hmac
-from privacy.models import Contact
+from privacy.models import Contact, ContactIdentifier
 
 LEDGER_FIELDS = [
     "id", "occurred_at", "recorded_at", "purpose", "action", "method", "identifier", "sender",
@@ -175,10 +175,26 @@ class ConsentProvider:
 
         return self._outcomes([c.pk for c in contacts], timezone.now())
 
+    def _link_by_number(self, ids: Sequence[int]) -> None:
+        """Attach texts and subscriptions that arrived before their sender was known as
+        a contact (matched by number within the same customer). Runs inside the
+        erasure's transaction, before anything is read or removed."""
+        phones = ContactIdentifier.objects.filter(
+            contact_id__in=ids, kind="phone", customer__isnull=False
+        ).values_list("contact_id", "customer_id", "match_key")
+        for contact_id, customer_id, phone in phones:
+            InboundMessage.objects.filter(
+                contact__isnull=True, customer_id=customer_id, from_number=phone
+            ).update(contact_id=contact_id)
+            SmsSubscription.objects.filter(
+                contact__isnull=True, customer_id=customer_id, phone=phone
+            ).update(contact_id=contact_id)
+
     def opted_out_identifiers(
         self, contacts: Sequence[Contact]
     ) -> dict[int, set[registry.OptedOutIdentifier]]:
         ids = [c.pk for c in contacts]
+        self._link_by_number(ids)
         result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
         withdrawn = (
             ConsentState.objects.filter(contact_id__in=ids, is_granted=False)
@@ -199,6 +215,7 @@ class ConsentProvider:
         self, contacts: Sequence[Contact], *, now: dt.datetime
     ) -> dict[int, registry.ErasureOutcome]:
         ids = [c.pk for c in contacts]
+        self._link_by_number(ids)
         outcomes = self._outcomes(ids, now)
         keep = sorted(self._proof_contacts(ids, now))
         drop = [pk for pk in ids if pk not in set(keep)]
@@ -243,9 +260,6 @@ class ConsentProvider:
                 body=None,
                 deidentified_at=now,
             )
-        # Subscriptions and inbound texts not tied to the contact row but to its numbers
-        # were linked when they arrived (contact is set on every keyword), so nothing else
-        # holds the subject's numbers.
         return outcomes
 
 

@@ -598,6 +598,9 @@ def sms_inbound_handle(
     outcome, reply, contact, events = _keyword_act(
         keyword=keyword, sender=sender, phone=phone, message_sid=message_sid, now=now
     )
+    if contact is None and phone is not None:
+        # Link every text of a known person to them, so erasure and export find it.
+        contact = _contact_for_phone(sender.customer, phone, create=False)
     message.from_number = phone
     message.contact = contact
     message.outcome = outcome

@@ -1,0 +1,343 @@
+"""Admin of the consent app. Read-only where the data is evidence (ledger, states,
+inbound log); every change goes through ``consent.services``.
+
+A contact's consent history is at ``admin:consent_contactconsent_change`` (a proxy of
+``privacy.Contact``), so the privacy admin can link to it without importing us."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ImportMixin
+
+from consent import services
+from consent.imports import ConsentEvidenceResource
+from consent.models import (
+    ApiKey,
+    ConsentEvent,
+    ConsentState,
+    ContactConsent,
+    CookieConsent,
+    InboundMessage,
+    Notice,
+    Purpose,
+    SenderNumber,
+    SmsSubscription,
+)
+from privacy.selectors import contacts_matching_identifier
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence: staff see it, nobody edits or deletes it here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _contact_link(contact_id: int | None) -> str:
+    if not contact_id:
+        return "—"
+    url = reverse("admin:consent_contactconsent_change", args=[contact_id])
+    return format_html('<a href="{}">Contact #{}</a>', url, contact_id)
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "channel",
+        "legal_basis",
+        "is_marketing",
+        "requires_double_opt_in",
+        "is_active",
+    )
+    list_filter = ("channel", "legal_basis", "is_active")
+    search_fields = ("code", "name")
+    readonly_fields = ("created_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is referenced by API clients and the ledger: fixed once created.
+        return ("code", "created_at") if obj else ("created_at",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ("purpose", "version", "kind", "language", "published_at", "short_hash")
+    list_filter = ("purpose", "kind", ("published_at", admin.EmptyFieldListFilter))
+    list_select_related = ("purpose",)
+    readonly_fields = ("version", "text_sha256", "published_at", "created_at", "created_by")
+    actions = ("publish", "new_version")
+
+    @admin.display(description="SHA-256")
+    def short_hash(self, obj: Notice) -> str:
+        return obj.text_sha256[:12]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return ("purpose", "kind", "language", "text", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.notice_draft_save(actor=request.user, notice=obj)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("consent.publish_notice")
+
+    @admin.action(description="Publish (the text is frozen from then on)", permissions=["publish"])
+    def publish(self, request, queryset):
+        done = sum(services.notice_publish(actor=request.user, notice=n) for n in queryset)
+        self.message_user(request, f"{done} notice(s) published.")
+
+    @admin.action(description="New version (a draft copy to edit)", permissions=["add"])
+    def new_version(self, request, queryset):
+        created = [services.notice_new_version(actor=request.user, notice=n) for n in queryset]
+        self.message_user(request, f"{len(created)} draft version(s) created.")
+
+
+@admin.register(SenderNumber)
+class SenderNumberAdmin(admin.ModelAdmin):
+    list_display = ("number", "kind", "customer", "brand_name", "is_default_marketing", "is_active")
+    list_filter = ("kind", "is_active")
+    list_select_related = ("customer",)
+    search_fields = ("=number",)
+    raw_id_fields = ("customer",)
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ImportMixin, ReadOnlyAdmin):
+    """The ledger: read-only. Staff may import consent evidence (all-or-nothing)."""
+
+    resource_classes = [ConsentEvidenceResource]
+    list_display = (
+        "occurred_at",
+        "purpose",
+        "action",
+        "method",
+        "contact_link",
+        "customer",
+        "notice_version",
+        "deidentified_at",
+    )
+    list_filter = ("purpose", "method", "action", "occurred_at")
+    list_select_related = ("purpose", "customer", "notice")
+    search_fields = ("=contact__id", "=reference")
+    exclude = ("identifier",)
+    ordering = ("-occurred_at", "-id")
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: ConsentEvent) -> str:
+        return _contact_link(obj.contact_id) if obj.contact_id else "anonymous visitor"
+
+    @admin.display(description="Notice")
+    def notice_version(self, obj: ConsentEvent) -> str:
+        return f"v{obj.notice.version}" if obj.notice_id else "—"
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "actor": request.user}
+
+
+@admin.register(ConsentState)
+class ConsentStateAdmin(ReadOnlyAdmin):
+    list_display = ("purpose", "is_granted", "since", "method", "contact_link", "sender")
+    list_filter = ("purpose", "is_granted", "method")
+    list_select_related = ("purpose",)
+    search_fields = ("=contact__id",)
+    exclude = ("identifier",)
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: ConsentState) -> str:
+        return _contact_link(obj.contact_id) if obj.contact_id else "anonymous visitor"
+
+
+@admin.register(SmsSubscription)
+class SmsSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "customer", "sender", "program", "status", "updated_at", "contact_link")
+    list_filter = ("program", "status")
+    list_select_related = ("customer",)
+    search_fields = ("=sender", "=contact__id")
+    actions = ("opt_out",)
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: SmsSubscription) -> str:
+        return _contact_link(obj.contact_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A phone number typed in any format finds its subscriptions.
+        from privacy.identifiers import search_keys
+
+        keys = [k for kind, k in search_keys(search_term) if kind == "phone"]
+        if keys:
+            return queryset.filter(phone__in=keys), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_opt_out_permission(self, request) -> bool:
+        return request.user.has_perm("consent.opt_out_smssubscription")
+
+    @admin.action(
+        description="Opt out (STOP received elsewhere, complaint)", permissions=["opt_out"]
+    )
+    def opt_out(self, request, queryset):
+        done = 0
+        for subscription in queryset:
+            done += services.sms_subscription_opt_out(
+                actor=request.user, subscription=subscription, reason="staff opt-out"
+            )
+        self.message_user(request, f"{done} subscription(s) opted out.")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "keyword", "outcome", "sender", "customer", "contact_link")
+    list_filter = ("keyword", "outcome", "received_at")
+    list_select_related = ("customer",)
+    search_fields = ("=message_sid", "=contact__id")
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: InboundMessage) -> str:
+        return _contact_link(obj.contact_id)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer", "prefix", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("customer",)
+    raw_id_fields = ("customer",)
+    readonly_fields = ("prefix", "created_at", "created_by", "revoked_at")
+    actions = ("revoke",)
+
+    def get_fields(self, request, obj=None):
+        return ("customer", "name") if obj is None else ("customer", "name", *self.readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else ("customer", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            ApiKey.objects.filter(pk=obj.pk).update(name=obj.name)
+            return
+        key, raw_key = services.api_key_create(
+            actor=request.user, customer=obj.customer, name=obj.name
+        )
+        obj.pk = key.pk
+        self.message_user(
+            request,
+            f"API key created. Copy it now, it will not be shown again: {raw_key}",
+            messages.WARNING,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke", permissions=["change"])
+    def revoke(self, request, queryset):
+        done = sum(services.api_key_revoke(actor=request.user, api_key=k) for k in queryset)
+        self.message_user(request, f"{done} key(s) revoked.")
+
+
+@admin.register(CookieConsent)
+class CookieConsentAdmin(ReadOnlyAdmin):
+    list_display = ("recorded_at", "categories", "notice_version", "gpc")
+    list_filter = ("gpc", "notice_version", "recorded_at")
+
+
+class ConsentEventInline(admin.TabularInline):
+    model = ConsentEvent
+    fk_name = "contact"
+    fields = ("occurred_at", "purpose", "action", "method", "sender", "notice", "reference")
+    readonly_fields = fields
+    ordering = ("-occurred_at", "-id")
+    extra = 0
+    can_delete = False
+    verbose_name = "consent event"
+    verbose_name_plural = "Consent history (ledger, newest first)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("purpose", "notice")
+
+
+class ConsentStateInline(ConsentEventInline):
+    model = ConsentState
+    fields = ("purpose", "is_granted", "since", "method", "sender", "notice")
+    readonly_fields = fields
+    ordering = ("purpose__code",)
+    verbose_name = "current consent"
+    verbose_name_plural = "Current consents"
+
+
+@admin.register(ContactConsent)
+class ContactConsentAdmin(admin.ModelAdmin):
+    """A contact's consent history and current consents; search by id, e-mail or phone."""
+
+    list_display = ("id", "customer", "kind", "erased_at")
+    list_select_related = ("customer",)
+    list_filter = ("kind",)
+    search_fields = ("=id",)
+    show_full_result_count = False
+    fields = ("customer", "kind", "do_not_contact", "is_restricted", "erased_at")
+    readonly_fields = fields
+    inlines = (ConsentStateInline, ConsentEventInline)
+    actions = ("withdraw_all",)
+
+    def get_search_results(self, request, queryset, search_term):
+        matches = contacts_matching_identifier(search_term)
+        if matches.query.is_empty():
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(pk__in=matches.values("pk")), False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_withdraw_consent_permission(self, request) -> bool:
+        return request.user.has_perm("consent.withdraw_consent")
+
+    @admin.action(
+        description="Withdraw all consent (complaint or request by phone)",
+        permissions=["withdraw_consent"],
+    )
+    def withdraw_all(self, request, queryset):
+        total = 0
+        for contact in queryset.filter(erased_at__isnull=True):
+            total += services.contact_consent_withdraw(
+                actor=request.user, contact=contact, method="staff", reference="admin"
+            )
+        self.message_user(request, f"{total} consent(s) withdrawn.")
