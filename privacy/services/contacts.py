@@ -120,6 +120,7 @@ def contact_create(
     if owner_id:
         contact = Contact.objects.select_for_update().get(pk=owner_id)
         added = _attach_identifiers(contact, rows)
+        _fill_primary_fields(contact)
         if added:
             audit_event_record(
                 actor=actor,
@@ -150,6 +151,21 @@ def contact_create(
         },
     )
     return contact, True
+
+
+def _fill_primary_fields(contact: Contact) -> None:
+    """Show a newly added primary e-mail or phone on a contact that had none of that
+    kind, so the contact's page and export list it (search uses the identifier rows)."""
+    missing = [kind for kind in ("email", "phone") if not getattr(contact, kind)]
+    if not missing:
+        return
+    for kind, value in contact.identifiers.filter(kind__in=missing, is_primary=True).values_list(
+        "kind", "value"
+    ):
+        setattr(contact, kind, value)
+    changed = [kind for kind in missing if getattr(contact, kind)]
+    if changed:
+        contact.save(update_fields=changed)
 
 
 def _attach_identifiers(contact: Contact, rows: Sequence[ContactIdentifier]) -> int:
