@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -30,6 +30,7 @@ from import_export.admin import ImportExportMixin
 
 from privacy import registry
 from privacy.forms import (
+    CONTACT_EDITABLE_FIELDS,
     ContactAddForm,
     ContactChangeForm,
     ContactConfirmImportForm,
@@ -389,7 +390,9 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            changes = {name: data[name] for name in form.changed_data if name in form.Meta.fields}
+            changes = {
+                name: data[name] for name in form.changed_data if name in CONTACT_EDITABLE_FIELDS
+            }
             if changes:
                 contact_update(actor=request.user, contact=obj, reason="admin", **changes)
             for kind in ("email", "phone"):
@@ -401,8 +404,8 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
             return
         fields = {
             name: data[name]
-            for name in form.Meta.fields
-            if name not in ("customer", "kind") and data.get(name) not in (None, "")
+            for name in CONTACT_EDITABLE_FIELDS
+            if name != "kind" and data.get(name) not in (None, "")
         }
         contact, created = contact_create(
             actor=request.user,
@@ -415,12 +418,19 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
         obj.pk = contact.pk
         obj.refresh_from_db()
         if not created:
+            obj._merged_into_existing = True
             self.message_user(
                 request,
                 f"This customer already had {contact} with this e-mail or phone; the "
                 "identifiers were added to it and its other details left unchanged.",
                 level=messages.WARNING,
             )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_merged_into_existing", False):
+            # The person was already known: show them, not an empty list.
+            return HttpResponseRedirect(reverse("admin:privacy_contact_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
 
     def save_related(self, request, form, formsets, change):
         pass  # no related objects are edited here; identifiers go through the services

@@ -111,8 +111,15 @@ class LineNumberedXLSX(base_formats.XLSX):
         return dataset
 
 
-IMPORT_FORMATS = [LineNumberedCSV, LineNumberedXLSX]
-EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
+# XLSX needs openpyxl (tablib[xlsx]); offered only where it is installed.
+try:
+    import openpyxl  # noqa: F401
+
+    _XLSX = True
+except ImportError:  # pragma: no cover - depends on the installation
+    _XLSX = False
+IMPORT_FORMATS = [LineNumberedCSV, *([LineNumberedXLSX] if _XLSX else [])]
+EXPORT_FORMATS = [base_formats.CSV, *([base_formats.XLSX] if _XLSX else [])]
 
 OVERLONG = "Has more cells than the header row (check the quoting of a cell with a comma)."
 
