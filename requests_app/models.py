@@ -243,7 +243,7 @@ class PrivacyRequest(models.Model):
         return self.extended_due_on or self.due_on
 
     def days_left(self, today: dt.date | None = None) -> int:
-        return (self.effective_due_on - (today or timezone.localdate())).days
+        return (self.deadline_on - (today or timezone.localdate())).days
 
     @property
     def correspondence_email(self) -> str | None:

@@ -1,0 +1,133 @@
+"""Nightly jobs: each does its work once and nothing on a second run; commands too."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from privacy.tests.factories import UserFactory
+from requests_app import services
+from requests_app.models import ExportPackage, PrivacyRequest, Status
+from requests_app.tests.factories import PrivacyRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deadline_digest_lists_only_due_rows_and_is_sent_once(
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    UserFactory(role="Privacy officer", email="officer@staff.example.com")
+    today = timezone.localdate()
+    overdue = PrivacyRequestFactory(status=Status.IN_PROGRESS)
+    due_soon = PrivacyRequestFactory(status=Status.VERIFIED)
+    later = PrivacyRequestFactory(status=Status.IN_PROGRESS)
+    closed = PrivacyRequestFactory(status=Status.COMPLETED)
+    PrivacyRequest.objects.filter(pk=overdue.pk).update(deadline_on=today - dt.timedelta(days=1))
+    PrivacyRequest.objects.filter(pk=due_soon.pk).update(deadline_on=today + dt.timedelta(days=2))
+    PrivacyRequest.objects.filter(pk=later.pk).update(deadline_on=today + dt.timedelta(days=30))
+    PrivacyRequest.objects.filter(pk=closed.pk).update(deadline_on=today - dt.timedelta(days=9))
+    ack = PrivacyRequestFactory(status=Status.AWAITING_VERIFICATION, acknowledged_at=None)
+    PrivacyRequest.objects.filter(pk=ack.pk).update(acknowledge_by=today)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.deadline_digest_send(today=today)
+    assert first == {"overdue": 1, "due_2": 1, "due_7": 0, "ack_owed": 1, "sent": True}
+    [digest] = mail.outbox
+    assert digest.to == ["officer@staff.example.com"]
+    assert overdue.reference in digest.body and due_soon.reference in digest.body
+    assert later.reference not in digest.body and closed.reference not in digest.body
+    assert "@" not in digest.body.replace("officer@staff.example.com", "")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.deadline_digest_send(today=today)
+    assert second["sent"] is False
+    assert len(mail.outbox) == 1
+
+
+def test_unverified_requests_expire_with_a_closing_notice_once(django_capture_on_commit_callbacks):
+    stale = PrivacyRequestFactory(status=Status.AWAITING_VERIFICATION)
+    fresh = PrivacyRequestFactory(status=Status.AWAITING_VERIFICATION)
+    PrivacyRequest.objects.filter(pk=stale.pk).update(
+        verification_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.unverified_requests_expire(batch_size=1) == {"expired": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.unverified_requests_expire(batch_size=1) == {"expired": 0}
+    assert PrivacyRequest.objects.get(pk=stale.pk).status == Status.EXPIRED
+    assert PrivacyRequest.objects.get(pk=fresh.pk).status == Status.AWAITING_VERIFICATION
+    assert [m.to for m in mail.outbox] == [[stale.email]]
+    assert "closed" in mail.outbox[0].subject
+
+
+def test_expired_export_packages_are_purged_once(django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    from privacy.tests.factories import ContactFactory
+
+    request = PrivacyRequestFactory(status=Status.COMPLETED)
+    package = ExportPackage.objects.create(
+        request=request,
+        contact=ContactFactory(),
+        state=ExportPackage.State.READY,
+        expires_at=timezone.now() - dt.timedelta(days=1),
+        token_hash="x" * 64,
+        token_salt="s",
+    )
+    package.file.save("p.zip", ContentFile(b"PK"), save=True)
+    name, storage = package.file.name, package.file.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.export_packages_purge() == {"purged": 1}
+    assert services.export_packages_purge() == {"purged": 0}
+    package.refresh_from_db()
+    assert package.state == ExportPackage.State.PURGED and not package.file
+    assert not storage.exists(name)
+
+
+def test_request_log_is_kept_24_months_then_pruned(django_capture_on_commit_callbacks):
+    now = timezone.now()
+    old = PrivacyRequestFactory(status=Status.COMPLETED)
+    recent = PrivacyRequestFactory(status=Status.DENIED)
+    still_open = PrivacyRequestFactory(status=Status.IN_PROGRESS)
+    PrivacyRequest.objects.filter(pk=old.pk).update(closed_at=now - dt.timedelta(days=740))
+    PrivacyRequest.objects.filter(pk=recent.pk).update(closed_at=now - dt.timedelta(days=700))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.request_log_prune(now=now, batch_size=1)["pruned"] == 1
+    assert services.request_log_prune(now=now)["pruned"] == 0
+    assert set(PrivacyRequest.objects.values_list("pk", flat=True)) == {recent.pk, still_open.pk}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "requests_deadline_digest",
+        "requests_expire_unverified",
+        "requests_run_erasures",
+        "requests_purge_packages",
+        "requests_prune_log",
+    ],
+)
+def test_every_job_is_a_command_safe_to_run_twice(command, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(command)
+        call_command(command)
+
+
+def test_every_job_is_scheduled_in_beat(settings):
+    from requests_app import tasks
+
+    scheduled = {entry["task"] for entry in settings.REQUESTS_BEAT_SCHEDULE.values()}
+    for name in (
+        "deadline_digest",
+        "expire_unverified",
+        "run_scheduled_erasures",
+        "purge_export_packages",
+        "prune_request_log",
+    ):
+        assert f"requests_app.tasks.{name}" in scheduled
+        assert getattr(tasks, name).name == f"requests_app.tasks.{name}"
+    assert scheduled <= set(
+        settings.CELERY_BEAT_SCHEDULE[k]["task"] for k in settings.CELERY_BEAT_SCHEDULE
+    )
