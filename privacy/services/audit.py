@@ -22,17 +22,26 @@ class PersonalDataInAuditError(ValueError):
     """A summary value looked like personal data. The message names the key only."""
 
 
+def _looks_personal(text: str) -> bool:
+    return len(text) > _MAX_TEXT or (
+        bool(_LOOKS_PERSONAL.search(text)) and not _ISO_DATE_OR_TIME.fullmatch(text)
+    )
+
+
 def _check_summary(value: Any, path: str) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
+            # Keys are data too ({"jane@example.com": 1}); the message names the parent only.
+            if not isinstance(key, str | int) or (isinstance(key, str) and _looks_personal(key)):
+                raise PersonalDataInAuditError(
+                    f"A key of audit summary field {path!r} may hold personal data."
+                )
             _check_summary(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check_summary(item, f"{path}[{index}]")
     elif isinstance(value, str):
-        if len(value) > _MAX_TEXT or (
-            _LOOKS_PERSONAL.search(value) and not _ISO_DATE_OR_TIME.fullmatch(value)
-        ):
+        if _looks_personal(value):
             raise PersonalDataInAuditError(f"Audit summary field {path!r} may hold personal data.")
     elif value is not None and not isinstance(value, bool | int | float):
         raise PersonalDataInAuditError(f"Audit summary field {path!r} has an unsupported type.")

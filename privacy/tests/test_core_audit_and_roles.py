@@ -1,0 +1,302 @@
+"""The audit trail (append-only, no personal data, one event per service call) and the
+staff permission matrix the data migration sets up."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import DatabaseError, connection, transaction
+
+from privacy.models import AuditEvent
+from privacy.services import (
+    contact_create,
+    contact_erase,
+    contact_export,
+    contact_restrict,
+    contact_update,
+    legal_hold_lift,
+    legal_hold_place,
+    retention_sweep,
+)
+from privacy.services.audit import PersonalDataInAuditError, audit_event_record
+from privacy.tests.factories import CustomerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- append-only ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_update_and_delete_of_audit_events():
+    event = audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+
+    for attempt in (
+        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="test.changed"),
+        lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
+        lambda: event.delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE privacy_auditevent SET summary = '{}' WHERE id = %s", [event.pk])
+
+    event.refresh_from_db()
+    assert event.action == "test.done"
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+# --- no personal data -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        {"note": "jane.doe@example.com"},
+        {"note": "call +1 415 555 1098"},
+        {"note": "(415) 555-1098"},
+        {"nested": {"list": ["ok", "415.555.1098"]}},
+        {"jane.doe@example.com": 1},
+        {"nested": {"+14155551098": "sent"}},
+    ],
+)
+def test_summaries_that_look_personal_are_refused_without_repeating_the_value(summary):
+    with pytest.raises(PersonalDataInAuditError) as info:
+        audit_event_record(actor=None, action="x", object_type="contact", summary=summary)
+    text = str(info.value)
+    for fragment in ("jane", "555", "1098"):
+        assert fragment not in text
+    assert not AuditEvent.objects.exists()
+
+
+def test_long_free_text_and_objects_are_refused():
+    with pytest.raises(PersonalDataInAuditError):
+        audit_event_record(actor=None, action="x", object_type="t", summary={"note": "a" * 201})
+    with pytest.raises(PersonalDataInAuditError):
+        audit_event_record(actor=None, action="x", object_type="t", summary={"who": object()})
+
+
+def test_counts_codes_dates_and_ids_are_accepted():
+    event = audit_event_record(
+        actor=None,
+        action="x",
+        object_type="contact",
+        object_id=12345678,
+        summary={
+            "count": 10000,
+            "on": "2026-03-07",
+            "at": "2026-03-07T10:11:12.123456+00:00",
+            "tables": {"privacy.interaction/interactions": 3},
+            "ok": True,
+        },
+    )
+    assert event.object_id == "12345678"
+
+
+# --- one event per service, with the actor, and nothing personal ------------------------
+
+
+def _events_since(last_id: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(pk__gt=last_id).order_by("pk"))
+
+
+def _last_id() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def test_every_core_service_writes_its_one_audit_event_with_actor_and_no_personal_data():
+    officer = UserFactory(role="Privacy officer")
+    customer = CustomerFactory()
+    personal = [
+        "Philippa",
+        "Ravenscroft",
+        "philippa.r@example.org",
+        "+14155551098",
+        "4155551098",
+        "555-1098",
+        "12 Larkspur Lane",
+    ]
+
+    def one_event(action: str, run):
+        start = _last_id()
+        result = run()
+        events = _events_since(start)
+        assert [e.action for e in events] == [action]
+        assert events[0].actor_id == officer.pk
+        return result, events[0]
+
+    (contact, _), created = one_event(
+        "contact.created",
+        lambda: contact_create(
+            actor=officer,
+            customer=customer,
+            emails=["Philippa.R@Example.org"],
+            phones=["(415) 555-1098"],
+            first_name="Philippa",
+            last_name="Ravenscroft",
+            address_line1="12 Larkspur Lane",
+            do_not_contact=True,
+        ),
+    )
+    assert created.object_id == str(contact.pk)
+    assert created.summary == {"customer_id": customer.pk, "kind": "end_user", "identifiers": 2}
+
+    _, updated = one_event(
+        "contact.updated",
+        lambda: contact_update(
+            actor=officer, contact=contact, notes="Lives near the park", city="Dunmore"
+        ),
+    )
+    assert updated.summary["fields"] == ["city", "notes"]
+
+    one_event(
+        "contact.restricted",
+        lambda: contact_restrict(actor=officer, contact=contact, restricted=True, reason="Art. 18"),
+    )
+    one_event(
+        "contact.unrestricted",
+        lambda: contact_restrict(actor=officer, contact=contact, restricted=False),
+    )
+    _, exported = one_event(
+        "contact.exported",
+        lambda: contact_export(actor=officer, contact=contact, destination=io.BytesIO()),
+    )
+    assert exported.summary["tables"]["privacy.contact/profile"] == 1
+    hold, placed = one_event(
+        "legal_hold.placed",
+        lambda: legal_hold_place(actor=officer, contact=contact, reason="Matter 2026-3"),
+    )
+    assert placed.summary["hold_id"] == hold.pk
+    one_event("legal_hold.lifted", lambda: legal_hold_lift(actor=officer, hold=hold))
+    customer_hold, _ = one_event(
+        "legal_hold.placed",
+        lambda: legal_hold_place(actor=officer, customer=customer, reason="Tax audit"),
+    )
+    one_event("legal_hold.lifted", lambda: legal_hold_lift(actor=officer, hold=customer_hold))
+    # Asking for what is already so changes nothing and audits nothing.
+    start = _last_id()
+    assert contact_update(actor=officer, contact=contact, city="Dunmore") == []
+    assert contact_restrict(actor=officer, contact=contact, restricted=False) is False
+    assert legal_hold_lift(actor=officer, hold=hold) is False
+    assert _events_since(start) == []
+
+    certificate, erased = one_event(
+        "contact.erased", lambda: contact_erase(actor=officer, contact=contact)
+    )
+    assert erased.object_id == str(contact.pk)
+    assert erased.summary["certificate_id"] == certificate.pk
+    assert erased.summary["suppressed"] == 2
+    one_event("retention.swept", lambda: retention_sweep(actor=officer))
+
+    trail = json.dumps(
+        list(AuditEvent.objects.values("action", "object_type", "object_id", "summary")),
+        default=str,
+    ).lower()
+    assert AuditEvent.objects.count() >= 11
+    for value in personal:
+        assert value.lower() not in trail
+
+
+def test_a_system_action_has_no_actor():
+    contact, _ = contact_create(actor=None, customer=None, kind="prospect", first_name="Zed")
+    assert AuditEvent.objects.get(object_id=str(contact.pk)).actor_id is None
+
+
+# --- staff roles -------------------------------------------------------------------------
+
+MODELS = [
+    "customer",
+    "contact",
+    "contactidentifier",
+    "interaction",
+    "datacategory",
+    "retentionrule",
+    "legalhold",
+    "suppression",
+    "erasurecertificate",
+    "auditevent",
+]
+EXTRA = {
+    "export_contact",
+    "import_contact",
+    "erase_contact",
+    "import_customer",
+    "export_customer",
+    "import_interaction",
+    "export_interaction",
+    "manage_legalhold",
+}
+ALL_PRIVACY = {
+    f"{verb}_{m}" for m in MODELS for verb in ("add", "change", "delete", "view")
+} | EXTRA
+
+EXPECTED = {
+    "Privacy officer": ALL_PRIVACY,
+    "Support agent": {
+        "view_customer",
+        "view_contact",
+        "add_contact",
+        "change_contact",
+        "view_contactidentifier",
+        "add_contactidentifier",
+        "change_contactidentifier",
+        "view_interaction",
+        "view_datacategory",
+        "view_legalhold",
+    },
+    "Auditor": {f"view_{m}" for m in MODELS},
+}
+
+
+def _privacy_perms(user) -> set[str]:
+    # Other apps give these groups their own permissions; this matrix is privacy's.
+    return {p.split(".", 1)[1] for p in user.get_all_permissions() if p.startswith("privacy.")}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_staff_permission_matrix(role):
+    user = UserFactory(role=role)
+    assert _privacy_perms(user) == EXPECTED[role]
+
+
+def test_what_each_role_may_do_with_personal_data():
+    officer = UserFactory(role="Privacy officer")
+    agent = UserFactory(role="Support agent")
+    auditor = UserFactory(role="Auditor")
+
+    for perm in ("export_contact", "erase_contact", "manage_legalhold", "view_auditevent"):
+        assert officer.has_perm(f"privacy.{perm}")
+    for perm in ("view_contact", "add_contact", "change_contact"):
+        assert agent.has_perm(f"privacy.{perm}")
+    for perm in (
+        "export_contact",
+        "erase_contact",
+        "manage_legalhold",
+        "delete_contact",
+        "add_legalhold",
+        "view_auditevent",
+        "view_suppression",
+    ):
+        assert not agent.has_perm(f"privacy.{perm}")
+    assert auditor.has_perm("privacy.view_auditevent")
+    assert auditor.has_perm("privacy.view_erasurecertificate")
+    for perm in ("change_contact", "add_contact", "export_contact", "erase_contact"):
+        assert not auditor.has_perm(f"privacy.{perm}")
+
+
+def test_a_staff_user_without_a_role_can_do_nothing():
+    assert _privacy_perms(UserFactory()) == set()
+
+
+def test_roles_exist_once():
+    names = list(Group.objects.values_list("name", flat=True))
+    for role in EXPECTED:
+        assert names.count(role) == 1
