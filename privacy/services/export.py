@@ -94,6 +94,9 @@ def contact_export(
     *, actor: AbstractBaseUser | None, contact: Contact, destination: IO[bytes], via: str = "staff"
 ) -> dict[str, int]:
     """Write the subject's export package to ``destination``; returns rows per table."""
+    # Decide from the database, not the caller's instance, which may predate an erasure
+    # and would export the emptied tombstone as if it were the person's data.
+    contact = Contact.objects.select_related("customer").get(pk=contact.pk)
     if contact.erased_at:
         raise ValueError("An erased contact has no personal data to export.")
     counts: dict[str, int] = {}
