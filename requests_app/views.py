@@ -1,6 +1,6 @@
 """Public pages: the request form, verification, status, download and appeal. Thin:
 rate limiting and form handling here, everything else in ``requests_app.services``.
-Pages reached by a token never send a Referer and are never cached."""
+Pages reached by a token send a Referer only to this site and are never cached."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def _private(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on the
+        # page's own form posts and CSRF refuses them; the token never leaves the site.
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response

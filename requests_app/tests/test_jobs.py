@@ -128,6 +128,6 @@ def test_every_job_is_scheduled_in_beat(settings):
     ):
         assert f"requests_app.tasks.{name}" in scheduled
         assert getattr(tasks, name).name == f"requests_app.tasks.{name}"
-    assert scheduled <= set(
+    assert scheduled <= {
         settings.CELERY_BEAT_SCHEDULE[k]["task"] for k in settings.CELERY_BEAT_SCHEDULE
-    )
+    }

@@ -261,5 +261,5 @@ def test_status_page_shows_state_due_date_and_only_person_facing_timeline(client
     assert "We received your request." in html
     assert "Notice “" not in html  # staff notes stay in admin
     assert response.redirect_chain[-1][0].startswith("/privacy/status/")
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert client.get("/privacy/status/not-a-token/").status_code == 404

@@ -1,0 +1,120 @@
+"""End to end in a real headless Chromium: a person asks for their data on the public
+form, confirms by the e-mailed link, sees the status page; a privacy officer logs into
+the admin and completes the request; the person downloads the package by its token.
+
+Needs Debian's ``chromium`` (never a downloaded browser); skipped with the reason when
+it is missing. CI installs it and runs this test."""
+
+import importlib
+import os
+import re
+import shutil
+
+import pytest
+from django.apps import apps as django_apps
+from django.core import mail
+
+from privacy.tests.factories import ContactFactory, InteractionFactory, UserFactory
+from requests_app.models import ExportPackage, PrivacyRequest, Status
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    # Transactional: the live server's thread must see committed rows. (No serialized
+    # rollback: consent's trigger refuses the re-save of published notices it does.)
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+def _link(kind: str) -> str:
+    for message in reversed(mail.outbox):
+        found = re.search(rf"(http://\S+/privacy/{kind}/[A-Za-z0-9_\-]+/)", message.body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no {kind} link in the sent mail")
+
+
+@pytest.fixture
+def browser_page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_access_request_from_form_to_download(live_server, settings, browser_page, tmp_path):
+    settings.REQUESTS_PUBLIC_BASE_URL = live_server.url
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A transactional test may run after another one flushed the migrations' data.
+    importlib.import_module("requests_app.migrations.0002_roles_and_notice_templates").forward(
+        django_apps, None
+    )
+    contact = ContactFactory(customer=None, email="e2e.person@example.org")
+    InteractionFactory.create_batch(2, contact=contact)
+    UserFactory(username="officer_e2e", role="Privacy officer")
+    page = browser_page
+
+    # 1. The public form, filled by its labels.
+    page.goto(f"{live_server.url}/privacy/request/")
+    page.get_by_label("Access (a copy of my data)").check()
+    page.get_by_label("Country where you live").select_option("US")
+    page.get_by_label("US state (if you live in the United States)").select_option("CA")
+    page.get_by_label("Your full name").fill("E2E Person")
+    page.get_by_label("E-mail address", exact=False).first.fill("e2e.person@example.org")
+    page.get_by_role("button", name="Send my request").click()
+    page.get_by_role("heading", name="Thank you — we received your request").wait_for()
+
+    # 2. The verification link from the sent mail.
+    page.goto(_link("verify"))
+    page.get_by_role("button", name="Confirm my request").click()
+    page.get_by_role("heading", name=re.compile("Your privacy request PR-")).wait_for()
+    request = PrivacyRequest.objects.get()
+    assert request.reference in page.content()
+    assert "Your identity was confirmed." in page.content()
+    assert ExportPackage.objects.get(request=request).state == ExportPackage.State.READY
+
+    # 3. A privacy officer completes it in the admin.
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("officer_e2e")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/admin/requests_app/privacyrequest/")
+    page.get_by_role("row", name=re.compile(request.reference)).get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option("complete_requests")
+    page.locator("button[name=index]").first.click()
+    page.get_by_role("button", name="Complete").click()
+    page.get_by_text("Complete: 1 done.").wait_for()
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+
+    # 4. The requester downloads the package by its token.
+    link = _link("download")
+    with page.expect_download() as download_info:
+        page.evaluate("url => { window.location.href = url; }", link)
+    target = tmp_path / "package.zip"
+    download_info.value.save_as(target)
+    assert target.read_bytes()[:2] == b"PK"
+    assert ExportPackage.objects.get(request=request).download_count == 1
