@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from privacy.hashing import identifier_hmac
+from privacy.hashing import identifier_hmac, identifier_hmacs_all_keys
 from privacy.models import Customer, Suppression
 
 
@@ -23,15 +23,17 @@ def suppressions_add(
     Called inside the erasure transaction, which writes the audit event for it."""
     key_id = settings.SUPPRESSION_HMAC_ACTIVE_KEY_ID
     scope = Suppression.Scope.CUSTOMER if customer else Suppression.Scope.GLOBAL
-    rows = {
-        (channel, identifier_hmac(channel=channel, value=value, key_id=key_id))
-        for channel, value in identifiers
-    }
+    # (channel, digest under the active key) -> its digests under every configured key,
+    # so an identifier suppressed before a key rotation is not listed a second time.
+    rows: dict[tuple[str, str], set[str]] = {}
+    for channel, value in identifiers:
+        digest = identifier_hmac(channel=channel, value=value, key_id=key_id)
+        rows[(channel, digest)] = {digest, *identifier_hmacs_all_keys(channel=channel, value=value)}
     if not rows:
         return 0
     existing = set(
         Suppression.objects.filter(
-            customer=customer, identifier_hmac__in=[h for _, h in rows]
+            customer=customer, identifier_hmac__in={d for ds in rows.values() for d in ds}
         ).values_list("channel", "identifier_hmac")
     )
     new = [
@@ -44,7 +46,8 @@ def suppressions_add(
             created_on=timezone.localdate(),
             reason=reason,
         )
-        for channel, digest in rows - existing
+        for (channel, digest), digests in rows.items()
+        if not any((channel, d) in existing for d in digests)
     ]
     Suppression.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
