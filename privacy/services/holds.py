@@ -30,6 +30,9 @@ def legal_hold_place(
         raise ValidationError("A legal hold needs a reason (matter reference and the law).")
     if ends_on is not None and ends_on < timezone.localdate():
         raise ValidationError("A hold cannot end in the past.")
+    if contact is not None:
+        # Locked and read from the database: the caller's instance may predate an erasure.
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact is not None and contact.erased_at:
         raise ValidationError(
             "This contact has already been erased; there is nothing left to hold."
