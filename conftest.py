@@ -49,11 +49,21 @@ def celery_conf():
 
     saved: dict = {}
 
+    def reset_connections():
+        # Producers and connections are pooled per app; drop them so the next send
+        # goes to the broker configured now, not the one of an earlier test.
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.amqp._producer_pool = None
+
     def override(**values):
         for key in values:
             saved.setdefault(key, app.conf.get(key))
         app.conf.update(values)
+        reset_connections()
         return app
 
     yield override
     app.conf.update(saved)
+    reset_connections()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -51,7 +52,9 @@ def test_retention_task_runs_through_redis_and_a_real_worker(celery_conf):
         status="terminated", contract_ended_on=timezone.localdate() - dt.timedelta(days=800)
     )
     expired = ContactFactory(customer=customer)
-    celery_conf(broker_url=settings.REDIS_URL, task_always_eager=False)
+    # A queue of this run's own, so concurrent test runs on one Redis never share tasks.
+    queue = f"test-{uuid.uuid4().hex}"
+    celery_conf(broker_url=settings.REDIS_URL, task_always_eager=False, task_default_queue=queue)
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         celery_app.send_task("privacy.tasks.retention_sweep")
         # The task records its run in the audit trail; wait for it (bounded).
