@@ -75,7 +75,8 @@ def contacts_erase_batch(
         .select_related("customer")
         .order_by("pk")
     )
-    refused = active_hold_reasons(contacts, on=now.date())
+    # The hold's end date is a local date, as the retention selectors compare it.
+    refused = active_hold_reasons(contacts, on=timezone.localdate(now))
     contacts = [c for c in contacts if c.pk not in refused]
     if not contacts:
         return BatchErasureResult(certificates=[], refused=refused)

@@ -260,3 +260,16 @@ def test_an_erased_contact_cannot_be_held_even_through_a_stale_instance():
         legal_hold_place(actor=None, contact=contact, reason="Matter 5")
     assert not LegalHold.objects.exists()
     assert ErasureCertificate.objects.filter(contact=contact).count() == 1
+
+
+@override_settings(TIME_ZONE="Pacific/Pago_Pago")  # UTC-11
+def test_a_hold_ending_today_local_time_still_blocks_when_utc_is_already_tomorrow():
+    contact = ContactFactory()
+    # 20:00 on 1 January in Pago Pago is 07:00 on 2 January in UTC.
+    now = dt.datetime(2030, 1, 2, 7, 0, tzinfo=dt.UTC)
+    LegalHold.objects.create(contact=contact, reason="Matter 3", ends_on=dt.date(2030, 1, 1))
+
+    result = contacts_erase_batch(actor=None, contact_ids=[contact.pk], trigger="staff", now=now)
+
+    assert result.certificates == []
+    assert "Matter 3" in result.refused[contact.pk]
