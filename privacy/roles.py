@@ -5,10 +5,28 @@ PRIVACY_OFFICER = "Privacy officer"
 SUPPORT_AGENT = "Support agent"
 AUDITOR = "Auditor"
 
+#: Permissions nobody is given: the audit trail, suppression list and erasure
+#: certificates are written only by services, and deleting a contact or an interaction
+#: directly would bypass the erasure engine (no certificate, no suppression).
+NEVER_GRANTED = [
+    "delete_contact",
+    "delete_contactidentifier",
+    "delete_interaction",
+    "add_auditevent",
+    "change_auditevent",
+    "delete_auditevent",
+    "add_suppression",
+    "change_suppression",
+    "delete_suppression",
+    "add_erasurecertificate",
+    "change_erasurecertificate",
+    "delete_erasurecertificate",
+]
+
 #: Permission codenames per role for the privacy app. "*" means every permission of
-#: the app; "view_*" every view permission.
+#: the app; "view_*" every view permission; "-codename" takes one away again.
 PRIVACY_ROLE_PERMISSIONS: dict[str, list[str]] = {
-    PRIVACY_OFFICER: ["*"],
+    PRIVACY_OFFICER: ["*", *(f"-{codename}" for codename in NEVER_GRANTED)],
     SUPPORT_AGENT: [
         "view_customer",
         "view_contact",
@@ -37,10 +55,12 @@ def grant_role_permissions(apps, app_label: str, role_permissions: dict[str, lis
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     app_perms = Permission.objects.filter(content_type__app_label=app_label)
-    for role, codenames in role_permissions.items():
+    for role, entries in role_permissions.items():
         group, _ = Group.objects.get_or_create(name=role)
+        removed = {c[1:] for c in entries if c.startswith("-")}
+        codenames = [c for c in entries if not c.startswith("-")]
         if "*" in codenames:
-            perms = app_perms
+            perms = list(app_perms)
         else:
             wanted = [c for c in codenames if not c.endswith("*")]
             prefixes = [c[:-1] for c in codenames if c.endswith("*")]
@@ -52,4 +72,5 @@ def grant_role_permissions(apps, app_label: str, role_permissions: dict[str, lis
             missing = set(wanted) - {p.codename for p in perms}
             if missing:
                 raise RuntimeError(f"Unknown permissions for {role}: {sorted(missing)}")
-        group.permissions.add(*perms)
+        group.permissions.add(*[p for p in perms if p.codename not in removed])
+        group.permissions.remove(*[p for p in app_perms if p.codename in removed])

@@ -238,8 +238,20 @@ ALL_PRIVACY = {
     f"{verb}_{m}" for m in MODELS for verb in ("add", "change", "delete", "view")
 } | EXTRA
 
+# Only services write these; deleting contacts or interactions bypasses erasure.
+NEVER_GRANTED = {
+    "delete_contact",
+    "delete_contactidentifier",
+    "delete_interaction",
+    *(
+        f"{verb}_{m}"
+        for verb in ("add", "change", "delete")
+        for m in ("auditevent", "suppression", "erasurecertificate")
+    ),
+}
+
 EXPECTED = {
-    "Privacy officer": ALL_PRIVACY,
+    "Privacy officer": ALL_PRIVACY - NEVER_GRANTED,
     "Support agent": {
         "view_customer",
         "view_contact",
@@ -274,6 +286,8 @@ def test_what_each_role_may_do_with_personal_data():
 
     for perm in ("export_contact", "erase_contact", "manage_legalhold", "view_auditevent"):
         assert officer.has_perm(f"privacy.{perm}")
+    for perm in ("delete_contact", "change_auditevent", "delete_suppression"):
+        assert not officer.has_perm(f"privacy.{perm}")
     for perm in ("view_contact", "add_contact", "change_contact"):
         assert agent.has_perm(f"privacy.{perm}")
     for perm in (
