@@ -64,3 +64,10 @@ def test_retention_task_runs_through_redis_and_a_real_worker(celery_conf):
             time.sleep(0.1)
     assert Contact.objects.get(pk=expired.pk).erased_at is not None
     assert AuditEvent.objects.filter(action="retention.swept").count() == 1
+
+
+def test_private_storage_never_gives_a_public_url():
+    from django.core.files.storage import storages
+
+    with pytest.raises(ValueError, match="no public URL"):
+        storages["private"].url("exports/anything.zip")

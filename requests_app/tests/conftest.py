@@ -18,8 +18,8 @@ def _isolated(settings, tmp_path, monkeypatch):
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+            "BACKEND": "config.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
     # File fields resolve their storage once, at import: point them at the same place.
