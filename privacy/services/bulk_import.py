@@ -128,6 +128,8 @@ class ContactImportReport:
     rows_merged_in_file: int = 0
     identifiers_added: int = 0
     seconds: float = 0.0
+    # Seconds per phase (read+normalise+COPY, grouping, inserts, commit), for tuning.
+    phases: dict[str, float] = field(default_factory=dict)
     row_errors: list[RowError] = field(default_factory=list)
 
     def as_summary(self) -> dict[str, Any]:
@@ -421,6 +423,7 @@ def contacts_import_csv(
         workers=workers,
     )
     report = ContactImportReport(method=method, dry_run=dry_run)
+    _phase(report, "start")
     try:
         with transaction.atomic():
             if method == "copy":
@@ -433,6 +436,7 @@ def contacts_import_csv(
                 raise ContactImportRefused(report.row_errors)
             if dry_run:
                 raise _DryRunRollback
+            _phase(report, "other_work")
             audit_event_record(
                 actor=actor,
                 action="contact.bulk_imported",
@@ -455,6 +459,8 @@ def contacts_import_csv(
         ) from None
     finally:
         results.close()
+    if not dry_run:
+        _phase(report, "commit")
     report.seconds = time.perf_counter() - started
     logger.info(
         "Contact import customer=%s dry_run=%s %s in %.1fs",
@@ -466,12 +472,22 @@ def contacts_import_csv(
     return report
 
 
+def _phase(report: ContactImportReport, name: str) -> None:
+    """Record the seconds since the previous phase ended under ``name``."""
+    now = time.perf_counter()
+    last = getattr(report, "_phase_mark", None)
+    if last is not None:
+        report.phases[name] = round(report.phases.get(name, 0) + now - last, 2)
+    report._phase_mark = now  # type: ignore[attr-defined]
+
+
 # --- PostgreSQL: COPY into staging, then set-based inserts --------------------------
 
 _STAGING = "import_contact_staging"
 _DUPS = "import_contact_dups"
 _MATCHES = "import_contact_matches"
 _SLOW = "import_contact_slow"
+_FOUND = "import_contact_found"
 
 
 def _import_copy(
@@ -508,6 +524,7 @@ def _import_copy(
                 report.row_errors.extend(result.errors)
                 copy.write(result.payload)
         cursor.execute(f"ANALYZE {_STAGING}")
+        _phase(report, "read_normalise_copy")
 
         _group_duplicates_pg(cursor)
         _match_existing_pg(
@@ -520,6 +537,7 @@ def _import_copy(
         report.rows_merged_in_file = cursor.fetchone()[0]
         cursor.execute(f"SELECT count(*) FROM {_MATCHES}")
         report.existing_contacts_matched = cursor.fetchone()[0]
+        _phase(report, "group_and_match")
 
         # New contacts: the first row of every group no existing contact holds.
         cursor.execute(
@@ -536,6 +554,7 @@ def _import_copy(
             [customer.pk, Contact.Kind.END_USER, timezone.now()],
         )
         report.contacts_created = cursor.rowcount
+        _phase(report, "insert_contacts")
 
         # Rows that share a group or join an existing contact take the slow path below;
         # every other row (the bulk of a file) the fast one.
@@ -566,10 +585,14 @@ def _import_copy(
                  AS u(kind, value, match_key, extension)
             WHERE u.value IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM {_SLOW} w WHERE w.line = s.line)
+            -- In index order: the two (kind, match_key) indexes then fill page by page
+            -- instead of at random (measured: half the time for 1M rows).
+            ORDER BY u.kind, u.match_key
             """,
             {"customer": customer.pk, "now": now},
         )
         report.identifiers_added = cursor.rowcount
+        _phase(report, "insert_identifiers_fast")
 
         # Slow path: rows that share a group or join an existing contact. Identifiers the
         # customer already has are skipped; one of a kind becomes primary only where the
@@ -602,6 +625,7 @@ def _import_copy(
             {"customer": customer.pk, "now": now},
         )
         report.identifiers_added += cursor.rowcount
+        _phase(report, "insert_identifiers_merged")
         # A contact shows its primary e-mail and phone; fill them where they were empty.
         for kind in ("email", "phone"):
             cursor.execute(
@@ -617,7 +641,7 @@ def _import_copy(
 
 
 def _drop_work_tables(cursor) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {_SLOW}, {_MATCHES}, {_DUPS}, {_STAGING}")
+    cursor.execute(f"DROP TABLE IF EXISTS {_SLOW}, {_FOUND}, {_MATCHES}, {_DUPS}, {_STAGING}")
 
 
 def _group_duplicates_pg(cursor) -> None:
@@ -690,28 +714,31 @@ def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, rep
     )
     if not cursor.fetchone()[0]:
         return  # a customer's first import: nothing to match against
+    # Two equi-joins (hash joins on big files), not one join on "email OR phone".
     cursor.execute(
         f"""
-        SELECT coalesce(d.grp, s.line) AS grp, array_agg(DISTINCT ci.contact_id)
-        FROM {_STAGING} s
-        LEFT JOIN {_DUPS} d ON d.line = s.line
+        CREATE TEMP TABLE {_FOUND} ON COMMIT DROP AS
+        SELECT coalesce(d.grp, s.line) AS grp, ci.contact_id
+        FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
         JOIN {identifier_table} ci
-          ON ci.customer_id = %(customer)s
-         AND ((ci.kind = 'email' AND ci.match_key = s.email_key)
-              OR (ci.kind = 'phone' AND ci.match_key = s.phone))
-        GROUP BY 1
-        HAVING count(DISTINCT ci.contact_id) > 1
+          ON ci.customer_id = %(customer)s AND ci.kind = 'email' AND ci.match_key = s.email_key
+        UNION ALL
+        SELECT coalesce(d.grp, s.line), ci.contact_id
+        FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
+        JOIN {identifier_table} ci
+          ON ci.customer_id = %(customer)s AND ci.kind = 'phone' AND ci.match_key = s.phone
         """,
         {"customer": customer.pk},
     )
-    conflicts = {grp for grp, _ in cursor.fetchall()}
+    cursor.execute(f"SELECT grp FROM {_FOUND} GROUP BY grp HAVING count(DISTINCT contact_id) > 1")
+    conflicts = [grp for (grp,) in cursor.fetchall()]
     if conflicts:
         cursor.execute(
             f"""
             SELECT s.line FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
             WHERE coalesce(d.grp, s.line) = ANY(%s)
             """,
-            [list(conflicts)],
+            [conflicts],
         )
         report.row_errors.extend(
             RowError(
@@ -723,22 +750,8 @@ def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, rep
         )
         return
     cursor.execute(
-        f"""
-        INSERT INTO {_MATCHES} (grp, contact_id)
-        SELECT grp, min(contact_id) FROM (
-            SELECT coalesce(d.grp, s.line) AS grp, ci.contact_id
-            FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
-            JOIN {identifier_table} ci
-              ON ci.customer_id = %(customer)s AND ci.kind = 'email' AND ci.match_key = s.email_key
-            UNION ALL
-            SELECT coalesce(d.grp, s.line), ci.contact_id
-            FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
-            JOIN {identifier_table} ci
-              ON ci.customer_id = %(customer)s AND ci.kind = 'phone' AND ci.match_key = s.phone
-        ) found
-        GROUP BY grp
-        """,
-        {"customer": customer.pk},
+        f"INSERT INTO {_MATCHES} (grp, contact_id) "
+        f"SELECT grp, min(contact_id) FROM {_FOUND} GROUP BY grp"
     )
     cursor.execute(f"ANALYZE {_MATCHES}")
 

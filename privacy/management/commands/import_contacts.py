@@ -94,6 +94,10 @@ class Command(BaseCommand):
             f"{report.rows_merged_in_file} row(s) merged with another row of the file, "
             f"{report.identifiers_added} identifier(s) added."
         )
+        if options["verbosity"] >= 2:
+            self.stdout.write(
+                "Phases (s): " + ", ".join(f"{k}={v}" for k, v in report.phases.items())
+            )
         if dry_run:
             self.stdout.write("Dry run: nothing was saved.")
         else:
