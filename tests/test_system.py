@@ -71,3 +71,10 @@ def test_private_storage_never_gives_a_public_url():
 
     with pytest.raises(ValueError, match="no public URL"):
         storages["private"].url("exports/anything.zip")
+
+
+def test_every_scheduled_job_is_a_registered_task():
+    celery_app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "privacy.tasks.retention_sweep" in scheduled
+    assert scheduled <= set(celery_app.tasks), scheduled - set(celery_app.tasks)

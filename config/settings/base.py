@@ -6,17 +6,16 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from .components.consent import *  # noqa: F403
-from .components.consent import CONSENT_BEAT_SCHEDULE
-from .components.requests import *  # noqa: F403
-from .components.requests import REQUESTS_BEAT_SCHEDULE
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded default; git-ignored
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Per-app settings (read after .env so its values reach them).
+from .components.consent import *  # noqa: E402, F403
+from .components.requests import *  # noqa: E402, F403
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -155,14 +154,36 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Every periodic job, in one place. Each is also a management command (README).
+# Every periodic job, in one place (times UTC). Each is also a management command (README).
 CELERY_BEAT_SCHEDULE = {
+    "requests-expire-unverified": {
+        "task": "requests_app.tasks.expire_unverified",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "retention-sweep-nightly": {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=15),
     },
-    **CONSENT_BEAT_SCHEDULE,
-    **REQUESTS_BEAT_SCHEDULE,
+    "requests-run-scheduled-erasures": {
+        "task": "requests_app.tasks.run_scheduled_erasures",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "consent-records-purge-nightly": {
+        "task": "consent.tasks.consent_records_purge",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "requests-purge-export-packages": {
+        "task": "requests_app.tasks.purge_export_packages",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "requests-prune-request-log": {
+        "task": "requests_app.tasks.prune_request_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "requests-deadline-digest": {
+        "task": "requests_app.tasks.deadline_digest",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Privacy --------------------------------------------------------------------------

@@ -2,15 +2,11 @@
 
 Every value has a safe development default; production sets the secrets."""
 
-from pathlib import Path
-
 import environ
-from celery.schedules import crontab
 
+# base.py has read .env before importing this module. The nightly job is scheduled in
+# base.py's CELERY_BEAT_SCHEDULE with all the others.
 env = environ.Env()
-# base.py reads .env after importing this module; read it here too so values from
-# .env reach these settings (never overrides the real environment).
-environ.Env.read_env(Path(__file__).resolve().parents[3] / ".env", overwrite=False)
 
 # --- Twilio: inbound webhook signature and the production SMS gateway ----------------
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
@@ -54,10 +50,3 @@ CONSENT_PURGE_BATCH_SIZE = env.int("CONSENT_PURGE_BATCH_SIZE", default=1000)
 # How long a worker trusts a resolved API key (and the purpose table) before asking the
 # database again: a revoked key stops working within this many seconds.
 CONSENT_API_CACHE_SECONDS = env.int("CONSENT_API_CACHE_SECONDS", default=30)
-
-CONSENT_BEAT_SCHEDULE: dict = {
-    "consent-records-purge-nightly": {
-        "task": "consent.tasks.consent_records_purge",
-        "schedule": crontab(hour=3, minute=10),
-    },
-}

@@ -4,7 +4,8 @@ Every value can be overridden from the environment; the defaults suit the embedd
 demo and the tests."""
 
 import environ
-from celery.schedules import crontab
+
+# The nightly jobs are scheduled in base.py's CELERY_BEAT_SCHEDULE with all the others.
 
 _env = environ.Env()
 
@@ -43,26 +44,3 @@ REQUESTS_SMS_SENDER = _env("REQUESTS_SMS_SENDER", default="requests_app.sms.Cons
 
 # Rows per transaction in the nightly jobs.
 REQUESTS_JOB_BATCH_SIZE = _env.int("REQUESTS_JOB_BATCH_SIZE", default=500)
-
-REQUESTS_BEAT_SCHEDULE: dict = {
-    "requests-deadline-digest": {
-        "task": "requests_app.tasks.deadline_digest",
-        "schedule": crontab(hour=6, minute=0),
-    },
-    "requests-expire-unverified": {
-        "task": "requests_app.tasks.expire_unverified",
-        "schedule": crontab(hour=1, minute=30),
-    },
-    "requests-run-scheduled-erasures": {
-        "task": "requests_app.tasks.run_scheduled_erasures",
-        "schedule": crontab(hour=2, minute=45),
-    },
-    "requests-purge-export-packages": {
-        "task": "requests_app.tasks.purge_export_packages",
-        "schedule": crontab(hour=3, minute=15),
-    },
-    "requests-prune-request-log": {
-        "task": "requests_app.tasks.prune_request_log",
-        "schedule": crontab(hour=3, minute=45),
-    },
-}
