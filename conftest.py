@@ -13,6 +13,19 @@ from django.conf import settings
 
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Data migrations that seed reference data (record of processing, retention rules,
+# staff roles, consent purposes and notices, notice templates). A transactional test
+# flushes every table when it ends, so the next transactional test re-runs them.
+REFERENCE_DATA_MIGRATIONS = [
+    ("privacy.migrations.0003_seed_record_of_processing_and_rules", "seed"),
+    ("privacy.migrations.0004_staff_roles", "forward"),
+    ("privacy.migrations.0005_narrow_privacy_officer", "forward"),
+    ("consent.migrations.0002_seed_purposes_and_notices", "forward"),
+    ("consent.migrations.0004_staff_roles", "forward"),
+    ("requests_app.migrations.0002_roles_and_notice_templates", "forward"),
+]
+SERVICE_MARKERS = ("postgres", "redis", "browser")
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
@@ -30,10 +43,28 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    service_test = item.get_closest_marker("postgres") or item.get_closest_marker("redis")
+    service_test = any(item.get_closest_marker(name) for name in SERVICE_MARKERS)
     if UNDER_CI and service_test and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"Service test skipped under CI, which must run it: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Give every transactional test the reference data the migrations created."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module_name, function_name in REFERENCE_DATA_MIGRATIONS:
+        getattr(importlib.import_module(module_name), function_name)(apps, None)
 
 
 @pytest.fixture

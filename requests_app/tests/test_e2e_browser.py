@@ -5,13 +5,11 @@ the admin and completes the request; the person downloads the package by its tok
 Needs Debian's ``chromium`` (never a downloaded browser); skipped with the reason when
 it is missing. CI installs it and runs this test."""
 
-import importlib
 import os
 import re
 import shutil
 
 import pytest
-from django.apps import apps as django_apps
 from django.core import mail
 
 from privacy.tests.factories import ContactFactory, InteractionFactory, UserFactory
@@ -68,10 +66,6 @@ def browser_page():
 def test_access_request_from_form_to_download(live_server, settings, browser_page, tmp_path):
     settings.REQUESTS_PUBLIC_BASE_URL = live_server.url
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # A transactional test may run after another one flushed the migrations' data.
-    importlib.import_module("requests_app.migrations.0002_roles_and_notice_templates").forward(
-        django_apps, None
-    )
     contact = ContactFactory(customer=None, email="e2e.person@example.org")
     InteractionFactory.create_batch(2, contact=contact)
     UserFactory(username="officer_e2e", role="Privacy officer")
