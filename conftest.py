@@ -83,9 +83,10 @@ def celery_conf():
     def reset_connections():
         # Producers and connections are pooled per app; drop them so the next send
         # goes to the broker configured now, not the one of an earlier test.
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        from kombu import pools
+
+        pools.reset()  # closes and forgets kombu's global connection/producer pools
+        app._pool = None
         app.amqp._producer_pool = None
 
     def override(**values):
