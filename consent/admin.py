@@ -2,7 +2,12 @@
 inbound log); every change goes through ``consent.services``.
 
 A contact's consent history is at ``admin:consent_contactconsent_change`` (a proxy of
-``privacy.Contact``), so the privacy admin can link to it without importing us."""
+``privacy.Contact``), so the privacy admin can link to it without importing us.
+
+The evidence tables grow to millions of rows (the ledger to 5M and more): their
+changelists use privacy's ``EstimatedCountPaginator`` (never a full ``COUNT(*)``),
+``list_select_related`` for every related column shown, and searches on indexed
+columns only."""
 
 from __future__ import annotations
 
@@ -26,12 +31,15 @@ from consent.models import (
     SenderNumber,
     SmsSubscription,
 )
+from privacy.admin import EstimatedCountPaginator
 from privacy.selectors import contacts_matching_identifier
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence: staff see it, nobody edits or deletes it here."""
+    """Evidence: staff see it, nobody edits or deletes it here. Big tables: the count is
+    estimated or capped, never a full ``COUNT(*)``."""
 
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
 
     def has_add_permission(self, request, obj=None):
@@ -148,8 +156,22 @@ class ConsentEventAdmin(ImportMixin, ReadOnlyAdmin):
     list_filter = ("purpose", "method", "action", "occurred_at")
     list_select_related = ("purpose", "customer", "notice")
     search_fields = ("=contact__id", "=reference")
+    search_help_text = "A contact id (digits or #id), or a reference such as a MessageSid."
     exclude = ("identifier",)
     ordering = ("-occurred_at", "-id")
+    sortable_by = ()  # only the indexed default order; sorting 5M rows by a column is not
+
+    def get_search_results(self, request, queryset, search_term):
+        # One indexed equality, never an OR across columns (a scan of the whole ledger).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        digits = term.removeprefix("#")
+        if digits.isdigit():
+            if len(digits) > 18:  # beyond bigint: no such contact
+                return queryset.none(), False
+            return queryset.filter(contact_id=int(digits)), False
+        return queryset.filter(reference=term[:100]), False
 
     @admin.display(description="Contact")
     def contact_link(self, obj: ConsentEvent) -> str:
@@ -306,6 +328,7 @@ class ContactConsentAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     list_filter = ("kind",)
     search_fields = ("=id",)
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
     fields = ("customer", "kind", "do_not_contact", "is_restricted", "erased_at")
     readonly_fields = fields

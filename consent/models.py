@@ -221,6 +221,10 @@ class ConsentEvent(models.Model):
             ),
             models.Index(fields=["purpose", "occurred_at"], name="consentevent_purpose_time"),
             models.Index(fields=["occurred_at"], name="consentevent_time"),
+            # Staff look a MessageSid or request reference up in the admin.
+            models.Index(
+                fields=["reference"], name="consentevent_reference", condition=~Q(reference="")
+            ),
         ]
         permissions = [("import_consentevent", "Can import consent evidence from a file")]
 
