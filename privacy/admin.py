@@ -23,7 +23,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
@@ -490,7 +490,20 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
                 reverse("admin:privacy_auditevent_changelist")
                 + f"?object_type=contact&object_id={contact.pk}"
             )
+        sections["consent_history_url"] = self._consent_history_url(request, contact)
         return sections
+
+    @staticmethod
+    def _consent_history_url(request, contact: Contact) -> str | None:
+        """The contact's consent history page, when the consent app is installed (privacy
+        never imports it: the URL name is its published interface) and the user may view
+        it."""
+        if not request.user.has_perm("consent.view_contactconsent"):
+            return None
+        try:
+            return reverse("admin:consent_contactconsent_change", args=[contact.pk])
+        except NoReverseMatch:
+            return None
 
     # -- import --
 
