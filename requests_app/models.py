@@ -110,7 +110,7 @@ class PrivacyRequest(models.Model):
         help_text="The customer whose service the person used, where known.",
     )
 
-    # Identity of the data subject (normalised; emptied when the log is pruned).
+    # Identity of the data subject (normalised; emptied when the person is erased).
     full_name = models.CharField(max_length=200, null=True, blank=True)
     email = models.CharField(max_length=254, null=True, blank=True)
     email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
@@ -177,6 +177,9 @@ class PrivacyRequest(models.Model):
         related_name="+",
         help_text="Staff member who took the request (phone/post); empty for the web form.",
     )
+    #: When the identity (name, contact details, free text, agent details and proof) was
+    #: emptied because the person was erased; the request-log fields stay until the prune.
+    deidentified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["deadline_on", "id"]
@@ -184,6 +187,7 @@ class PrivacyRequest(models.Model):
         permissions = [
             ("process_privacyrequest", "Can work on privacy requests (verify, extend, complete)"),
             ("deny_privacyrequest", "Can deny privacy requests"),
+            ("view_agent_proof", "Can open an authorised agent's uploaded proof"),
         ]
         indexes = [
             # Nightly tracker: open requests by deadline. Partial and covering, so it is
@@ -214,7 +218,9 @@ class PrivacyRequest(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(email__isnull=False) | Q(phone__isnull=False),
+                condition=Q(email__isnull=False)
+                | Q(phone__isnull=False)
+                | Q(deidentified_at__isnull=False),
                 name="prq_has_identifier",
                 violation_error_message="A request needs an e-mail address or a phone number.",
             ),

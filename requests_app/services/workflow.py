@@ -45,6 +45,7 @@ from requests_app.models import (
     Status,
     VerificationMethod,
 )
+from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.transitions import privacy_request_transition, request_event_record
 from requests_app.tokens import derive_token, new_reference, new_salt, token_hash
@@ -632,6 +633,7 @@ def privacy_request_deny(
             "appeal_url": appeal_url,
         },
     )
+    privacy_request_deidentify_if_erased(request=request)
     return request
 
 
@@ -645,6 +647,7 @@ def privacy_request_withdraw(
     ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
         state=ScheduledErasure.State.CANCELLED
     )
+    privacy_request_deidentify_if_erased(request=request)
     return request
 
 
@@ -696,6 +699,9 @@ def privacy_request_complete(
         "message": message.strip(),
     }
     notice_send(request=request, code="completion", actor=actor, extra=extra)
+    # The notice is rendered and queued with the address by now; a deletion request
+    # whose subject was erased gives up the identity it kept for this notice.
+    privacy_request_deidentify_if_erased(request=request)
     return request
 
 

@@ -1,0 +1,124 @@
+"""requests_app's personal-data provider for privacy's registry (registered from
+``RequestsAppConfig.ready``).
+
+- **Collect** (access / portability): the privacy requests matched to the contact, with
+  their person-facing timeline. Staff notes are not part of it.
+- **Erase**: closed requests about the contact are de-identified and kept as the CCPA
+  request log until the 24-month prune; open ones keep the identity until they close
+  (see ``requests_app.services.deidentify``); the contact's ready export packages are
+  deleted from private storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from privacy import registry
+from requests_app.models import PrivacyRequest, RequestEvent, RequestMatch
+from requests_app.services.deidentify import (
+    LOG_KEPT_REASON,
+    OPEN_KEPT_REASON,
+    RequestsInScope,
+    export_packages_delete,
+    privacy_requests_deidentify,
+    privacy_requests_of_contacts,
+)
+
+if TYPE_CHECKING:
+    from privacy.models import Contact
+
+REQUEST_FIELDS = [
+    "reference", "request_type", "status", "rule_code", "channel", "received_at",
+    "verified_at", "due_on", "extended_due_on", "closed_at", "denial_reason",
+]  # fmt: skip
+TIMELINE_FIELDS = ["reference", "occurred_at", "message"]
+
+
+class PrivacyRequestProvider:
+    key = "requests_app.privacy_request"
+    label = "Privacy requests"
+    # Before privacy's contact provider (1000), which deletes the identifiers used to
+    # find unmatched requests.
+    order = 500
+
+    def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
+        matched = RequestMatch.objects.filter(contact=contact).values("request_id")
+        yield registry.ExportTable(
+            name="privacy_requests",
+            fields=REQUEST_FIELDS,
+            rows=PrivacyRequest.objects.filter(pk__in=matched)
+            .order_by("received_at", "pk")
+            .values(*REQUEST_FIELDS)
+            .iterator(),
+            description="Your privacy requests and how they were answered.",
+        )
+        yield registry.ExportTable(
+            name="privacy_request_timeline",
+            fields=TIMELINE_FIELDS,
+            rows=(
+                {"reference": reference, "occurred_at": occurred_at, "message": message}
+                for reference, occurred_at, message in RequestEvent.objects.filter(
+                    request_id__in=matched, person_facing=True
+                )
+                .order_by("request__received_at", "request_id", "occurred_at", "pk")
+                .values_list("request__reference", "occurred_at", "public_message")
+                .iterator()
+            ),
+            description="What we told you about each request, as on its status page.",
+        )
+
+    def _outcomes(
+        self, contacts: Sequence[Contact], scope: RequestsInScope
+    ) -> dict[int, registry.ErasureOutcome]:
+        outcomes = {}
+        for contact in contacts:
+            closed = len(scope.closed.get(contact.pk, ()))
+            still_open = len(scope.open.get(contact.pk, ()))
+            kept = []
+            if closed:
+                kept.append(
+                    registry.KeptRecords(
+                        table="privacy request (log)", count=closed, reason=LOG_KEPT_REASON
+                    )
+                )
+            if still_open:
+                kept.append(
+                    registry.KeptRecords(
+                        table="privacy request (open)", count=still_open, reason=OPEN_KEPT_REASON
+                    )
+                )
+            outcomes[contact.pk] = registry.ErasureOutcome(
+                erased={
+                    "request_identities": closed,
+                    "export_packages": len(scope.packages.get(contact.pk, ())),
+                },
+                kept=kept,
+            )
+        return outcomes
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        return self._outcomes(contacts, privacy_requests_of_contacts([c.pk for c in contacts]))
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[registry.OptedOutIdentifier]]:
+        # Opt-out requests act through consent, whose provider reports the identifiers.
+        return {}
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, registry.ErasureOutcome]:
+        scope = privacy_requests_of_contacts([c.pk for c in contacts])
+        outcomes = self._outcomes(contacts, scope)
+        privacy_requests_deidentify(
+            request_ids={pk for ids in scope.closed.values() for pk in ids}, now=now
+        )
+        export_packages_delete(
+            package_ids={pk for ids in scope.packages.values() for pk in ids}, now=now
+        )
+        return outcomes
+
+
+def register_requests_provider() -> None:
+    registry.register(PrivacyRequestProvider())

@@ -1,0 +1,200 @@
+"""De-identifying privacy requests when the person they are about is erased.
+
+A request is part of the CCPA request log (11 CCR §7101: date, type, channel, response
+date, outcome and the basis of a denial, kept 24 months), so erasing the person does not
+delete it: the identity is emptied (name, e-mail, phone, free text, agent details and the
+agent's uploaded proof, verification challenges, an appeal's statement) and the log
+fields stay until ``request_log_prune`` deletes the row.
+
+A request that is still open keeps its identity until it closes, because the person
+must still get its answer: the deletion request whose erasure is running completes,
+its completion notice is rendered and queued with the address, and only then is the
+request de-identified, in the same transaction (``privacy_request_deidentify_if_erased``
+called by the closing services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from privacy.models import ContactIdentifier
+from privacy.services import audit_event_record
+from requests_app.models import (
+    OPEN_STATUSES,
+    Appeal,
+    ExportPackage,
+    PrivacyRequest,
+    RequestMatch,
+    VerificationChallenge,
+)
+
+LOG_KEPT_REASON = (
+    "Request log kept for 24 months (CCPA, 11 CCR §7101): date, type, channel, response "
+    "date, outcome and denial reason; name, contact details, free text, agent details and "
+    "uploaded proof removed."
+)
+OPEN_KEPT_REASON = (
+    "Open privacy request: the contact details are kept until it is answered, so the person "
+    "gets the answer; it is de-identified right after the closing notice is queued."
+)
+
+#: Columns emptied (set to NULL, or "" where the column is NOT NULL).
+IDENTITY_NULL_FIELDS = (
+    "full_name",
+    "email",
+    "email_key",
+    "phone",
+    "details",
+    "agent_name",
+    "agent_email",
+    "agent_proof",
+)
+IDENTITY_BLANK_FIELDS = ("extension_reason",)
+
+
+@dataclass
+class RequestsInScope:
+    """Requests about a batch of contacts, split by what erasure does to them now."""
+
+    #: contact id -> closed requests to de-identify now.
+    closed: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: contact id -> open requests that keep their identity until they close.
+    open: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: contact id -> ready export packages whose file is deleted.
+    packages: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+
+def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
+    """The requests erasing ``contact_ids`` touches: those matched to them, appeals of
+    those, and closed requests made with one of their e-mail addresses or numbers (an
+    unverified or expired request never got matched, but holds the same identifiers).
+    Read before privacy's contact provider deletes the identifiers."""
+    scope = RequestsInScope()
+    if not contact_ids:
+        return scope
+    owner: dict[int, set[int]] = defaultdict(set)  # request id -> contact ids
+    for request_id, contact_id in RequestMatch.objects.filter(
+        contact_id__in=contact_ids
+    ).values_list("request_id", "contact_id"):
+        owner[request_id].add(contact_id)
+
+    keys: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for contact_id, kind, key in ContactIdentifier.objects.filter(
+        contact_id__in=contact_ids
+    ).values_list("contact_id", "kind", "match_key"):
+        keys[(kind, key)].add(contact_id)
+    emails = [key for kind, key in keys if kind == ContactIdentifier.Kind.EMAIL]
+    phones = [key for kind, key in keys if kind == ContactIdentifier.Kind.PHONE]
+    if emails or phones:
+        by_identifier = (
+            PrivacyRequest.objects.filter(Q(email_key__in=emails) | Q(phone__in=phones))
+            .exclude(status__in=[s.value for s in OPEN_STATUSES])
+            .filter(deidentified_at__isnull=True)
+            .values_list("pk", "email_key", "phone")
+        )
+        for request_id, email_key, phone in by_identifier:
+            owner[request_id] |= keys.get(("email", email_key), set())
+            owner[request_id] |= keys.get(("phone", phone), set())
+
+    # Appeals carry the original's identity and the person's own statement.
+    for request_id, parent_id in PrivacyRequest.objects.filter(
+        parent_id__in=list(owner)
+    ).values_list("pk", "parent_id"):
+        owner[request_id] |= owner[parent_id]
+
+    rows = PrivacyRequest.objects.filter(pk__in=list(owner), deidentified_at__isnull=True)
+    for request_id, status in rows.values_list("pk", "status"):
+        target = scope.open if status in OPEN_STATUSES else scope.closed
+        for contact_id in owner[request_id]:
+            target[contact_id].add(request_id)
+
+    for package_id, contact_id in (
+        ExportPackage.objects.filter(contact_id__in=contact_ids, state=ExportPackage.State.READY)
+        .exclude(file="")
+        .values_list("pk", "contact_id")
+    ):
+        scope.packages[contact_id].add(package_id)
+    return scope
+
+
+def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime) -> int:
+    """Empty the identity of the given requests (idempotent); returns how many changed.
+    Files are deleted from private storage after the transaction commits."""
+    ids = list(
+        PrivacyRequest.objects.filter(
+            pk__in=list(request_ids), deidentified_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    rows = PrivacyRequest.objects.filter(pk__in=ids)
+    proofs = [
+        name
+        for name in rows.exclude(agent_proof__isnull=True).values_list("agent_proof", flat=True)
+        if name
+    ]
+    VerificationChallenge.objects.filter(request_id__in=ids).delete()
+    # The statement belongs to the appeal request: it goes when that request does.
+    Appeal.objects.filter(appeal_request_id__in=ids).update(statement="")
+    changed = rows.update(
+        deidentified_at=now,
+        **dict.fromkeys(IDENTITY_NULL_FIELDS),
+        **dict.fromkeys(IDENTITY_BLANK_FIELDS, ""),
+    )
+    if proofs:
+        storage = PrivacyRequest._meta.get_field("agent_proof").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in proofs])
+    return changed
+
+
+def export_packages_delete(*, package_ids: Iterable[int], now: dt.datetime) -> int:
+    """Delete the files of the given ready packages (the row stays, state "purged")."""
+    packages = list(
+        ExportPackage.objects.filter(
+            pk__in=list(package_ids), state=ExportPackage.State.READY
+        ).exclude(file="")
+    )
+    if not packages:
+        return 0
+    names = [p.file.name for p in packages]
+    ExportPackage.objects.filter(pk__in=[p.pk for p in packages]).update(
+        file="", state=ExportPackage.State.PURGED, purged_at=now
+    )
+    storage = ExportPackage._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return len(packages)
+
+
+def privacy_request_deidentify_if_erased(
+    *, request: PrivacyRequest, now: dt.datetime | None = None
+) -> bool:
+    """Called by the services that close a request, after its closing notice was
+    rendered and queued: if a contact it was matched to has been erased meanwhile, the
+    request is de-identified now. Returns True if it was."""
+    if request.deidentified_at is not None:
+        return False
+    # An appeal is matched through the request it appeals.
+    about = (
+        Q(request_id=request.pk) | Q(request_id=request.parent_id)
+        if request.parent_id
+        else Q(request_id=request.pk)
+    )
+    erased = RequestMatch.objects.filter(about, contact__erased_at__isnull=False)
+    if not erased.exists():
+        return False
+    privacy_requests_deidentify(request_ids=[request.pk], now=now or timezone.now())
+    request.refresh_from_db()
+    audit_event_record(
+        actor=None,
+        action="privacy_request.deidentified",
+        object_type="privacy_request",
+        object_id=request.pk,
+        summary={"reference": request.reference, "reason": "matched contact erased"},
+    )
+    return True
