@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from requests_app import selectors, services
 from requests_app.forms import COUNTRIES, PUBLIC_TYPES, US_STATES
 from requests_app.models import (
     OPEN_Q,
+    OPEN_STATUSES,
     Appeal,
     Channel,
     DenialReason,
@@ -36,6 +38,7 @@ from requests_app.models import (
     RequestMatch,
     RequestType,
     ScheduledErasure,
+    Status,
     VerificationMethod,
 )
 from requests_app.rules import RULES
@@ -101,6 +104,62 @@ class IntakeForm(forms.Form):
     email = forms.CharField(required=False)
     phone = forms.CharField(required=False)
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CorrectionForm(forms.Form):
+    """A correction of one contact in scope of a correction request. Fields left empty
+    are not changed."""
+
+    contact = forms.TypedChoiceField(label="Contact record", coerce=int)
+    first_name = forms.CharField(required=False, max_length=100)
+    last_name = forms.CharField(required=False, max_length=100)
+    address_line1 = forms.CharField(label="Address line 1", required=False, max_length=200)
+    address_line2 = forms.CharField(label="Address line 2", required=False, max_length=200)
+    city = forms.CharField(required=False, max_length=100)
+    postal_code = forms.CharField(required=False, max_length=20)
+    country = forms.CharField(label="Country (ISO code)", required=False, max_length=2)
+    state = forms.CharField(label="State / region code", required=False, max_length=10)
+    date_of_birth = forms.DateField(
+        label="Date of birth (YYYY-MM-DD)", required=False, widget=forms.DateInput()
+    )
+
+    CHANGEABLE = (
+        "first_name",
+        "last_name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postal_code",
+        "country",
+        "state",
+        "date_of_birth",
+    )
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [(c.pk, f"Contact #{c.pk}") for c in contacts]
+
+    def clean(self):
+        data = super().clean()
+        if not self.changes():
+            raise forms.ValidationError("Fill in at least one corrected value.")
+        return data
+
+    def changes(self) -> dict:
+        data = getattr(self, "cleaned_data", {})
+        changes = {}
+        for name in self.CHANGEABLE:
+            value = data.get(name)
+            if value in (None, ""):
+                continue
+            changes[name] = value.upper() if name in ("country", "state") else value
+        return changes
+
+
+class FeeForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount", min_value=Decimal("0.01"), max_digits=8, decimal_places=2
+    )
 
 
 def _run_action_with_form(
@@ -565,6 +624,26 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.rules_view),
                 name="requests_app_privacyrequest_rules",
             ),
+            path(
+                "<int:object_id>/agent-proof/",
+                self.admin_site.admin_view(self.agent_proof_view),
+                name="requests_app_privacyrequest_agent_proof",
+            ),
+            path(
+                "<int:object_id>/correction/",
+                self.admin_site.admin_view(self.correction_view),
+                name="requests_app_privacyrequest_correction",
+            ),
+            path(
+                "<int:object_id>/fee-estimate/",
+                self.admin_site.admin_view(self.fee_estimate_view),
+                name="requests_app_privacyrequest_fee_estimate",
+            ),
+            path(
+                "<int:object_id>/fee-record/",
+                self.admin_site.admin_view(self.fee_record_view),
+                name="requests_app_privacyrequest_fee_record",
+            ),
             *super().get_urls(),
         ]
 
@@ -605,6 +684,157 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
             "type_labels": dict(RequestType.choices),
         }
         return TemplateResponse(request, "requests_app/admin/dashboard.html", context)
+
+    # --- Object tools on one request: agent's proof, correction, fees ---
+
+    def has_agent_proof_permission(self, request) -> bool:
+        return request.user.has_perm("requests_app.view_agent_proof")
+
+    def _object_tools(self, request, obj: PrivacyRequest) -> list[tuple[str, str]]:
+        """(label, url) of the tools this user may use on this request now."""
+        tools = []
+
+        def url(name):
+            return reverse(f"admin:requests_app_privacyrequest_{name}", args=[obj.pk])
+
+        if obj.agent_proof and self.has_agent_proof_permission(request):
+            tools.append(("Agent's proof", url("agent_proof")))
+        if self.has_process_permission(request):
+            if obj.request_type == RequestType.CORRECTION and obj.status in (
+                Status.IN_PROGRESS,
+                Status.RELAYED,
+            ):
+                tools.append(("Apply correction", url("correction")))
+            if obj.rule.fee_allowed and obj.status in OPEN_STATUSES:
+                tools.append(("Fee estimate", url("fee_estimate")))
+                if obj.fee_estimate_sent_at:
+                    tools.append(("Record fee", url("fee_record")))
+        return tools
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        tools = self._object_tools(request, obj) if obj is not None else []
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "request_tools": tools}
+        )
+
+    def _object_or_404(self, request, object_id: int) -> PrivacyRequest:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(PrivacyRequest, pk=object_id)
+
+    def agent_proof_view(self, request, object_id: int):
+        """Stream the agent's proof from private storage to a permitted staff member."""
+        obj = self._object_or_404(request, object_id)
+        if not self.has_agent_proof_permission(request):
+            raise PermissionDenied
+        try:
+            handle, filename, content_type = services.privacy_request_agent_proof_open(
+                actor=request.user, request=obj
+            )
+        except ValidationError as exc:
+            raise Http404(exc.messages[0]) from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=filename, content_type=content_type
+        )
+        response["Cache-Control"] = "no-store, private"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def _object_form_view(
+        self,
+        request,
+        object_id: int,
+        *,
+        form_class,
+        title: str,
+        intro: str,
+        apply: Callable[[PrivacyRequest, forms.Form], str],
+        form_kwargs: Callable[[PrivacyRequest], dict] | None = None,
+    ):
+        """A form about one request; on submit ``apply`` calls a service and returns the
+        success message; the service's refusal is shown on the form."""
+        obj = self._object_or_404(request, object_id)
+        if not self.has_process_permission(request):
+            raise PermissionDenied
+        kwargs = form_kwargs(obj) if form_kwargs else {}
+        form = form_class(request.POST or None, **kwargs)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = apply(obj, form)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:requests_app_privacyrequest_change", obj.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "opts": self.model._meta,
+            "original": obj,
+        }
+        return TemplateResponse(request, "requests_app/admin/object_form.html", context)
+
+    def correction_view(self, request, object_id: int):
+        def apply(obj, form):
+            contact = next(
+                c for c in services.contacts_in_scope(obj) if c.pk == form.cleaned_data["contact"]
+            )
+            changed = services.correction_apply(
+                actor=request.user, request=obj, contact=contact, changes=form.changes()
+            )
+            return f"Contact #{contact.pk} corrected: {', '.join(changed) or 'nothing changed'}."
+
+        return self._object_form_view(
+            request,
+            object_id,
+            form_class=CorrectionForm,
+            title="Apply a correction",
+            intro=(
+                "Enter only the corrected values; empty fields stay as they are. The change "
+                "is applied through the contact service and the changed field names go to "
+                "the audit trail."
+            ),
+            apply=apply,
+            form_kwargs=lambda obj: {"contacts": services.contacts_in_scope(obj)},
+        )
+
+    def fee_estimate_view(self, request, object_id: int):
+        def apply(obj, form):
+            services.privacy_request_fee_estimate(
+                actor=request.user, request=obj, amount=form.cleaned_data["amount"]
+            )
+            return f"Fee estimate of {form.cleaned_data['amount']} sent for {obj.reference}."
+
+        return self._object_form_view(
+            request,
+            object_id,
+            form_class=FeeForm,
+            title="Send a fee estimate",
+            intro=(
+                "Only where the rule allows a fee (manifestly unfounded or excessive "
+                "requests). The estimate is sent to the person before any fee is charged."
+            ),
+            apply=apply,
+        )
+
+    def fee_record_view(self, request, object_id: int):
+        def apply(obj, form):
+            services.privacy_request_fee_record(
+                actor=request.user, request=obj, amount=form.cleaned_data["amount"]
+            )
+            return f"Fee of {form.cleaned_data['amount']} recorded for {obj.reference}."
+
+        return self._object_form_view(
+            request,
+            object_id,
+            form_class=FeeForm,
+            title="Record the fee charged",
+            intro="Recorded after the estimate was sent.",
+            apply=apply,
+        )
 
     def rules_view(self, request):
         if not self.has_view_permission(request):

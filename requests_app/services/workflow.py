@@ -502,6 +502,34 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         return erasure.state
 
 
+# --- Authorised agent's proof ----------------------------------------------------------
+
+AGENT_PROOF_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+
+
+@transaction.atomic
+def privacy_request_agent_proof_open(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest
+) -> tuple[File, str, str]:
+    """Open the agent's uploaded proof for a staff member: ``(file, download name,
+    content type)``. The opening is on the timeline and in the audit trail (reference
+    only). Raises ``ValidationError`` when there is no proof on file."""
+    request = PrivacyRequest.objects.get(pk=request.pk)
+    if not request.agent_proof:
+        raise ValidationError("There is no authorised agent's proof on this request.")
+    extension = request.agent_proof.name.rsplit(".", 1)[-1].lower()
+    content_type = AGENT_PROOF_CONTENT_TYPES.get(extension, "application/octet-stream")
+    handle = request.agent_proof.storage.open(request.agent_proof.name, "rb")
+    request_event_record(
+        request=request,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        note="Authorised agent's proof opened by staff.",
+    )
+    _audit(actor, "agent_proof_opened", request)
+    return File(handle), f"{request.reference}-agent-proof.{extension}", content_type
+
+
 # --- Correction -----------------------------------------------------------------------
 
 
