@@ -52,6 +52,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# Each link is a message to a person: staff send them a page of contacts at most.
+PREFERENCE_LINK_BATCH = 50
+
+
 def _contact_link(contact_id: int | None) -> str:
     if not contact_id:
         return "—"
@@ -333,7 +337,7 @@ class ContactConsentAdmin(admin.ModelAdmin):
     fields = ("customer", "kind", "do_not_contact", "is_restricted", "erased_at")
     readonly_fields = fields
     inlines = (ConsentStateInline, ConsentEventInline)
-    actions = ("withdraw_all",)
+    actions = ("withdraw_all", "send_preference_link_email", "send_preference_link_sms")
 
     def get_search_results(self, request, queryset, search_term):
         matches = contacts_matching_identifier(search_term)
@@ -364,3 +368,40 @@ class ContactConsentAdmin(admin.ModelAdmin):
                 actor=request.user, contact=contact, method="staff", reference="admin"
             )
         self.message_user(request, f"{total} consent(s) withdrawn.")
+
+    def has_send_preference_link_permission(self, request) -> bool:
+        return request.user.has_perm("consent.send_preference_link")
+
+    def _send_preference_links(self, request, queryset, channel: str) -> None:
+        contacts = list(queryset.order_by("pk")[: PREFERENCE_LINK_BATCH + 1])
+        if len(contacts) > PREFERENCE_LINK_BATCH:
+            self.message_user(
+                request,
+                f"Send the link to at most {PREFERENCE_LINK_BATCH} contacts at a time.",
+                messages.ERROR,
+            )
+            return
+        sent, refused = 0, []
+        for contact in contacts:
+            try:
+                services.preference_link_send(actor=request.user, contact=contact, channel=channel)
+                sent += 1
+            except ValidationError as exc:
+                refused.append(f"Contact #{contact.pk}: {' '.join(exc.messages)}")
+        if sent:
+            self.message_user(request, f"Preference-centre link queued for {sent} contact(s).")
+        if refused:
+            self.message_user(request, "Not sent — " + "; ".join(refused), messages.WARNING)
+
+    @admin.action(
+        description="Send preference-centre link by e-mail", permissions=["send_preference_link"]
+    )
+    def send_preference_link_email(self, request, queryset):
+        self._send_preference_links(request, queryset, "email")
+
+    @admin.action(
+        description="Send preference-centre link by SMS (customer's default sender)",
+        permissions=["send_preference_link"],
+    )
+    def send_preference_link_sms(self, request, queryset):
+        self._send_preference_links(request, queryset, "sms")

@@ -423,4 +423,7 @@ class ContactConsent(Contact):
         proxy = True
         verbose_name = "contact's consent history"
         verbose_name_plural = "contacts' consent history"
-        permissions = [("withdraw_consent", "Can withdraw a contact's consent (complaint)")]
+        permissions = [
+            ("withdraw_consent", "Can withdraw a contact's consent (complaint)"),
+            ("send_preference_link", "Can send a contact their preference-centre link"),
+        ]

@@ -1257,3 +1257,172 @@ def consent_records_purge(
 
 def sms_proof_hmac(value: str) -> str:
     return identifier_hmac(channel="phone", value=value)
+
+
+# --- preference-centre link -------------------------------------------------------------
+
+PREFERENCE_LINK_CHANNELS = ("email", "sms")
+
+
+def preference_link_url(*, contact_id: int) -> str:
+    """The absolute, signed and expiring preference-centre link of a contact. It names
+    the contact by id only, so no e-mail or number ever appears in a URL."""
+    from django.urls import reverse
+
+    from consent.selectors import preference_token_make
+
+    # A setting of its own can point the links elsewhere; otherwise the public pages of
+    # requests_app live on the same site.
+    base = getattr(settings, "CONSENT_PUBLIC_BASE_URL", "") or getattr(
+        settings, "REQUESTS_PUBLIC_BASE_URL", "http://localhost:8000"
+    )
+    token = preference_token_make(contact_id=contact_id)
+    return base.rstrip("/") + reverse("consent:preference_centre", args=[token])
+
+
+def _primary_identifier(contact: Contact, kind: str) -> ContactIdentifier | None:
+    return (
+        ContactIdentifier.objects.filter(contact=contact, kind=kind)
+        .order_by("-is_primary", "id")
+        .first()
+    )
+
+
+def _sms_link_sender(contact: Contact, sender: str | None) -> SenderNumber:
+    from consent.selectors import sender_normalize
+
+    senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
+    if sender:
+        region = contact.customer.default_phone_region if contact.customer_id else None
+        row = senders.filter(number=sender_normalize(sender, region=region)).first()
+    else:
+        row = senders.order_by("-is_default_marketing", "id").first()
+    if not contact.customer_id or row is None:
+        raise ValidationError(
+            "This contact's customer has no such active sender number to text from.",
+            code="no_sender",
+        )
+    return row
+
+
+def _sms_opted_out(*, contact: Contact, phone: str, sender: str) -> bool:
+    """Whether the person's last word on texts from this sender (or every sender) was
+    STOP or another withdrawal: then nothing but the STOP confirmation may be sent.
+    STOP, STOPALL and staff opt-outs all write ledger events, so the state tells."""
+    latest = (
+        ConsentState.objects.filter(
+            contact=contact,
+            purpose__code__in=SMS_PURPOSES,
+            identifier=phone,
+            sender__in=[sender, ""],
+        )
+        .order_by("-since", "-last_event_id")
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    return latest is False
+
+
+def _preference_link_deliver(
+    *, contact_id: int, channel: str, to: str, sender: str, brand: str
+) -> None:
+    """Build the link and hand the message to Django's mail or the SMS gateway. Runs
+    after the commit; the link is made here so it exists only in the message."""
+    from django.core.mail import send_mail
+
+    url = preference_link_url(contact_id=contact_id)
+    days = settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS
+    try:
+        if channel == "email":
+            send_mail(
+                f"{brand}: your communication choices",
+                "You can see and change which marketing e-mails and text messages you "
+                "receive from us, and opt out of the sale or sharing of your personal "
+                f"information, on this page:\n\n{url}\n\n"
+                f"The link works for {days} days. If you did not ask for it, you can "
+                "ignore this e-mail.\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [to],
+            )
+        else:
+            sms_gateway().send(
+                OutboundSms(
+                    to=to,
+                    sender=sender,
+                    body=f"{brand}: manage your messaging choices: {url} "
+                    f"(valid {days} days). Reply STOP to opt out.",
+                )
+            )
+    except Exception:
+        # Neither the address nor the link is logged: the contact id finds the person.
+        logger.exception("Preference-centre link (%s) for contact %s not sent", channel, contact_id)
+        return
+    logger.info("Preference-centre link (%s) sent for contact %s", channel, contact_id)
+
+
+@transaction.atomic
+def preference_link_send(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    channel: str,
+    sender: str | None = None,
+) -> None:
+    """Send the contact the signed, expiring link to their preference centre, by e-mail
+    (their primary address) or by SMS (their primary number, from ``sender`` or the
+    customer's default sender). The message goes out after the commit.
+
+    Refused (``ValidationError``) for an erased or do-not-contact contact, a contact
+    without an address or number for the channel, an identifier on the suppression
+    list, and, by SMS, a number whose last word to that sender was STOP."""
+    from privacy.selectors import identifier_is_suppressed
+
+    if channel not in PREFERENCE_LINK_CHANNELS:
+        raise ValidationError("The link is sent by email or sms.", code="channel_invalid")
+    contact = Contact.objects.select_related("customer").get(pk=contact.pk)
+    if contact.erased_at:
+        raise ValidationError("This contact has been erased.", code="erased")
+    if contact.do_not_contact:
+        raise ValidationError("This contact asked not to be contacted.", code="do_not_contact")
+    kind = "email" if channel == "email" else "phone"
+    identifier = _primary_identifier(contact, kind)
+    if identifier is None:
+        raise ValidationError(
+            f"This contact has no {'e-mail address' if kind == 'email' else 'phone number'}.",
+            code="no_identifier",
+        )
+    if identifier_is_suppressed(
+        channel=kind, value=identifier.match_key, customer_id=contact.customer_id
+    ):
+        raise ValidationError(
+            "This contact's address or number is on the suppression list.", code="suppressed"
+        )
+    sender_row = None
+    if channel == "sms":
+        sender_row = _sms_link_sender(contact, sender)
+        if _sms_opted_out(contact=contact, phone=identifier.match_key, sender=sender_row.number):
+            raise ValidationError(
+                "This number opted out of texts from this sender (STOP).", code="opted_out"
+            )
+    brand, _ = _brand(sender_row)
+    transaction.on_commit(
+        partial(
+            _preference_link_deliver,
+            contact_id=contact.pk,
+            channel=channel,
+            to=identifier.value if kind == "email" else identifier.match_key,
+            sender=sender_row.number if sender_row else "",
+            brand=brand,
+        )
+    )
+    audit_event_record(
+        actor=actor,
+        action="consent.preference_link_sent",
+        object_type="contact",
+        object_id=contact.pk,
+        summary={
+            "channel": channel,
+            "sender_id": sender_row.pk if sender_row else None,
+            "valid_days": settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS,
+        },
+    )
