@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -92,10 +92,9 @@ def _event_json(event: ConsentEvent) -> dict:
 def consent_events(request: HttpRequest) -> JsonResponse:
     """POST /api/v1/consent/events — record a grant or withdrawal with its evidence."""
     principal = request.api_principal
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        return _error(400, "The body must be JSON.")
+    data = _json_body(request)
+    if isinstance(data, JsonResponse):
+        return data  # the body was too large or not JSON
     if not isinstance(data, dict):
         return _error(400, "The body must be a JSON object.")
     try:
@@ -229,3 +228,32 @@ def contact_consents(request: HttpRequest, contact_id: int) -> JsonResponse:
 def openapi(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/openapi.json"""
     return JsonResponse(OPENAPI)
+
+
+# --- request bodies -------------------------------------------------------------------
+
+# A consent event with its evidence is well under 2 KB; anything this big is a mistake
+# or an attack and is refused before it is read.
+EVENT_BODY_MAX_BYTES = 16 * 1024
+
+
+def _json_body(request: HttpRequest):
+    """The parsed JSON body, or the JsonResponse that refuses it: 413 when larger than
+    ``EVENT_BODY_MAX_BYTES`` (or Django's DATA_UPLOAD_MAX_MEMORY_SIZE), 400 when it is
+    not JSON (including nesting too deep to parse). An empty body is ``{}``."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error(400, "Invalid Content-Length.")
+    body = b""
+    try:
+        if declared <= EVENT_BODY_MAX_BYTES:
+            body = request.body
+    except RequestDataTooBig:
+        declared = EVENT_BODY_MAX_BYTES + 1
+    if max(declared, len(body)) > EVENT_BODY_MAX_BYTES:
+        return _error(413, f"The body is too large (at most {EVENT_BODY_MAX_BYTES} bytes).")
+    try:
+        return json.loads(body or b"{}")
+    except (ValueError, RecursionError):
+        return _error(400, "The body must be JSON.")

@@ -22,6 +22,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -185,6 +186,7 @@ def _event_write(
         raise ValidationError("Unknown consent method.", code="method")
     if occurred_at > now + _CLOCK_SKEW:
         raise ValidationError("A consent cannot be recorded in the future.", code="future")
+    _evidence_check(ip_address, user_agent, page_url, source, reference)
     if notice is not None and (notice.purpose_id != purpose.pk or not notice.is_published):
         raise ValidationError(
             "The notice must be a published version of this purpose's notice.", code="notice"
@@ -224,6 +226,20 @@ def _event_write(
     _state_apply(event)
     _subscriptions_sync(event, purpose)
     return event
+
+
+def _evidence_check(ip_address, *texts) -> None:
+    """Evidence is text, and an IP address is one: refused before anything is written
+    (the database would otherwise fail mid-transaction). Values are never echoed."""
+    if any(value is not None and not isinstance(value, str) for value in (ip_address, *texts)):
+        raise ValidationError("Each evidence value must be text.", code="evidence")
+    if ip_address:
+        try:
+            validate_ipv46_address(ip_address)
+        except ValidationError:
+            raise ValidationError(
+                "The evidence IP address is not a valid IPv4 or IPv6 address.", code="ip"
+            ) from None
 
 
 def _audit_event(actor, event: ConsentEvent, **extra) -> None:
@@ -796,7 +812,14 @@ def sms_subscription_request(
         subscription.save()
         from consent.tasks import sms_opt_in_prompt_send as task
 
-        transaction.on_commit(partial(task.delay, subscription.pk))
+        subscription_id = subscription.pk
+
+        def prompt_enqueue() -> None:
+            task.delay(subscription_id)
+
+        # robust: with the broker unreachable the sign-up stays recorded (pending, no
+        # prompt sent) and the failure is logged, instead of an error after the commit.
+        transaction.on_commit(prompt_enqueue, robust=True)
     audit_event_record(
         actor=actor,
         action="consent.sms_opt_in_requested",
