@@ -1296,9 +1296,7 @@ def preference_link_url(*, contact_id: int) -> str:
 
     # A setting of its own can point the links elsewhere; otherwise the public pages of
     # requests_app live on the same site.
-    base = getattr(settings, "CONSENT_PUBLIC_BASE_URL", "") or getattr(
-        settings, "REQUESTS_PUBLIC_BASE_URL", "http://localhost:8000"
-    )
+    base = settings.CONSENT_PUBLIC_BASE_URL or settings.REQUESTS_PUBLIC_BASE_URL
     token = preference_token_make(contact_id=contact_id)
     return base.rstrip("/") + reverse("consent:preference_centre", args=[token])
 

@@ -35,6 +35,8 @@ CONSENT_QUIET_HOURS_END = env.int("CONSENT_QUIET_HOURS_END", default=21)
 CONSENT_QUIET_HOURS_FALLBACK_TZ = env("CONSENT_QUIET_HOURS_FALLBACK_TZ", default="America/New_York")
 
 # --- Public pages -------------------------------------------------------------------
+# Base of the preference-centre links sent by e-mail/SMS; empty: REQUESTS_PUBLIC_BASE_URL.
+CONSENT_PUBLIC_BASE_URL = env("CONSENT_PUBLIC_BASE_URL", default="")
 CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS = env.int("CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS", default=30)
 CONSENT_VISITOR_COOKIE_NAME = env("CONSENT_VISITOR_COOKIE_NAME", default="pbo_visitor")
 
