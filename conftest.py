@@ -16,6 +16,8 @@ UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Data migrations that seed reference data (record of processing, retention rules,
 # staff roles, consent purposes and notices, notice templates). A transactional test
 # flushes every table when it ends, so the next transactional test re-runs them.
+# (Don't use serialized_rollback: after another transactional test's flush recreated
+# the content types, restoring the serialised copy collides with them.)
 REFERENCE_DATA_MIGRATIONS = [
     ("privacy.migrations.0003_seed_record_of_processing_and_rules", "seed"),
     ("privacy.migrations.0004_staff_roles", "forward"),

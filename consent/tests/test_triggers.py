@@ -105,10 +105,3 @@ def test_any_real_change_to_the_ledger_is_refused(event, change):
         ConsentEvent.objects.filter(pk=event.pk).update(**change)
     event.refresh_from_db()
     assert (event.action, event.method, event.occurred_at) == ("grant", "web_form", PUBLISHED_AT)
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_serialized_rollback_restores_the_seeded_published_notices():
-    """The regression itself: restoring the serialised test database re-saves the
-    notices seeded (published) by migration 0002."""
-    assert Notice.objects.filter(purpose__code="email_marketing", version=1).get().is_published
