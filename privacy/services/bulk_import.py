@@ -869,7 +869,11 @@ def _orm_write_chunk(
         created_ids.add(contact.pk)
     report.contacts_created += len(new_contacts)
     report.rows_merged_in_file += len(rows) - len(members)
-    matched_ids.update(pk for pk in targets.values() if pk not in created_ids)
+    for root, target in targets.items():
+        if target in created_ids:  # a person met in an earlier chunk of this file
+            report.rows_merged_in_file += len(members[root])
+        else:
+            matched_ids.add(target)
 
     existing_targets = set(targets.values())
     has_primary = set(

@@ -192,6 +192,7 @@ def test_orm_fallback_through_the_service_spanning_chunks(customer, existing, tm
         actor=None, customer=customer, path=path, method="orm", batch_size=1, workers=1
     )
     assert (report.contacts_created, report.rows) == (3, 5)
+    assert (report.rows_merged_in_file, report.existing_contacts_matched) == (1, 1)
     assert_clean_file_imported(customer, existing)
 
 
