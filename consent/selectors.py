@@ -248,9 +248,13 @@ def _fetchall_prepared(sql: str, params: list) -> list[tuple]:
     round trip as its first EXECUTE, and then only EXECUTEs it. Prepared statements are
     per session and survive ROLLBACK, and pooled connections keep theirs. Needs a direct
     connection or a session-mode pooler (transaction-mode poolers such as PgBouncer's
-    do not keep prepared statements)."""
+    do not keep prepared statements). With OPTIONS["server_side_binding"] the query runs
+    as it is (psycopg then prepares it by its own ``prepare_threshold``)."""
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+        if (
+            connection.vendor != "postgresql"
+            or connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+        ):
             cursor.execute(sql, params)
             return cursor.fetchall()
         name = "pbo_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
