@@ -4,5 +4,11 @@ untouched). Needs the same environment as production (DJANGO_SECRET_KEY,
 SUPPRESSION_HMAC_KEYS, DATABASE_URL, CELERY_BROKER_URL, DJANGO_ALLOWED_HOSTS)."""
 
 from config.settings.production import *  # noqa: F403
+from config.settings.production import env
 
 ROOT_URLCONF = "bench.urls_bench"
+
+# Experiment, off by default (not the production configuration): psycopg server-side
+# binding with automatic prepared statements for every ORM query.
+if env.bool("BENCH_DB_PREPARE", default=False):
+    DATABASES["default"]["OPTIONS"] |= {"server_side_binding": True, "prepare_threshold": 5}  # noqa: F405
