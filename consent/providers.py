@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 
 from consent.models import (
     Channel,
@@ -178,17 +178,22 @@ class ConsentProvider:
     def _link_by_number(self, ids: Sequence[int]) -> None:
         """Attach texts and subscriptions that arrived before their sender was known as
         a contact (matched by number within the same customer). Runs inside the
-        erasure's transaction, before anything is read or removed."""
+        erasure's transaction, before anything is read or removed; one set-based UPDATE
+        per table for the whole batch."""
         phones = ContactIdentifier.objects.filter(
             contact_id__in=ids, kind="phone", customer__isnull=False
-        ).values_list("contact_id", "customer_id", "match_key")
-        for contact_id, customer_id, phone in phones:
-            InboundMessage.objects.filter(
-                contact__isnull=True, customer_id=customer_id, from_number=phone
-            ).update(contact_id=contact_id)
-            SmsSubscription.objects.filter(
-                contact__isnull=True, customer_id=customer_id, phone=phone
-            ).update(contact_id=contact_id)
+        )
+        numbers = list(phones.values_list("match_key", flat=True))
+        if not numbers:
+            return
+        customers = set(phones.values_list("customer_id", flat=True))
+        for model, number_field in ((InboundMessage, "from_number"), (SmsSubscription, "phone")):
+            owner = phones.filter(
+                customer_id=OuterRef("customer_id"), match_key=OuterRef(number_field)
+            ).values("contact_id")[:1]
+            model.objects.filter(
+                contact__isnull=True, customer_id__in=customers, **{f"{number_field}__in": numbers}
+            ).update(contact_id=Subquery(owner))
 
     def opted_out_identifiers(
         self, contacts: Sequence[Contact]

@@ -142,3 +142,25 @@ def test_erased_contact_texting_start_is_refused_until_new_provable_consent(
     _grant(new_contact, "sms_marketing", PHONE, sender.number)
     decision = check(customer, sender=sender.number, now=NOON_PACIFIC)
     assert decision.allowed, decision
+
+
+def test_texts_received_before_the_person_was_a_contact_are_erased_with_them(
+    customer, sender, text
+):
+    """A number texts before the customer knows it as a contact; once it is one,
+    erasing that contact takes those texts too, and another number's stay."""
+    from privacy.services import contact_create
+
+    text("Is anyone there? This is Ann", from_="+14155550177")
+    text("Call me back please", from_="(415) 555-0177")
+    text("hello", from_="+14155550178")
+    assert InboundMessage.objects.filter(contact__isnull=True).count() == 3
+    late, created = contact_create(actor=None, customer=customer, phones=["415-555-0177"])
+    assert created
+
+    certificate = contact_erase(actor=None, contact=late)
+
+    remaining = InboundMessage.objects.filter(contact__isnull=True)
+    assert list(remaining.values_list("from_number", flat=True)) == ["+14155550178"]
+    assert not InboundMessage.objects.filter(body__icontains="Ann").exists()
+    assert certificate.counts["consent"]["inbound_texts"] == 2
