@@ -220,7 +220,8 @@ class ConsentProvider:
         self, contacts: Sequence[Contact], *, now: dt.datetime
     ) -> dict[int, registry.ErasureOutcome]:
         ids = [c.pk for c in contacts]
-        self._link_by_number(ids)
+        # The engine calls opted_out_identifiers() first in the same transaction, and
+        # that has linked early texts already (registry.PersonalDataProvider).
         outcomes = self._outcomes(ids, now)
         keep = sorted(self._proof_contacts(ids, now))
         drop = [pk for pk in ids if pk not in set(keep)]

@@ -71,7 +71,9 @@ class PersonalDataProvider(Protocol):
 
     def erase(
         self, contacts: Sequence[Contact], *, now: dt.datetime
-    ) -> dict[int, ErasureOutcome]: ...
+    ) -> dict[int, ErasureOutcome]:
+        """Erase the contacts' data. The engine has called ``opted_out_identifiers`` for
+        the same contacts earlier in the same transaction."""
 
 
 _providers: dict[str, PersonalDataProvider] = {}

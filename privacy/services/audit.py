@@ -4,6 +4,7 @@ loudly in tests instead of leaking personal data into an append-only table."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ class PersonalDataInAuditError(ValueError):
     """A summary value looked like personal data. The message names the key only."""
 
 
+@functools.lru_cache(maxsize=4096)  # sweeps repeat the same keys and codes thousands of times
 def _looks_personal(text: str) -> bool:
     return len(text) > _MAX_TEXT or (
         bool(_LOOKS_PERSONAL.search(text)) and not _ISO_DATE_OR_TIME.fullmatch(text)
