@@ -73,8 +73,14 @@ class Contact(models.Model):
         SITE_VISITOR = "site_visitor", "Site visitor"
         ACCOUNT_HOLDER = "account_holder", "Account holder"
 
+    # Indexed by contact_customer_kind (customer first); no second single-column index.
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.END_USER)
     first_name = models.CharField(max_length=150, null=True, blank=True)
@@ -145,8 +151,9 @@ class ContactIdentifier(models.Model):
         PHONE = "phone", "Phone"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
+    # Indexed by identifier_unique_per_customer (customer first).
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(max_length=254, help_text="As stored (normalised)")
@@ -190,9 +197,12 @@ class Interaction(models.Model):
         INBOUND = "inbound", "Inbound"
         OUTBOUND = "outbound", "Outbound"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="interactions")
+    # Both foreign keys are the leading column of an index below; no single-column ones.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
