@@ -66,10 +66,18 @@ class PhoneLocale:
     state: str | None
 
 
-@functools.lru_cache(maxsize=65536)
 def phone_locale(e164: str) -> PhoneLocale:
-    """Time zones and (for US numbers) the state a number belongs to. Cached: the data
-    depends on the number's prefix only."""
+    """Time zones and (for US numbers) the state a number belongs to."""
+    if e164.startswith("+1") and len(e164) == 12:
+        # In the North American plan both are fixed by the area code and exchange
+        # (NPA-NXX): look up one number per exchange, so a list of a million numbers
+        # costs thousands of look-ups, not a million.
+        return _locale_of(e164[:8] + "0000")
+    return _locale_of(e164)
+
+
+@functools.lru_cache(maxsize=65536)
+def _locale_of(e164: str) -> PhoneLocale:
     number = phonenumbers.parse(e164, None)
     zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
     state = None

@@ -194,3 +194,18 @@ def test_staff_opt_out_of_a_subscription(contact, customer, sender):
     assert services.sms_subscription_opt_out(actor=None, subscription=subscription)
     assert not check(customer, sender=sender.number, now=NOON_PACIFIC).allowed
     assert not services.sms_subscription_opt_out(actor=None, subscription=subscription)
+
+
+def test_quiet_hours_locale_is_looked_up_once_per_exchange():
+    """Numbers of one NANP exchange share their time zone and state, so the second
+    number of an exchange costs no look-up — and gets the same answer it would alone."""
+    from consent import quiet_hours
+
+    quiet_hours._locale_of.cache_clear()
+    first = quiet_hours.phone_locale("+13055550111")
+    second = quiet_hours.phone_locale("+13055550199")
+    assert first == second == quiet_hours._locale_of.__wrapped__("+13055550199")
+    assert first.state == "FL" and "America/New_York" in first.zones
+    assert quiet_hours._locale_of.cache_info().misses == 1
+    # Outside the North American plan every number is looked up on its own.
+    assert quiet_hours.phone_locale("+442079460958").zones == ("Europe/London",)
