@@ -78,3 +78,26 @@ def test_every_scheduled_job_is_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "privacy.tasks.retention_sweep" in scheduled
     assert scheduled <= set(celery_app.tasks), scheduled - set(celery_app.tasks)
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_one_account_per_role():
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("seed_demo", contacts_per_customer=20, stdout=out)
+    contacts = Contact.objects.count()
+    assert contacts > 80  # four customers' contacts plus our own prospects and visitors
+    call_command("seed_demo", contacts_per_customer=20, stdout=out)
+    assert Contact.objects.count() == contacts
+    assert "Demo data already present" in out.getvalue()
+    for username, role in (
+        ("officer", "Privacy officer"),
+        ("agent", "Support agent"),
+        ("auditor", "Auditor"),
+    ):
+        assert get_user_model().objects.get(username=username).groups.filter(name=role).exists()
+        assert username in out.getvalue()

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from privacy.demo import demo_data_present, seed_demo_privacy
 from privacy.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
@@ -43,7 +44,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing added.")
         else:
             rng = random.Random(seed)  # noqa: S311 - reproducible fictional data, not secrets
-            with transaction.atomic():
+            # Demo requests send notices: fictional people get no mail, and the console
+            # stays readable (the notices are on each request's timeline).
+            with (
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+                transaction.atomic(),
+            ):
                 contacts = seed_demo_privacy(contacts_per_customer=contacts_per_customer, rng=rng)
                 self.stdout.write(
                     f"Created {len(contacts)} demo contacts with interactions and holds."
