@@ -69,9 +69,7 @@ class PersonalDataProvider(Protocol):
         self, contacts: Sequence[Contact]
     ) -> dict[int, set[OptedOutIdentifier]]: ...
 
-    def erase(
-        self, contacts: Sequence[Contact], *, now: dt.datetime
-    ) -> dict[int, ErasureOutcome]:
+    def erase(self, contacts: Sequence[Contact], *, now: dt.datetime) -> dict[int, ErasureOutcome]:
         """Erase the contacts' data. The engine has called ``opted_out_identifiers`` for
         the same contacts earlier in the same transaction."""
 

@@ -5,30 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('privacy', '0005_narrow_privacy_officer'),
+        ("privacy", "0005_narrow_privacy_officer"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contact',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='privacy.customer'),
+            model_name="contact",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contacts",
+                to="privacy.customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='contactidentifier',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='privacy.customer'),
+            model_name="contactidentifier",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="privacy.customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='contact',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='privacy.contact'),
+            model_name="interaction",
+            name="contact",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="interactions",
+                to="privacy.contact",
+            ),
         ),
         migrations.AlterField(
-            model_name='interaction',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='privacy.customer'),
+            model_name="interaction",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="privacy.customer",
+            ),
         ),
     ]
