@@ -69,6 +69,23 @@ def _reference_data_after_flush(request):
         getattr(importlib.import_module(module_name), function_name)(apps, None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
+    """Threads of the live server and of the started Celery worker may leave a
+    connection open, and PostgreSQL then refuses to drop the run's test database.
+    Close them before pytest-django drops it, so no test database is left behind."""
+    yield
+    if not settings.POSTGRES_AVAILABLE:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return settings.POSTGRES_AVAILABLE
