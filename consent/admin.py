@@ -31,25 +31,16 @@ from consent.models import (
     SenderNumber,
     SmsSubscription,
 )
-from privacy.admin import EstimatedCountPaginator
+from privacy.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 from privacy.selectors import contacts_matching_identifier
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Evidence: staff see it, nobody edits or deletes it here. Big tables: the count is
     estimated or capped, never a full ``COUNT(*)``."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Each link is a message to a person: staff send them a page of contacts at most.
