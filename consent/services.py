@@ -1374,9 +1374,15 @@ def _preference_link_deliver(
                     f"(valid {days} days). Reply STOP to opt out.",
                 )
             )
-    except Exception:
-        # Neither the address nor the link is logged: the contact id finds the person.
-        logger.exception("Preference-centre link (%s) for contact %s not sent", channel, contact_id)
+    except Exception as exc:
+        # Neither the address, the link nor the error text (which may quote the address)
+        # is logged: the contact id finds the person.
+        logger.error(
+            "Preference-centre link (%s) for contact %s not sent: %s",
+            channel,
+            contact_id,
+            type(exc).__name__,
+        )
         return
     logger.info("Preference-centre link (%s) sent for contact %s", channel, contact_id)
 

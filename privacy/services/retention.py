@@ -54,12 +54,16 @@ def _erase_batch(
             reference=rule_code,
             now=now,
         )
-    except Exception:
+    except Exception as exc:
         # One bad subject must not stop the sweep: retry the batch one by one so only
-        # the failing subject is skipped (and logged by id).
+        # the failing subject is skipped (and logged by id). Only the exception's type
+        # is logged: database errors quote the offending values.
         if len(ids) == 1:
-            logger.exception(
-                "Retention erasure failed for contact id=%s rule=%s", ids[0], rule_code
+            logger.error(
+                "Retention erasure failed for contact id=%s rule=%s: %s",
+                ids[0],
+                rule_code,
+                type(exc).__name__,
             )
             report.failed += 1
             return

@@ -354,3 +354,32 @@ def test_command_without_dry_run_erases():
 
     assert "customer_contract_end: erased 5 contact(s)" in out.getvalue()
     assert erased_ids() == {c.pk for c in contacts}
+
+
+def test_a_failing_subject_is_skipped_and_logged_without_personal_data(monkeypatch, caplog):
+    """A database error quotes the offending value; the sweep logs the contact id and
+    the error's type only, and goes on with the other subjects."""
+    from django.db import IntegrityError
+
+    from privacy.services import erasure, retention
+
+    customer = CustomerFactory(
+        status="terminated", contract_ended_on=timezone.localdate() - dt.timedelta(days=800)
+    )
+    bad, good = ContactFactory(customer=customer), ContactFactory(customer=customer)
+    real = erasure.contacts_erase_batch
+
+    def failing(*, contact_ids, **kwargs):
+        if bad.pk in contact_ids:
+            raise IntegrityError(f"Key (match_key)=({bad.phone}) already exists.")
+        return real(contact_ids=contact_ids, **kwargs)
+
+    monkeypatch.setattr(retention, "contacts_erase_batch", failing)
+    report = retention.retention_sweep(actor=None)
+
+    assert report.rules["customer_contract_end"].failed == 1
+    assert report.rules["customer_contract_end"].erased == 1
+    good.refresh_from_db()
+    assert good.erased_at is not None
+    assert f"contact id={bad.pk}" in caplog.text and "IntegrityError" in caplog.text
+    assert bad.phone not in caplog.text

@@ -341,8 +341,13 @@ def verification_challenge_issue(
     def send() -> None:
         try:
             get_sms_sender().send(to=phone, body=body)
-        except Exception:
-            logger.exception("Verification SMS for %s could not be sent", request.reference)
+        except Exception as exc:
+            # The gateway's error text may quote the number: log its type only.
+            logger.error(
+                "Verification SMS for %s could not be sent: %s",
+                request.reference,
+                type(exc).__name__,
+            )
 
     transaction.on_commit(send)
     return challenge

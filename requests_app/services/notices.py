@@ -67,9 +67,12 @@ def _send_after_commit(*, subject: str, body: str, to: list[str], log_ref: str, 
     def send() -> None:
         try:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-        except Exception:
-            # The address is not logged; the reference lets staff find the request.
-            logger.exception("Notice %s for %s could not be sent", code, log_ref)
+        except Exception as exc:
+            # Neither the address nor the error text (SMTP errors quote addresses) is
+            # logged; the reference lets staff find the request.
+            logger.error(
+                "Notice %s for %s could not be sent: %s", code, log_ref, type(exc).__name__
+            )
 
     transaction.on_commit(send)
 
