@@ -40,7 +40,7 @@ class RetentionSweepReport:
         return sum(r.erased for r in self.rules.values())
 
     def as_summary(self) -> dict:
-        return {code: vars(report) for code, report in self.rules.items()}
+        return {str(code): vars(report) for code, report in self.rules.items()}
 
 
 def _erase_batch(
