@@ -749,6 +749,9 @@ class SuppressionAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelA
     sortable_by = ()
 
     def get_search_results(self, request, queryset, search_term):
+        # Django asks this with an empty term for every changelist page: list everything.
+        if not search_term.strip():
+            return queryset, False
         keys = search_keys(search_term.strip())
         digests = [
             digest
@@ -769,6 +772,8 @@ class ErasureCertificateAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
+        if not term:
+            return queryset, False
         if not term.isdigit():
             return queryset.none(), False
         return queryset.filter(contact_id=int(term)), False

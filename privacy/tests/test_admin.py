@@ -470,3 +470,25 @@ def test_unfiltered_count_on_postgres_uses_the_planner_estimate():
     assert paginator.is_estimate and count == 60
     assert _full_counts(captured.captured_queries) == []
     assert "reltuples" in captured.captured_queries[0]["sql"]
+
+
+def test_auditor_browses_the_suppression_list_and_certificates_unsearched(client):
+    """Both registers list their rows without a search term (Django asks the search
+    hook with an empty term on every page), and a search still narrows them."""
+    from privacy.services import contact_erase
+
+    kept, other = ContactFactory(do_not_contact=True), ContactFactory(do_not_contact=True)
+    phone = kept.phone
+    contact_erase(actor=None, contact=kept)
+    contact_erase(actor=None, contact=other)
+    auditor = _client(client, role=AUDITOR)
+
+    suppressions = auditor.get(reverse("admin:privacy_suppression_changelist"))
+    assert suppressions.context["cl"].result_count == 4  # e-mail and phone of each
+    searched = auditor.get(reverse("admin:privacy_suppression_changelist"), {"q": phone})
+    assert searched.context["cl"].result_count == 1
+
+    certificates = auditor.get(reverse("admin:privacy_erasurecertificate_changelist"))
+    assert {c.contact_id for c in certificates.context["cl"].result_list} == {kept.pk, other.pk}
+    one = auditor.get(reverse("admin:privacy_erasurecertificate_changelist"), {"q": f"#{kept.pk}"})
+    assert [c.contact_id for c in one.context["cl"].result_list] == [kept.pk]
