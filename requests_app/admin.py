@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from privacy.admin import ScalableChangelistMixin
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
 from requests_app.forms import COUNTRIES, PUBLIC_TYPES, US_STATES
@@ -280,7 +281,7 @@ class ErasureInline(ReadOnlyInline):
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(admin.ModelAdmin):
+class PrivacyRequestAdmin(ScalableChangelistMixin, admin.ModelAdmin):
     change_list_template = "requests_app/admin/change_list.html"
     list_display = (
         "reference",
@@ -305,8 +306,6 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     search_fields = ("=reference",)
     search_help_text = "Reference, e-mail address or phone number (any format)."
     list_select_related = ("customer", "assignee")
-    show_full_result_count = False
-    list_per_page = 50
     ordering = ("deadline_on", "id")
     inlines = (MatchInline, RelayInline, PackageInline, ErasureInline, RequestEventInline)
     actions = (
@@ -849,7 +848,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Relay)
-class RelayAdmin(admin.ModelAdmin):
+class RelayAdmin(ScalableChangelistMixin, admin.ModelAdmin):
     list_display = ("request", "customer", "sent_at", "answer", "answered_at")
     list_filter = ("answer", ("customer", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=request__reference",)
@@ -889,7 +888,7 @@ class RelayAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScheduledErasure)
-class ScheduledErasureAdmin(admin.ModelAdmin):
+class ScheduledErasureAdmin(ScalableChangelistMixin, admin.ModelAdmin):
     list_display = ("request", "contact", "state", "scheduled_for", "certificate", "done_at")
     list_filter = ("state",)
     search_fields = ("=request__reference",)

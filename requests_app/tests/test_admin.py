@@ -130,3 +130,27 @@ def test_support_agent_takes_a_request_by_phone_but_cannot_act(client):
     )
     html = client.get(CHANGELIST).content.decode()
     assert "deny_requests" not in html and "assign_to_me" not in html
+
+
+def test_queue_pages_never_count_the_whole_table(client, django_assert_max_num_queries):
+    """The queue at scale: an estimated or capped count, never SELECT COUNT(*) over all
+    requests (the same paginator as the contact list)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from privacy.tests.factories import UserFactory
+
+    officer = UserFactory(role="Privacy officer")
+    client.force_login(officer)
+    for url in (
+        "admin:requests_app_privacyrequest_changelist",
+        "admin:requests_app_relay_changelist",
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(url))
+        assert response.status_code == 200
+        full_counts = [
+            q["sql"] for q in queries.captured_queries
+            if q["sql"].upper().startswith("SELECT COUNT(*)") and "LIMIT" not in q["sql"].upper()
+        ]  # fmt: skip
+        assert full_counts == [], full_counts
