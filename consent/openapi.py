@@ -3,7 +3,7 @@
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _REASONS = [
     "granted", "legitimate_interest", "no_consent", "withdrawn", "subscription_opted_out",
-    "suppressed", "restricted", "quiet_hours",
+    "suppressed", "restricted", "do_not_contact", "quiet_hours",
 ]  # fmt: skip
 
 OPENAPI: dict = {

@@ -227,7 +227,8 @@ SELECT c.id, c.is_restricted,
          WHERE sp.channel = %s AND sp.identifier_hmac IN ({hmacs})
            AND (sp.scope = 'global' OR sp.customer_id = ci.customer_id)) AS suppressed_on,
        {subscriptions} AS opted_out_subs,
-       s.is_granted, s.since, s.sender, s.notice_id, s.method, s.last_event_id
+       s.is_granted, s.since, s.sender, s.notice_id, s.method, s.last_event_id,
+       c.do_not_contact
   FROM {identifier} ci
   JOIN {contact} c ON c.id = ci.contact_id
   LEFT JOIN {state} s ON s.contact_id = c.id AND s.purpose_id = %s AND s.identifier = %s
@@ -348,6 +349,9 @@ def consent_check(
     first = rows[0]
     if first[1]:
         return ConsentDecision(allowed=False, reason="restricted")
+    if first[10]:
+        # Asked never to be contacted: no consent on record overrides that.
+        return ConsentDecision(allowed=False, reason="do_not_contact")
     suppressed_on = _as_date(first[2])
     opted_out_subs = first[3] or 0
     states = [

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from consent import services
 from consent.models import ApiKey, ConsentEvent, ConsentState
 from consent.tests.factories import ContactFactory, CustomerFactory
-from privacy.services import contact_restrict
+from privacy.services import contact_restrict, contact_update
 from privacy.services.suppression import suppressions_add
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +160,20 @@ def test_check_says_no_for_restricted_and_suppressed(client, key_a, contact, cus
     contact_restrict(actor=None, contact=other, restricted=True)
     answer = _check(client, key_a, channel="email", to=other.email, purpose="email_marketing")
     assert answer.json() == {"allowed": False, "reason": "restricted", "since": None}
+
+
+def test_check_says_no_to_a_contact_who_asked_never_to_be_contacted(client, key_a, contact):
+    """A granted consent does not override "do not contact" (a wrong yes is the one
+    answer the check must never give)."""
+    services.consent_event_record(
+        actor=None, purpose="email_marketing", action="grant", method="web_form",
+        contact=contact, identifier=contact.email,
+    )  # fmt: skip
+    params = {"channel": "email", "to": contact.email, "purpose": "email_marketing"}
+    assert _check(client, key_a, **params).json()["allowed"] is True
+    contact_update(actor=None, contact=contact, do_not_contact=True)
+    answer = _check(client, key_a, **params).json()
+    assert answer == {"allowed": False, "reason": "do_not_contact", "since": None}
 
 
 def test_inline_suppression_matches_privacy_selector(customer, contact):
