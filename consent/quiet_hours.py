@@ -100,8 +100,15 @@ def rule_for_state(state: str | None) -> QuietHoursRule:
     return rule or default
 
 
+@functools.lru_cache(maxsize=64)
+def _state_holidays(state: str) -> holidays.HolidayBase:
+    """A state's holiday calendar, built once per process (it fills years lazily);
+    building it per check cost milliseconds on the hot path."""
+    return holidays.US(subdiv=state)
+
+
 def _window(rule: QuietHoursRule, local: dt.datetime, state: str | None) -> tuple[int, int]:
-    if rule.no_legal_holidays and state and local.date() in holidays.US(subdiv=state):
+    if rule.no_legal_holidays and state and local.date() in _state_holidays(state):
         return (0, 0)
     if local.weekday() == 6 and rule.sunday is not None:
         return rule.sunday
