@@ -8,6 +8,7 @@ import logging
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,18 @@ class ConsoleSmsSender:
 
     def send(self, *, to: str, body: str) -> None:
         print(f"[SMS to {to}] {body}")
+
+
+class ConsentGatewaySmsSender:
+    """Production: send through the consent app's SMS gateway (``CONSENT_SMS_GATEWAY``,
+    Twilio) from our number ``REQUESTS_SMS_FROM_NUMBER``."""
+
+    def send(self, *, to: str, body: str) -> None:
+        from consent.sms import OutboundSms, sms_gateway
+
+        if not settings.REQUESTS_SMS_FROM_NUMBER:
+            raise ImproperlyConfigured("REQUESTS_SMS_FROM_NUMBER is not set.")
+        sms_gateway().send(OutboundSms(to=to, sender=settings.REQUESTS_SMS_FROM_NUMBER, body=body))
 
 
 class LocmemSmsSender:

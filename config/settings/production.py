@@ -1,5 +1,7 @@
 """Production: PostgreSQL and Redis from the environment; secrets must be set."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -22,3 +24,9 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Real SMS in production: the console gateways print message bodies (links, codes).
+CONSENT_SMS_GATEWAY = env("CONSENT_SMS_GATEWAY", default="consent.sms.TwilioGateway")
+REQUESTS_SMS_SENDER = env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsentGatewaySmsSender")
+if "Console" in CONSENT_SMS_GATEWAY or "Console" in REQUESTS_SMS_SENDER:
+    raise ImproperlyConfigured("Console SMS gateways print message bodies; not for production.")

@@ -263,3 +263,18 @@ def test_status_page_shows_state_due_date_and_only_person_facing_timeline(client
     assert response.redirect_chain[-1][0].startswith("/privacy/status/")
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert client.get("/privacy/status/not-a-token/").status_code == 404
+
+
+def test_production_sms_sender_goes_through_the_consent_gateway(settings):
+    """Verification codes reach the person through the consent app's gateway (Twilio in
+    production), from our configured number."""
+    from consent import sms as consent_sms
+    from requests_app.sms import ConsentGatewaySmsSender
+
+    settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
+    consent_sms.outbox.clear()
+    ConsentGatewaySmsSender().send(to="+14155550123", body="Your code is 123456")
+    assert [(m.to, m.sender, m.body) for m in consent_sms.outbox] == [
+        ("+14155550123", "+12125550100", "Your code is 123456")
+    ]

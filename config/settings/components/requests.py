@@ -41,6 +41,8 @@ REQUESTS_AGENT_PROOF_MAX_BYTES = _env.int("REQUESTS_AGENT_PROOF_MAX_BYTES", defa
 # SMS verification codes go through this sender (dotted path to a class with
 # ``send(*, to: str, body: str) -> None``).
 REQUESTS_SMS_SENDER = _env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsoleSmsSender")
+# Our number verification codes are sent from (with requests_app.sms.ConsentGatewaySmsSender).
+REQUESTS_SMS_FROM_NUMBER = _env("REQUESTS_SMS_FROM_NUMBER", default="")
 
 # Rows per transaction in the nightly jobs.
 REQUESTS_JOB_BATCH_SIZE = _env.int("REQUESTS_JOB_BATCH_SIZE", default=500)
