@@ -189,6 +189,13 @@ def relay_answer_record(
     is answered the request returns to "in progress" (or completes by itself)."""
     if answer not in Relay.Answer.values:
         raise ValidationError("Choose the customer's answer.")
+    # Lock the request first (the same order as processing) and act only while it is
+    # open: a "fulfil" on a withdrawn or denied request must change nobody's data.
+    request = _lock(relay.request)
+    if not request.is_open:
+        raise ValidationError(
+            f"Request {request.reference} is closed; its relays cannot be answered."
+        )
     updated = Relay.objects.filter(pk=relay.pk, answered_at__isnull=True).update(
         answer=answer,
         answer_note=note[:300],
@@ -198,7 +205,6 @@ def relay_answer_record(
     if not updated:
         raise ValidationError("This relay has already been answered.")
     relay.refresh_from_db()
-    request = _lock(relay.request)
     request_event_record(
         request=request,
         kind=RequestEvent.Kind.RELAY,

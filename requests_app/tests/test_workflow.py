@@ -223,3 +223,26 @@ def test_audit_rows_hold_no_personal_data(django_capture_on_commit_callbacks):
     for personal in ("private.person", "Zebedee", "Secret Lane"):
         assert personal not in text
     assert Contact.objects.get(email="private.person@example.org").is_restricted
+
+
+def test_a_relay_answered_after_the_request_closed_changes_nothing(
+    django_capture_on_commit_callbacks,
+):
+    """The person withdrew while the customer was deciding; a late "fulfil" must not
+    restrict, export or erase anything."""
+    officer = UserFactory(role="Privacy officer")
+    contact = ContactFactory(email="late.answer@example.org")
+    request = submit_and_verify(
+        django_capture_on_commit_callbacks,
+        request_type="restriction",
+        email="late.answer@example.org",
+    )
+    assert request.status == Status.RELAYED
+    services.privacy_request_withdraw(actor=officer, request=request, note="Person withdrew")
+    relay = Relay.objects.get(request=request)
+
+    with pytest.raises(ValidationError, match="is closed"):
+        services.relay_answer_record(actor=officer, relay=relay, answer=Relay.Answer.FULFIL)
+    relay.refresh_from_db()
+    assert relay.answered_at is None
+    assert Contact.objects.get(pk=contact.pk).is_restricted is False
