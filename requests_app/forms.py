@@ -136,6 +136,8 @@ class PrivacyRequestForm(forms.Form):
 
 
 class VerificationCodeForm(forms.Form):
+    # National numbers are read with the country, as on the request form.
+    country = forms.ChoiceField(label="Country of that phone number", choices=COUNTRIES)
     phone = forms.CharField(label="Phone number the code was sent to", max_length=40)
     code = forms.CharField(
         label="Code",

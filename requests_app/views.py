@@ -126,7 +126,9 @@ def verify_code(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 verified = services.privacy_request_verify_by_code(
-                    phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+                    phone=form.cleaned_data["phone"],
+                    code=form.cleaned_data["code"],
+                    country=form.cleaned_data["country"],
                 )
             except services.VerificationFailed as exc:
                 form.add_error(None, exc.messages)

@@ -66,6 +66,11 @@ class SubmitResult:
     created: bool
 
 
+def _phone_region(country: str | None) -> str:
+    """The region a national phone number is read in: where the person says they live."""
+    return country or "US"
+
+
 def _normalise_identity(*, email: str, phone: str, country: str) -> tuple[str | None, str | None]:
     errors: dict[str, str] = {}
     norm_email = norm_phone = None
@@ -76,7 +81,7 @@ def _normalise_identity(*, email: str, phone: str, country: str) -> tuple[str | 
             errors["email"] = exc.messages[0]
     if phone.strip():
         try:
-            norm_phone = parse_phone(phone, default_region=country or "US").e164
+            norm_phone = parse_phone(phone, default_region=_phone_region(country)).e164
         except ValidationError as exc:
             errors["phone"] = exc.messages[0]
     if errors:
@@ -418,13 +423,14 @@ def verification_link_valid(*, secret: str, now: dt.datetime | None = None) -> b
 
 
 def privacy_request_verify_by_code(
-    *, phone: str, code: str, now: dt.datetime | None = None
+    *, phone: str, code: str, country: str = "US", now: dt.datetime | None = None
 ) -> PrivacyRequest:
-    """Use an SMS code sent to ``phone``. Wrong codes count against every live code for
-    that number; after the limit the code stops working."""
+    """Use an SMS code sent to ``phone`` (a national number is read with ``country``, as
+    the request form reads it). Wrong codes count against every live code for that
+    number; after the limit the code stops working."""
     now = now or timezone.now()
     try:
-        e164 = parse_phone(phone).e164
+        e164 = parse_phone(phone, default_region=_phone_region(country)).e164
     except ValidationError:
         raise VerificationFailed("This code is not valid.") from None
     code = "".join(ch for ch in (code or "") if ch.isdigit())

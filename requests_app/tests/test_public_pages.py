@@ -230,12 +230,31 @@ def test_phone_only_request_is_verified_by_sms_code(client):
     code = re.search(r"\b(\d{6})\b", LocmemSmsSender.outbox[0]["body"]).group(1)
     url = reverse("requests_app:verify_code")
     wrong = "000000" if code != "000000" else "111111"
-    assert "not valid" in client.post(url, {"phone": "4155550134", "code": wrong}).content.decode()
-    response = client.post(url, {"phone": "+1 415 555 0134", "code": code})
+    us = {"country": "US"}
+    assert (
+        "not valid"
+        in client.post(url, {**us, "phone": "4155550134", "code": wrong}).content.decode()
+    )
+    response = client.post(url, {**us, "phone": "+1 415 555 0134", "code": code})
     assert response.status_code == 302
     assert PrivacyRequest.objects.get().verification_method == "sms_code"
     # Single use.
-    assert "not valid" in client.post(url, {"phone": "4155550134", "code": code}).content.decode()
+    assert (
+        "not valid"
+        in client.post(url, {**us, "phone": "4155550134", "code": code}).content.decode()
+    )
+
+
+def test_sms_code_for_a_national_number_outside_the_us(client):
+    """A UK requester types the number the way they did on the form, nationally."""
+    client.post(FORM, form_data(email="", phone="020 7946 0958", country="GB", state=""))
+    request = PrivacyRequest.objects.get()
+    assert request.phone == "+442079460958"
+    code = re.search(r"\b(\d{6})\b", LocmemSmsSender.outbox[0]["body"]).group(1)
+    url = reverse("requests_app:verify_code")
+    response = client.post(url, {"country": "GB", "phone": "020 7946 0958", "code": code})
+    assert response.status_code == 302
+    assert PrivacyRequest.objects.get().verification_method == "sms_code"
 
 
 def test_opt_out_of_sale_needs_no_verification(client):
