@@ -128,6 +128,61 @@ class ScalableChangelistMixin:
     list_max_show_all = 200
 
 
+def _id_list(term: str) -> list[int] | None:
+    """ "#12" or "#12,34" (what a posted search resolves to) as ids; None otherwise."""
+    if not term.startswith("#"):
+        return None
+    parts = term[1:].split(",")
+    if not all(part.strip().isdigit() for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
+class PostedSearchMixin:
+    """Search terms here are personal data (names, e-mail addresses, phone numbers), so
+    the search box posts them and the changelist URL carries only what they resolved
+    to — never the term itself, which would reach access logs and browser history."""
+
+    #: Most matches a posted search carries to the list.
+    posted_search_limit = 500
+
+    def get_urls(self):
+        from django.urls import path
+
+        name = f"{self.opts.app_label}_{self.opts.model_name}_search"
+        return [
+            path("search/", self.admin_site.admin_view(self.posted_search_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def posted_search_view(self, request):
+        from urllib.parse import urlencode
+
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        params = {
+            key: value
+            for key, value in request.POST.items()
+            if key not in ("q", "csrfmiddlewaretoken")
+        }
+        term = request.POST.get("q", "").strip()
+        if term:
+            params["q"] = self.resolved_search_term(request, term)
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return HttpResponseRedirect(f"{url}?{urlencode(params)}" if params else url)
+
+    def resolved_search_term(self, request, term: str) -> str:
+        """A term that finds the same rows and holds no personal data: their ids."""
+        found, _ = self.get_search_results(request, self.get_queryset(request), term)
+        ids = list(found.order_by("pk").values_list("pk", flat=True)[: self.posted_search_limit])
+        return "#" + (",".join(map(str, ids)) or "0")
+
+
 class ReadOnlyAdminMixin:
     """Nobody adds, changes or deletes these rows through the admin (superusers
     included); viewing needs the model's view permission."""
@@ -275,7 +330,7 @@ CONTACT_SECTION_LIMIT = 50
 
 
 @admin.register(Contact)
-class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportExportMixin, admin.ModelAdmin):  # fmt: skip
+class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportExportMixin, admin.ModelAdmin):  # fmt: skip
     resource_classes = [ContactResource]
     import_form_class = ContactImportForm
     confirm_form_class = ContactConfirmImportForm
@@ -324,8 +379,9 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.startswith("#") and term[1:].isdigit():
-            return queryset.filter(pk=int(term[1:])), False
+        ids = _id_list(term)
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
         region = self._search_region(request)
         if search_keys(term, default_region=region):
             matches = contacts_matching_identifier(term, default_region=region)
@@ -342,7 +398,9 @@ class ContactAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportEx
         return queryset.filter(condition), False
 
     def _search_region(self, request) -> str:
-        customer_id = request.GET.get("customer__id__exact", "")
+        customer_id = request.GET.get("customer__id__exact") or request.POST.get(
+            "customer__id__exact", ""
+        )
         if customer_id.isdigit():
             region = (
                 Customer.objects.filter(pk=customer_id)
@@ -740,7 +798,9 @@ class LegalHoldAdmin(ScalableChangelistMixin, admin.ModelAdmin):
 
 
 @admin.register(Suppression)
-class SuppressionAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+class SuppressionAdmin(
+    PostedSearchMixin, ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin
+):
     list_display = ("__str__", "channel", "scope", "customer", "created_on", "reason", "key_id")
     list_select_related = ("customer",)
     list_filter = ("channel", "scope")
@@ -752,6 +812,9 @@ class SuppressionAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelA
         # Django asks this with an empty term for every changelist page: list everything.
         if not search_term.strip():
             return queryset, False
+        ids = _id_list(search_term.strip())
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
         keys = search_keys(search_term.strip())
         digests = [
             digest

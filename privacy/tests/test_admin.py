@@ -492,3 +492,42 @@ def test_auditor_browses_the_suppression_list_and_certificates_unsearched(client
     assert {c.contact_id for c in certificates.context["cl"].result_list} == {kept.pk, other.pk}
     one = auditor.get(reverse("admin:privacy_erasurecertificate_changelist"), {"q": f"#{kept.pk}"})
     assert [c.contact_id for c in one.context["cl"].result_list] == [kept.pk]
+
+
+def test_search_box_posts_and_the_url_carries_ids_not_the_term(client):
+    """A phone number, e-mail or name typed in the search box never appears in a URL
+    (access logs, browser history); the list shows the same matches."""
+    contact = ContactFactory(phone="+14155551098", email="Dana.Search@example.org")
+    ContactFactory()
+    officer = _client(client, role=OFFICER)
+    search_url = reverse("admin:privacy_contact_search")
+
+    page = officer.get(reverse(CHANGELIST))
+    assert b'method="post" action="search/"' in page.content
+
+    for term in ("(415) 555-1098", "dana.search@EXAMPLE.org"):
+        response = officer.post(search_url, {"q": term})
+        assert response.status_code == 302
+        assert (
+            "555" not in response.url
+            and "@" not in response.url
+            and "dana" not in response.url.lower()
+        )
+        assert _found_ids(officer.get(response.url)) == {contact.pk}
+
+    nothing = officer.post(search_url, {"q": "+1 212 555 0000"})
+    assert _found_ids(officer.get(nothing.url)) == set()
+    assert officer.get(search_url).status_code == 405
+
+
+def test_suppression_search_posts_and_carries_ids_only(client):
+    from privacy.services import contact_erase
+
+    contact = ContactFactory(do_not_contact=True)
+    phone = contact.phone
+    contact_erase(actor=None, contact=contact)
+    auditor = _client(client, role=AUDITOR)
+    response = auditor.post(reverse("admin:privacy_suppression_search"), {"q": phone})
+    assert response.status_code == 302 and phone[2:] not in response.url
+    listed = auditor.get(response.url).context["cl"].result_list
+    assert [s.channel for s in listed] == ["phone"]
