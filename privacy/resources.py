@@ -29,6 +29,7 @@ from import_export.results import Result
 
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, Customer, Interaction
+from privacy.services.contacts import contacts_last_interaction_refresh
 from privacy.services.imports import (
     ContactImportPlan,
     ImportIdentifier,
@@ -518,6 +519,8 @@ class InteractionResource(RefuseBadFilesMixin, resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         if not self._dry_run and self._finished_cleanly(result):
+            # Retention counts from a contact's last interaction: bring it up to date.
+            contacts_last_interaction_refresh(contact_ids=self._contacts)
             contacts_import_record(
                 actor=kwargs.get("user"), object_type="interaction", customer_id=None, totals=result.totals
             )  # fmt: skip

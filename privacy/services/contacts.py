@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import F, OuterRef, Q, Subquery
 
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
-from privacy.models import Contact, ContactIdentifier, Customer
+from privacy.models import Contact, ContactIdentifier, Customer, Interaction
 from privacy.services.audit import audit_event_record
 
 # Fields a service may change with contact_update; identifiers have their own service.
@@ -294,5 +293,22 @@ def contacts_bulk_read(
     )
 
 
-def touch_last_interaction(*, contact_id: int, at: dt.datetime | None = None) -> None:
-    Contact.objects.filter(pk=contact_id).update(last_interaction_at=at or timezone.now())
+def contacts_last_interaction_refresh(*, contact_ids: Iterable[int]) -> int:
+    """Move each contact's ``last_interaction_at`` up to its newest interaction (never
+    back): the retention rules for prospects, visitors and accounts count from it, so a
+    person contacted last week must not look three years silent. One UPDATE."""
+    ids = list(contact_ids)
+    if not ids:
+        return 0
+    newest = (
+        Interaction.objects.filter(contact_id=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return (
+        Contact.objects.filter(pk__in=ids, erased_at__isnull=True)
+        .annotate(newest=Subquery(newest))
+        .filter(newest__isnull=False)
+        .filter(Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=F("newest")))
+        .update(last_interaction_at=Subquery(newest))
+    )

@@ -310,6 +310,40 @@ def test_interaction_import_normalises_numbers_and_refuses_unknown_contacts():
     assert interaction.customer_id == contact.customer_id
 
 
+def test_interaction_import_moves_last_interaction_forward_never_back():
+    """Retention counts from the last interaction: a prospect texted last week is not
+    three years silent, and an old row imported later changes nothing."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old_seen = timezone.now() - dt.timedelta(days=3 * 365)
+    prospect = ContactFactory(customer=None, kind="prospect", last_interaction_at=old_seen)
+    header = ["contact", "channel", "direction", "occurred_at", "from_number", "to_number", "duration_seconds", "body", "recording_ref", "ip_address", "user_agent"]  # fmt: skip
+    recent = timezone.now() - dt.timedelta(days=7)
+    row = [str(prospect.pk), "sms", "inbound", recent.strftime("%Y-%m-%d %H:%M:%S"), "", "", "", "Hi", "", "", ""]  # fmt: skip
+    InteractionResource().import_data(tablib.Dataset(row, headers=header))
+    prospect.refresh_from_db()
+    assert abs(prospect.last_interaction_at - recent) < dt.timedelta(seconds=1)
+
+    older = [
+        str(prospect.pk),
+        "sms",
+        "inbound",
+        "2020-01-01 10:00:00",
+        "",
+        "",
+        "",
+        "Hi",
+        "",
+        "",
+        "",
+    ]
+    InteractionResource().import_data(tablib.Dataset(older, headers=header))
+    prospect.refresh_from_db()
+    assert abs(prospect.last_interaction_at - recent) < dt.timedelta(seconds=1)
+
+
 # --- exports -------------------------------------------------------------------------------------------
 
 
