@@ -320,13 +320,17 @@ def contact_consent_withdraw(
     purpose_codes: list[str] | None = None,
     method: str = Method.PRIVACY_REQUEST,
     reference: str = "",
+    identifier: str | None = None,
 ) -> int:
     """Withdraw every consent the contact has currently granted (or only those
-    purposes'); returns how many were withdrawn. Pending and active SMS marketing
-    subscriptions of the contact are opted out too (when SMS marketing is in scope)."""
+    purposes', or only for one ``identifier``); returns how many were withdrawn. Pending
+    and active SMS marketing subscriptions of the contact (of that number) are opted out
+    too, when SMS marketing is in scope."""
     states = ConsentState.objects.select_for_update().filter(contact=contact, is_granted=True)
     if purpose_codes is not None:
         states = states.filter(purpose__code__in=purpose_codes)
+    if identifier is not None:
+        states = states.filter(identifier=identifier)
     states = list(states.select_related("purpose").order_by("pk"))
     now = timezone.now()
     for state in states:
@@ -344,9 +348,13 @@ def contact_consent_withdraw(
     opted_out = 0
     if purpose_codes is None or SMS_MARKETING in purpose_codes:
         phones = ContactIdentifier.objects.filter(contact=contact, kind="phone").values("match_key")
+        subscriptions = SmsSubscription.objects.filter(Q(contact=contact) | Q(phone__in=phones))
+        if identifier is not None:
+            subscriptions = subscriptions.filter(phone=identifier)
         opted_out = (
-            SmsSubscription.objects.filter(Q(contact=contact) | Q(phone__in=phones))
-            .filter(customer_id=contact.customer_id, program=SmsSubscription.Program.MARKETING)
+            subscriptions.filter(
+                customer_id=contact.customer_id, program=SmsSubscription.Program.MARKETING
+            )
             .exclude(status=SmsSubscription.Status.OPTED_OUT)
             .update(status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now)
         )
@@ -930,6 +938,8 @@ def preference_choice_set(
                 contact=contact,
                 purpose_codes=[purpose.code],
                 method=Method.PREFERENCE_CENTRE,
+                # Only the address the person unticked, not their other ones.
+                identifier=identifier,
             )
             else "unchanged"
         )

@@ -209,3 +209,30 @@ def test_quiet_hours_locale_is_looked_up_once_per_exchange():
     assert quiet_hours._locale_of.cache_info().misses == 1
     # Outside the North American plan every number is looked up on its own.
     assert quiet_hours.phone_locale("+442079460958").zones == ("Europe/London",)
+
+
+def test_unticking_one_address_on_the_preference_centre_leaves_the_others(customer):
+    """The ledger must record only the decision the person made: withdrawing e-mail
+    marketing for one address keeps it for their other address."""
+    from privacy.services import contact_create
+
+    person, _ = contact_create(
+        actor=None, customer=customer, emails=["ann.one@example.org", "ann.two@example.org"]
+    )
+    for address in ("ann.one@example.org", "ann.two@example.org"):
+        services.consent_event_record(
+            actor=None, purpose="email_marketing", action="grant", method="web_form",
+            contact=person, identifier=address,
+            notice=services.notice_published(purpose_code="email_marketing"),
+        )  # fmt: skip
+
+    outcome = services.preference_choice_set(
+        contact=person, purpose_code="email_marketing", identifier="ann.one@example.org",
+        grant=False,
+    )  # fmt: skip
+
+    assert outcome == "withdrawn"
+    granted = dict(
+        ConsentState.objects.filter(contact=person).values_list("identifier", "is_granted")
+    )
+    assert granted == {"ann.one@example.org": False, "ann.two@example.org": True}
