@@ -105,7 +105,7 @@ def contacts_match(request: PrivacyRequest) -> list[RequestMatch]:
             ),
         )
     RequestMatch.objects.bulk_create(matches.values(), ignore_conflicts=True)
-    return list(request.matches.all())
+    return list(request.matches.select_related("contact"))
 
 
 def contacts_in_scope(request: PrivacyRequest) -> list[Contact]:
