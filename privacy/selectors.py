@@ -76,25 +76,37 @@ def _held(on: dt.date) -> Q:
     )
 
 
+RulesByScope = dict[tuple[str, int | None], RetentionRule]
+
+
+def _active_rules(codes: tuple[str, ...]) -> RulesByScope:
+    """Every active rule of these codes, defaults and overrides, in one query."""
+    return {
+        (rule.code, rule.customer_id): rule
+        for rule in RetentionRule.objects.filter(code__in=codes, is_active=True)
+    }
+
+
+def _rule_in(rules: RulesByScope, code: str, customer: Customer | None) -> RetentionRule | None:
+    return (customer is not None and rules.get((code, customer.pk))) or rules.get((code, None))
+
+
 def retention_rule_for(code: str, customer: Customer | None = None) -> RetentionRule | None:
     """The customer's override of a rule if it has one, else the default."""
-    rules = {
-        (r.customer_id or None): r
-        for r in RetentionRule.objects.filter(code=code, is_active=True).filter(
-            Q(customer__isnull=True) | Q(customer=customer)
-        )
-    }
-    return rules.get(customer.pk if customer else None) or rules.get(None)
+    return _rule_in(_active_rules((code,)), code, customer)
 
 
-def customer_contract_end(customer: Customer, *, today: dt.date) -> dt.date | None:
+def customer_contract_end(
+    customer: Customer, *, today: dt.date, rules: RulesByScope | None = None
+) -> dt.date | None:
     """When the customer's contract ended: termination, or 5 years (the rule) unused."""
     if customer.status == Customer.Status.TERMINATED and customer.contract_ended_on:
         return customer.contract_ended_on
-    inactivity = retention_rule_for(RetentionRule.Code.CONTRACT_INACTIVITY, customer)
+    code = RetentionRule.Code.CONTRACT_INACTIVITY
+    inactivity = _rule_in(rules if rules is not None else _active_rules((code,)), code, customer)
     # A customer never seen using the platform has been unused since it was created.
     last_used = (customer.last_activity_at or customer.created_at).date()
-    if inactivity and last_used and last_used + inactivity.period <= today:
+    if inactivity and last_used + inactivity.period <= today:
         return last_used + inactivity.period
     return None
 
@@ -109,9 +121,13 @@ def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]
     live = Contact.objects.filter(erased_at__isnull=True)
     if rule_code == RetentionRule.Code.CUSTOMER_CONTRACT_END:
         due_customers = []
-        for customer in Customer.objects.all().iterator():
-            ended = customer_contract_end(customer, today=today)
-            rule = retention_rule_for(rule_code, customer)
+        # Rules are read once for all customers, not per customer.
+        rules = _active_rules((rule_code, RetentionRule.Code.CONTRACT_INACTIVITY))
+        for customer in Customer.objects.only(
+            "id", "status", "contract_ended_on", "last_activity_at", "created_at"
+        ).iterator():
+            ended = customer_contract_end(customer, today=today, rules=rules)
+            rule = _rule_in(rules, rule_code, customer)
             if ended and _erases(rule) and ended + rule.period <= today:
                 due_customers.append(customer.pk)
         return live.filter(customer_id__in=due_customers)

@@ -383,3 +383,22 @@ def test_a_failing_subject_is_skipped_and_logged_without_personal_data(monkeypat
     assert good.erased_at is not None
     assert f"contact id={bad.pk}" in caplog.text and "IntegrityError" in caplog.text
     assert bad.phone not in caplog.text
+
+
+def test_rules_are_read_once_however_many_customers_there_are():
+    """The contract-end rule looks at every customer each night: its cost in queries
+    must not grow with their number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from privacy.selectors import contacts_due_for_retention
+
+    def queries_for_sweep_selection() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            list(contacts_due_for_retention("customer_contract_end"))
+        return len(captured.captured_queries)
+
+    CustomerFactory.create_batch(3)
+    few = queries_for_sweep_selection()
+    CustomerFactory.create_batch(20)
+    assert queries_for_sweep_selection() == few
