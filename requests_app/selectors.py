@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from requests_app.models import OPEN_Q, PrivacyRequest, RequestEvent, Status
+from requests_app.tokens import new_reference
 
 
 def ids_in_batches(queryset: QuerySet, *, batch_size: int) -> Iterator[list[int]]:
@@ -93,3 +94,11 @@ def dashboard_stats(*, today: dt.date | None = None, months: int = 6) -> dict:
         "overdue": open_requests.filter(deadline_on__lt=today).count(),
         "medians": medians,
     }
+
+
+def privacy_request_reference_unused() -> str:
+    """A fresh reference no request has yet (references are random, so check)."""
+    while True:
+        reference = new_reference()
+        if not PrivacyRequest.objects.filter(reference=reference).exists():
+            return reference

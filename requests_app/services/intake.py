@@ -37,12 +37,12 @@ from requests_app.models import (
     VerificationMethod,
 )
 from requests_app.rules import CLOCK_VERIFICATION, LIMITED_REQUEST_TYPES, get_rule, rule_code_for
+from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.notices import notice_send, public_url
 from requests_app.services.transitions import privacy_request_transition, request_event_record
 from requests_app.sms import get_sms_sender
 from requests_app.tokens import (
     derive_token,
-    new_reference,
     new_salt,
     random_token,
     sms_code,
@@ -190,9 +190,7 @@ def privacy_request_submit(
     received_on = timezone.localdate(now)
     due_on = deadlines.due_date(rule_code, received_on)
     salt = new_salt()
-    reference = new_reference()
-    while PrivacyRequest.objects.filter(reference=reference).exists():
-        reference = new_reference()
+    reference = privacy_request_reference_unused()
     request = PrivacyRequest(
         reference=reference,
         request_type=request_type,

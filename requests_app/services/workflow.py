@@ -45,10 +45,11 @@ from requests_app.models import (
     Status,
     VerificationMethod,
 )
+from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.transitions import privacy_request_transition, request_event_record
-from requests_app.tokens import derive_token, new_reference, new_salt, token_hash
+from requests_app.tokens import derive_token, new_salt, token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -792,7 +793,8 @@ def appeal_submit(*, original: PrivacyRequest, statement: str) -> PrivacyRequest
     now = timezone.now()
     due_on = deadlines.appeal_due_date(original.rule_code, timezone.localdate(now))
     salt = new_salt()
-    reference = new_reference()
+    # The same collision check as a submission: references are random.
+    reference = privacy_request_reference_unused()
     appeal_request = PrivacyRequest.objects.create(
         reference=reference,
         request_type=RequestType.APPEAL,
