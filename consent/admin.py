@@ -31,7 +31,7 @@ from consent.models import (
     SenderNumber,
     SmsSubscription,
 )
-from privacy.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
+from privacy.admin import EstimatedCountPaginator, PostedSearchMixin, ReadOnlyAdminMixin
 from privacy.selectors import contacts_matching_identifier
 
 
@@ -316,7 +316,7 @@ class ConsentStateInline(ConsentEventInline):
 
 
 @admin.register(ContactConsent)
-class ContactConsentAdmin(admin.ModelAdmin):
+class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     """A contact's consent history and current consents; search by id, e-mail or phone."""
 
     list_display = ("id", "customer", "kind", "erased_at")

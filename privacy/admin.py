@@ -176,6 +176,12 @@ class PostedSearchMixin:
         url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return HttpResponseRedirect(f"{url}?{urlencode(params)}" if params else url)
 
+    def get_search_results(self, request, queryset, search_term):
+        ids = _id_list(search_term.strip())
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
+        return super().get_search_results(request, queryset, search_term)
+
     def resolved_search_term(self, request, term: str) -> str:
         """A term that finds the same rows and holds no personal data: their ids."""
         found, _ = self.get_search_results(request, self.get_queryset(request), term)

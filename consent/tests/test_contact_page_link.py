@@ -61,3 +61,18 @@ def test_no_link_and_no_error_when_the_consent_admin_is_not_there(client, contac
     body = _page(client, UserFactory(role="Privacy officer"), contact)
     assert "consent-history-link" not in body
     assert 'id="identifiers-section"' in body
+
+
+def test_consent_history_search_posts_and_carries_ids_only(client):
+    """Finding a person's consent history by phone or e-mail keeps the identifier out
+    of the URL, like the contact list."""
+    from django.urls import reverse
+
+    from privacy.tests.factories import ContactFactory, UserFactory
+
+    contact = ContactFactory(phone="+14155550177", email="history.search@example.org")
+    client.force_login(UserFactory(role="Privacy officer"))
+    response = client.post(reverse("admin:consent_contactconsent_search"), {"q": "(415) 555-0177"})
+    assert response.status_code == 302 and "555" not in response.url
+    found = client.get(response.url).context["cl"].result_list
+    assert [c.pk for c in found] == [contact.pk]
