@@ -130,6 +130,19 @@ class PurposeInfo:
     is_per_identifier: bool
 
 
+def purpose_get(code: str) -> Purpose:
+    """The active Purpose row with this code (cached like ``purpose_info``), or
+    ``ValidationError``. The webhook and the services read it on every event."""
+    key = ("row", code)
+    purpose = _purposes.get(key)
+    if purpose is None:
+        purpose = Purpose.objects.filter(code=code, is_active=True).first()
+        if purpose is None:
+            raise ValidationError("Unknown purpose.", code="purpose_unknown")
+        _purposes.set(key, purpose)
+    return purpose
+
+
 def purpose_info(code: str) -> PurposeInfo:
     """The active purpose with this code (cached), or ``ValidationError``."""
     info = _purposes.get(code)

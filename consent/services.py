@@ -45,6 +45,7 @@ from consent.selectors import (
     caches_clear,
     contact_for_identifier,
     notice_published,
+    purpose_get,
     sender_for_number,
 )
 from consent.sms import OutboundSms, sms_gateway
@@ -78,12 +79,7 @@ def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 
 def _purpose(purpose: Purpose | str) -> Purpose:
-    if isinstance(purpose, Purpose):
-        return purpose
-    found = Purpose.objects.filter(code=purpose, is_active=True).first()
-    if found is None:
-        raise ValidationError("Unknown purpose.", code="purpose_unknown")
-    return found
+    return purpose if isinstance(purpose, Purpose) else purpose_get(purpose)
 
 
 # --- the ledger and its projection ------------------------------------------------------
