@@ -52,7 +52,7 @@ from consent.sms import OutboundSms, sms_gateway
 from privacy.hashing import identifier_hmac
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
-from privacy.services import audit_event_record, contact_create
+from privacy.services import audit_event_record, contact_create, staff_user
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +72,6 @@ _PROGRAM_OF = {
 }
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 Method = ConsentEvent.Method
-
-
-def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _purpose(purpose: Purpose | str) -> Purpose:
@@ -217,7 +213,7 @@ def _event_write(
         page_url=(page_url or "")[:500] or None,
         source=(source or "")[:200] or None,
         reference=(reference or "")[:100],
-        recorded_by=_user(actor),
+        recorded_by=staff_user(actor),
     )
     _state_apply(event)
     _subscriptions_sync(event, purpose)
@@ -426,7 +422,7 @@ def notice_draft_save(
     notice.text_sha256 = notice_text_hash(notice.text)
     notice.published_at = None
     if not notice.pk:
-        notice.created_by = _user(actor)
+        notice.created_by = staff_user(actor)
     notice.save()
     audit_event_record(
         actor=actor,
@@ -482,7 +478,7 @@ def api_key_create(
         name=name[:100],
         prefix=prefix,
         key_hash=api_key_hash(raw_key),
-        created_by=_user(actor),
+        created_by=staff_user(actor),
     )
     audit_event_record(
         actor=actor,

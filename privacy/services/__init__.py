@@ -2,7 +2,7 @@
 ``actor`` (a staff user, or ``None`` for the system), runs in one transaction and writes
 its ``AuditEvent`` in that same transaction."""
 
-from .audit import audit_event_record
+from .audit import audit_event_record, staff_user
 from .contacts import (
     contact_create,
     contact_identifier_add,
@@ -34,5 +34,6 @@ __all__ = [
     "legal_hold_lift",
     "legal_hold_place",
     "retention_sweep",
+    "staff_user",
     "suppressions_add",
 ]

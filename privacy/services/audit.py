@@ -49,6 +49,11 @@ def _check_summary(value: Any, path: str) -> None:
         raise PersonalDataInAuditError(f"Audit summary field {path!r} has an unsupported type.")
 
 
+def staff_user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The staff user behind ``actor``, or None for the system / an anonymous request."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def audit_event_record(
     *,
     actor: AbstractBaseUser | None,
@@ -60,7 +65,8 @@ def audit_event_record(
     """Append one event. Call it inside the transaction of the change it records."""
     summary = dict(summary or {})
     _check_summary(summary, "summary")
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    user = staff_user(actor)
+    actor_id = user.pk if user else None
     return AuditEvent.objects.create(
         actor_id=actor_id,
         action=action,

@@ -22,7 +22,7 @@ from django.utils import timezone
 from privacy import registry
 from privacy.models import AuditEvent, Contact, ErasureCertificate
 from privacy.selectors import active_hold_reasons
-from privacy.services.audit import audit_events_record_bulk
+from privacy.services.audit import audit_events_record_bulk, staff_user
 from privacy.services.suppression import suppressions_add
 
 
@@ -105,7 +105,7 @@ def contacts_erase_batch(
                 {"table": k.table, "count": k.count, "reason": k.reason} for k in outcome.kept
             )
 
-    actor_user = actor if actor is not None and actor.is_authenticated else None
+    actor_user = staff_user(actor)
     certificates = ErasureCertificate.objects.bulk_create(
         [
             ErasureCertificate(

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from privacy.models import Contact, Customer, LegalHold
-from privacy.services.audit import audit_event_record
+from privacy.services.audit import audit_event_record, staff_user
 
 
 @transaction.atomic
@@ -38,7 +38,7 @@ def legal_hold_place(
             "This contact has already been erased; there is nothing left to hold."
         )
     hold = LegalHold(contact=contact, customer=customer, reason=reason, ends_on=ends_on)
-    hold.placed_by = actor if actor is not None and actor.is_authenticated else None
+    hold.placed_by = staff_user(actor)
     hold.full_clean()
     hold.save()
     audit_event_record(
@@ -56,7 +56,7 @@ def legal_hold_lift(*, actor: AbstractBaseUser | None, hold: LegalHold) -> bool:
     """Lift a hold; returns False if it was already lifted."""
     updated = LegalHold.objects.filter(pk=hold.pk, lifted_at__isnull=True).update(
         lifted_at=timezone.now(),
-        lifted_by=actor if actor is not None and actor.is_authenticated else None,
+        lifted_by=staff_user(actor),
     )
     if updated:
         audit_event_record(

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Customer
-from privacy.services import audit_event_record
+from privacy.services import audit_event_record, staff_user
 from requests_app import deadlines
 from requests_app.models import (
     OPEN_Q,
@@ -214,7 +214,7 @@ def privacy_request_submit(
         over_limit=_over_limit(request_type, rule_code, identity, now),
         status_token_salt=salt,
         status_token_hash=token_hash(derive_token(purpose="status", ident=reference, salt=salt)),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=staff_user(actor),
     )
     if agent_proof is not None:
         # A random name: the original file name may itself be personal.

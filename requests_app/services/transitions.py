@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from privacy.services import audit_event_record
+from privacy.services import audit_event_record, staff_user
 from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
 
 S = Status
@@ -75,7 +75,7 @@ def request_event_record(
     return RequestEvent.objects.create(
         request=request,
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=staff_user(actor),
         person_facing=bool(public_message),
         public_message=public_message[:300],
         note=note,

@@ -29,6 +29,7 @@ from privacy.services import (
     contact_restrict,
     contact_update,
     erasure_preview,
+    staff_user,
 )
 from requests_app import deadlines
 from requests_app.models import (
@@ -201,7 +202,7 @@ def relay_answer_record(
         answer=answer,
         answer_note=note[:300],
         answered_at=timezone.now(),
-        answered_by=actor if actor is not None and actor.is_authenticated else None,
+        answered_by=staff_user(actor),
     )
     if not updated:
         raise ValidationError("This relay has already been answered.")
@@ -419,7 +420,7 @@ def erasure_schedule(
             defaults={
                 "state": ScheduledErasure.State.SCHEDULED,
                 "scheduled_for": run_at,
-                "scheduled_by": actor if actor is not None and actor.is_authenticated else None,
+                "scheduled_by": staff_user(actor),
                 "blocked_reason": "",
             },
         )
