@@ -126,8 +126,11 @@ class ConsentProvider:
         )
         return {cid for cid, last in last_use.items() if last >= cutoff}
 
-    def _outcomes(self, ids: Sequence[int], now: dt.datetime) -> dict[int, registry.ErasureOutcome]:
-        keep = self._proof_contacts(ids, now)
+    def _outcomes(
+        self, ids: Sequence[int], now: dt.datetime, keep: set[int] | None = None
+    ) -> dict[int, registry.ErasureOutcome]:
+        if keep is None:
+            keep = self._proof_contacts(ids, now)
         outcomes = {pk: registry.ErasureOutcome(erased={}) for pk in ids}
 
         def counts(qs, kind_q: Q | None = None):
@@ -222,9 +225,10 @@ class ConsentProvider:
         ids = [c.pk for c in contacts]
         # The engine calls opted_out_identifiers() first in the same transaction, and
         # that has linked early texts already (registry.PersonalDataProvider).
-        outcomes = self._outcomes(ids, now)
-        keep = sorted(self._proof_contacts(ids, now))
-        drop = [pk for pk in ids if pk not in set(keep)]
+        keep_set = self._proof_contacts(ids, now)
+        outcomes = self._outcomes(ids, now, keep_set)
+        keep = sorted(keep_set)
+        drop = [pk for pk in ids if pk not in keep_set]
 
         ConsentState.objects.filter(contact_id__in=ids).delete()
         ConsentEvent.objects.filter(contact_id__in=ids).exclude(_sms_q()).delete()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 
-from privacy.hashing import identifier_hmac, identifier_hmacs_all_keys
+from privacy.hashing import identifier_hmac
 from privacy.models import Customer, Suppression
 
 
@@ -27,8 +27,11 @@ def suppressions_add(
     # so an identifier suppressed before a key rotation is not listed a second time.
     rows: dict[tuple[str, str], set[str]] = {}
     for channel, value in identifiers:
-        digest = identifier_hmac(channel=channel, value=value, key_id=key_id)
-        rows[(channel, digest)] = {digest, *identifier_hmacs_all_keys(channel=channel, value=value)}
+        by_key = {
+            kid: identifier_hmac(channel=channel, value=value, key_id=kid)
+            for kid in settings.SUPPRESSION_HMAC_KEYS
+        }
+        rows[(channel, by_key[key_id])] = set(by_key.values())
     if not rows:
         return 0
     existing = set(
