@@ -58,6 +58,7 @@ from django.utils import timezone
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.services.audit import audit_event_record
+from privacy.services.imports import existing_identifier_owners
 
 logger = logging.getLogger(__name__)
 
@@ -814,17 +815,7 @@ def _orm_write_chunk(
 
     # Who already holds these identifiers (existing contacts, or contacts created from
     # earlier chunks of this file).
-    owners: dict[tuple[str, str], int] = {}
-    all_keys = [key for row in rows for key in _row_keys(row)]
-    for kind in ("email", "phone"):
-        values = [v for k, v in all_keys if k == kind]
-        for start in range(0, len(values), 500):
-            owners.update(
-                ((kind, key), contact_id)
-                for key, contact_id in ContactIdentifier.objects.filter(
-                    customer=customer, kind=kind, match_key__in=values[start : start + 500]
-                ).values_list("match_key", "contact_id")
-            )
+    owners = existing_identifier_owners(customer, [key for row in rows for key in _row_keys(row)])
 
     targets: dict[int, int] = {}  # group root -> existing contact id
     for root, group in members.items():

@@ -207,8 +207,7 @@ def contact_identifier_add(
     _attach_identifiers(contact, rows)
     identifier = contact.identifiers.get(kind=rows[0].kind, match_key=rows[0].match_key)
     if identifier.is_primary:
-        setattr(contact, "email" if kind == "email" else "phone", identifier.value)
-        contact.save(update_fields=["email" if kind == "email" else "phone"])
+        _fill_primary_fields(contact)
     audit_event_record(
         actor=actor,
         action="contact.identifier_added",
