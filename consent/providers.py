@@ -119,7 +119,7 @@ class ConsentProvider:
         """Contacts whose SMS consent proof is still within 4 years of its last use."""
         cutoff = now - dt.timedelta(days=settings.CONSENT_SMS_PROOF_RETENTION_DAYS)
         last_use = dict(
-            ConsentEvent.objects.filter(_sms_q(), contact_id__in=ids)
+            ConsentEvent.objects.filter(_sms_q(), contact_id__any=ids)
             .values("contact_id")
             .annotate(last=Max("occurred_at"))
             .values_list("contact_id", "last")
@@ -137,7 +137,7 @@ class ConsentProvider:
             if kind_q is not None:
                 qs = qs.filter(kind_q)
             return dict(
-                qs.filter(contact_id__in=ids)
+                qs.filter(contact_id__any=ids)
                 .values("contact_id")
                 .annotate(n=Count("id"))
                 .values_list("contact_id", "n")
@@ -184,7 +184,7 @@ class ConsentProvider:
         erasure's transaction, before anything is read or removed; one set-based UPDATE
         per table for the whole batch."""
         phones = ContactIdentifier.objects.filter(
-            contact_id__in=ids, kind="phone", customer__isnull=False
+            contact_id__any=ids, kind="phone", customer__isnull=False
         )
         numbers = list(phones.values_list("match_key", flat=True))
         if not numbers:
@@ -195,7 +195,9 @@ class ConsentProvider:
                 customer_id=OuterRef("customer_id"), match_key=OuterRef(number_field)
             ).values("contact_id")[:1]
             model.objects.filter(
-                contact__isnull=True, customer_id__in=customers, **{f"{number_field}__in": numbers}
+                contact__isnull=True,
+                customer_id__any=customers,
+                **{f"{number_field}__any": numbers},
             ).update(contact_id=Subquery(owner))
 
     def opted_out_identifiers(
@@ -205,7 +207,7 @@ class ConsentProvider:
         self._link_by_number(ids)
         result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
         withdrawn = (
-            ConsentState.objects.filter(contact_id__in=ids, is_granted=False)
+            ConsentState.objects.filter(contact_id__any=ids, is_granted=False)
             .exclude(identifier="")
             .values_list("contact_id", "purpose__channel", "identifier")
         )
@@ -213,7 +215,7 @@ class ConsentProvider:
             kind = "email" if channel == Channel.EMAIL else "phone"
             result[contact_id].add(registry.OptedOutIdentifier(channel=kind, value=identifier))
         opted_out = SmsSubscription.objects.filter(
-            contact_id__in=ids, status=SmsSubscription.Status.OPTED_OUT, phone__isnull=False
+            contact_id__any=ids, status=SmsSubscription.Status.OPTED_OUT, phone__isnull=False
         ).values_list("contact_id", "phone")
         for contact_id, phone in opted_out:
             result[contact_id].add(registry.OptedOutIdentifier(channel="phone", value=phone))
@@ -230,15 +232,15 @@ class ConsentProvider:
         keep = sorted(keep_set)
         drop = [pk for pk in ids if pk not in keep_set]
 
-        ConsentState.objects.filter(contact_id__in=ids).delete()
-        ConsentEvent.objects.filter(contact_id__in=ids).exclude(_sms_q()).delete()
-        InboundMessage.objects.filter(contact_id__in=ids, keyword="").delete()
-        ConsentEvent.objects.filter(contact_id__in=drop).delete()
-        SmsSubscription.objects.filter(contact_id__in=drop).delete()
-        InboundMessage.objects.filter(contact_id__in=drop).delete()
+        ConsentState.objects.filter(contact_id__any=ids).delete()
+        ConsentEvent.objects.filter(contact_id__any=ids).exclude(_sms_q()).delete()
+        InboundMessage.objects.filter(contact_id__any=ids, keyword="").delete()
+        ConsentEvent.objects.filter(contact_id__any=drop).delete()
+        SmsSubscription.objects.filter(contact_id__any=drop).delete()
+        InboundMessage.objects.filter(contact_id__any=drop).delete()
 
         for event in ConsentEvent.objects.filter(
-            contact_id__in=keep, deidentified_at__isnull=True
+            contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "identifier"):
             ConsentEvent.objects.filter(pk=event.pk).update(
                 identifier="",
@@ -252,7 +254,7 @@ class ConsentProvider:
                 deidentified_at=now,
             )
         for sub in SmsSubscription.objects.filter(
-            contact_id__in=keep, deidentified_at__isnull=True
+            contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "phone"):
             SmsSubscription.objects.filter(pk=sub.pk).update(
                 phone=None,
@@ -260,7 +262,7 @@ class ConsentProvider:
                 deidentified_at=now,
             )
         for message in InboundMessage.objects.filter(
-            contact_id__in=keep, deidentified_at__isnull=True
+            contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "from_number"):
             InboundMessage.objects.filter(pk=message.pk).update(
                 from_number=None,

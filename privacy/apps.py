@@ -7,6 +7,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # privacy's own personal data joins the registry like every other app's.
-        from privacy import providers
+        from privacy import lookups, providers
 
+        lookups.register()
         providers.register_privacy_providers()

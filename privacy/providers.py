@@ -59,7 +59,7 @@ class ContactProvider:
 
     def _identifier_counts(self, contact_ids: Sequence[int]) -> dict[int, int]:
         return dict(
-            ContactIdentifier.objects.filter(contact_id__in=contact_ids)
+            ContactIdentifier.objects.filter(contact_id__any=contact_ids)
             .values("contact_id")
             .annotate(n=Count("id"))
             .values_list("contact_id", "n")
@@ -84,7 +84,7 @@ class ContactProvider:
         do_not_contact = [c.pk for c in contacts if c.do_not_contact]
         result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
         for contact_id, kind, value in ContactIdentifier.objects.filter(
-            contact_id__in=do_not_contact
+            contact_id__any=do_not_contact
         ).values_list("contact_id", "kind", "value"):
             result[contact_id].add(registry.OptedOutIdentifier(channel=kind, value=value))
         return result
@@ -94,8 +94,8 @@ class ContactProvider:
     ) -> dict[int, registry.ErasureOutcome]:
         ids = [c.pk for c in contacts]
         outcomes = self._outcomes(contacts)
-        ContactIdentifier.objects.filter(contact_id__in=ids).delete()
-        Contact.objects.filter(pk__in=ids).update(
+        ContactIdentifier.objects.filter(contact_id__any=ids).delete()
+        Contact.objects.filter(pk__any=ids).update(
             erased_at=now, **dict.fromkeys(CONTACT_PERSONAL_FIELDS)
         )
         return outcomes
@@ -121,7 +121,7 @@ class InteractionProvider:
             pk: registry.ErasureOutcome(erased={"interactions": 0}) for pk in contact_ids
         }
         rows = (
-            Interaction.objects.filter(contact_id__in=contact_ids, deidentified_at__isnull=True)
+            Interaction.objects.filter(contact_id__any=contact_ids, deidentified_at__isnull=True)
             .values("contact_id", "channel")
             .annotate(n=Count("id"))
             .values_list("contact_id", "channel", "n")
@@ -151,7 +151,7 @@ class InteractionProvider:
     ) -> dict[int, registry.ErasureOutcome]:
         ids = [c.pk for c in contacts]
         outcomes = self._counts(ids)
-        mine = Interaction.objects.filter(contact_id__in=ids)
+        mine = Interaction.objects.filter(contact_id__any=ids)
         mine.exclude(channel=Interaction.Channel.CALL).delete()
         mine.filter(channel=Interaction.Channel.CALL, deidentified_at__isnull=True).update(
             deidentified_at=now,

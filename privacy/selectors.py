@@ -44,7 +44,7 @@ def active_hold_reasons(
     contact_ids = [c.pk for c in contacts]
     customer_ids = {c.customer_id for c in contacts if c.customer_id}
     holds = LegalHold.objects.active(on=on).filter(
-        Q(contact_id__in=contact_ids) | Q(customer_id__in=customer_ids)
+        Q(contact_id__any=contact_ids) | Q(customer_id__any=customer_ids)
     )
     by_contact: dict[int, str] = {}
     by_customer: dict[int, str] = {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from privacy.bulk import bulk_insert
 from privacy.models import AuditEvent
 
 _LOOKS_PERSONAL = re.compile(r"@|\d[\d\s().-]{6,}\d")
@@ -80,4 +81,4 @@ def audit_events_record_bulk(events: list[AuditEvent]) -> None:
     """Append many events at once (sweeps); each summary is checked like a single one."""
     for event in events:
         _check_summary(event.summary, "summary")
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    bulk_insert(events)

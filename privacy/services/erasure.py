@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from privacy import registry
+from privacy.bulk import bulk_insert
 from privacy.models import AuditEvent, Contact, ErasureCertificate
 from privacy.selectors import active_hold_reasons
 from privacy.services.audit import audit_events_record_bulk, staff_user
@@ -71,7 +72,7 @@ def contacts_erase_batch(
     now = now or timezone.now()
     contacts = list(
         Contact.objects.select_for_update(of=("self",))
-        .filter(pk__in=contact_ids, erased_at__isnull=True)
+        .filter(pk__any=contact_ids, erased_at__isnull=True)
         .select_related("customer")
         .order_by("pk")
     )
@@ -106,7 +107,7 @@ def contacts_erase_batch(
             )
 
     actor_user = staff_user(actor)
-    certificates = ErasureCertificate.objects.bulk_create(
+    certificates = bulk_insert(
         [
             ErasureCertificate(
                 contact_id=contact.pk,

@@ -36,7 +36,7 @@ def suppressions_add(
         return 0
     existing = set(
         Suppression.objects.filter(
-            customer=customer, identifier_hmac__in={d for ds in rows.values() for d in ds}
+            customer=customer, identifier_hmac__any={d for ds in rows.values() for d in ds}
         ).values_list("channel", "identifier_hmac")
     )
     new = [

@@ -80,20 +80,20 @@ def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
         return scope
     owner: dict[int, set[int]] = defaultdict(set)  # request id -> contact ids
     for request_id, contact_id in RequestMatch.objects.filter(
-        contact_id__in=contact_ids
+        contact_id__any=contact_ids
     ).values_list("request_id", "contact_id"):
         owner[request_id].add(contact_id)
 
     keys: dict[tuple[str, str], set[int]] = defaultdict(set)
     for contact_id, kind, key in ContactIdentifier.objects.filter(
-        contact_id__in=contact_ids
+        contact_id__any=contact_ids
     ).values_list("contact_id", "kind", "match_key"):
         keys[(kind, key)].add(contact_id)
     emails = [key for kind, key in keys if kind == ContactIdentifier.Kind.EMAIL]
     phones = [key for kind, key in keys if kind == ContactIdentifier.Kind.PHONE]
     if emails or phones:
         by_identifier = (
-            PrivacyRequest.objects.filter(Q(email_key__in=emails) | Q(phone__in=phones))
+            PrivacyRequest.objects.filter(Q(email_key__any=emails) | Q(phone__any=phones))
             .exclude(status__in=[s.value for s in OPEN_STATUSES])
             .filter(deidentified_at__isnull=True)
             .values_list("pk", "email_key", "phone")
@@ -104,18 +104,18 @@ def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
 
     # Appeals carry the original's identity and the person's own statement.
     for request_id, parent_id in PrivacyRequest.objects.filter(
-        parent_id__in=list(owner)
+        parent_id__any=list(owner)
     ).values_list("pk", "parent_id"):
         owner[request_id] |= owner[parent_id]
 
-    rows = PrivacyRequest.objects.filter(pk__in=list(owner), deidentified_at__isnull=True)
+    rows = PrivacyRequest.objects.filter(pk__any=list(owner), deidentified_at__isnull=True)
     for request_id, status in rows.values_list("pk", "status"):
         target = scope.open if status in OPEN_STATUSES else scope.closed
         for contact_id in owner[request_id]:
             target[contact_id].add(request_id)
 
     for package_id, contact_id in (
-        ExportPackage.objects.filter(contact_id__in=contact_ids, state=ExportPackage.State.READY)
+        ExportPackage.objects.filter(contact_id__any=contact_ids, state=ExportPackage.State.READY)
         .exclude(file="")
         .values_list("pk", "contact_id")
     ):
@@ -128,20 +128,20 @@ def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime)
     Files are deleted from private storage after the transaction commits."""
     ids = list(
         PrivacyRequest.objects.filter(
-            pk__in=list(request_ids), deidentified_at__isnull=True
+            pk__any=list(request_ids), deidentified_at__isnull=True
         ).values_list("pk", flat=True)
     )
     if not ids:
         return 0
-    rows = PrivacyRequest.objects.filter(pk__in=ids)
+    rows = PrivacyRequest.objects.filter(pk__any=ids)
     proofs = [
         name
         for name in rows.exclude(agent_proof__isnull=True).values_list("agent_proof", flat=True)
         if name
     ]
-    VerificationChallenge.objects.filter(request_id__in=ids).delete()
+    VerificationChallenge.objects.filter(request_id__any=ids).delete()
     # The statement belongs to the appeal request: it goes when that request does.
-    Appeal.objects.filter(appeal_request_id__in=ids).update(statement="")
+    Appeal.objects.filter(appeal_request_id__any=ids).update(statement="")
     changed = rows.update(
         deidentified_at=now,
         **dict.fromkeys(IDENTITY_NULL_FIELDS),
@@ -157,13 +157,13 @@ def export_packages_delete(*, package_ids: Iterable[int], now: dt.datetime) -> i
     """Delete the files of the given ready packages (the row stays, state "purged")."""
     packages = list(
         ExportPackage.objects.filter(
-            pk__in=list(package_ids), state=ExportPackage.State.READY
+            pk__any=list(package_ids), state=ExportPackage.State.READY
         ).exclude(file="")
     )
     if not packages:
         return 0
     names = [p.file.name for p in packages]
-    ExportPackage.objects.filter(pk__in=[p.pk for p in packages]).update(
+    ExportPackage.objects.filter(pk__any=[p.pk for p in packages]).update(
         file="", state=ExportPackage.State.PURGED, purged_at=now
     )
     storage = ExportPackage._meta.get_field("file").storage
