@@ -196,7 +196,7 @@ SUPPRESSION_HMAC_ACTIVE_KEY_ID = env(
     "SUPPRESSION_HMAC_ACTIVE_KEY_ID", default=next(iter(SUPPRESSION_HMAC_KEYS))
 )
 # Rows per transaction in the nightly sweeps.
-PRIVACY_SWEEP_BATCH_SIZE = env.int("PRIVACY_SWEEP_BATCH_SIZE", default=500)
+PRIVACY_SWEEP_BATCH_SIZE = env.int("PRIVACY_SWEEP_BATCH_SIZE", default=1000)
 # Under this age a person counts as a minor (children's data rules).
 PRIVACY_MINOR_AGE = env.int("PRIVACY_MINOR_AGE", default=16)
 # Largest file the admin import accepts.
