@@ -597,47 +597,59 @@ def _import_copy(
 
         # Slow path: rows that share a group or join an existing contact. Identifiers the
         # customer already has are skipped; one of a kind becomes primary only where the
-        # contact has none of that kind yet.
+        # contact has none of that kind yet. A contact shows its primary e-mail and
+        # phone: where one of them was empty and this import gave the contact a new
+        # primary of that kind, the same statement fills it in (only those contacts,
+        # so re-importing a file everyone is already in touches no contact row).
         cursor.execute(
             f"""
-            INSERT INTO {identifier_table} (
-                contact_id, customer_id, kind, value, match_key, extension, is_primary, created_at)
-            SELECT x.contact_id, %(customer)s, x.kind, x.value, x.match_key, x.extension,
-                   row_number() OVER (PARTITION BY x.contact_id, x.kind ORDER BY x.line) = 1
-                   AND NOT EXISTS (
-                       SELECT 1 FROM {identifier_table} p
-                       WHERE p.contact_id = x.contact_id AND p.kind = x.kind AND p.is_primary),
-                   %(now)s
-            FROM (
-                SELECT DISTINCT ON (w.contact_id, u.kind, u.match_key)
-                       w.contact_id, w.line, u.kind, u.value, u.match_key, u.extension
-                FROM {_SLOW} w
-                CROSS JOIN LATERAL (VALUES ('email', w.email, w.email_key, NULL::text),
-                                           ('phone', w.phone, w.phone, w.phone_ext))
-                     AS u(kind, value, match_key, extension)
-                WHERE u.value IS NOT NULL
-                  AND NOT EXISTS (
-                      SELECT 1 FROM {identifier_table} e
-                      WHERE e.customer_id = %(customer)s AND e.kind = u.kind
-                        AND e.match_key = u.match_key)
-                ORDER BY w.contact_id, u.kind, u.match_key, w.line
-            ) x
+            WITH added AS (
+                INSERT INTO {identifier_table} (
+                    contact_id, customer_id, kind, value, match_key, extension, is_primary,
+                    created_at)
+                SELECT x.contact_id, %(customer)s, x.kind, x.value, x.match_key, x.extension,
+                       row_number() OVER (PARTITION BY x.contact_id, x.kind ORDER BY x.line) = 1
+                       AND NOT EXISTS (
+                           SELECT 1 FROM {identifier_table} p
+                           WHERE p.contact_id = x.contact_id AND p.kind = x.kind
+                             AND p.is_primary),
+                       %(now)s
+                FROM (
+                    SELECT DISTINCT ON (w.contact_id, u.kind, u.match_key)
+                           w.contact_id, w.line, u.kind, u.value, u.match_key, u.extension
+                    FROM {_SLOW} w
+                    CROSS JOIN LATERAL (VALUES ('email', w.email, w.email_key, NULL::text),
+                                               ('phone', w.phone, w.phone, w.phone_ext))
+                         AS u(kind, value, match_key, extension)
+                    WHERE u.value IS NOT NULL
+                      AND NOT EXISTS (
+                          SELECT 1 FROM {identifier_table} e
+                          WHERE e.customer_id = %(customer)s AND e.kind = u.kind
+                            AND e.match_key = u.match_key)
+                    ORDER BY w.contact_id, u.kind, u.match_key, w.line
+                ) x
+                RETURNING contact_id, kind, value, is_primary
+            ),
+            new_primary AS (
+                SELECT contact_id,
+                       max(value) FILTER (WHERE kind = 'email') AS email,
+                       max(value) FILTER (WHERE kind = 'phone') AS phone
+                FROM added WHERE is_primary GROUP BY contact_id
+            ),
+            filled AS (
+                UPDATE {contact_table} c
+                SET email = coalesce(c.email, n.email), phone = coalesce(c.phone, n.phone)
+                FROM new_primary n
+                WHERE c.id = n.contact_id
+                  AND ((c.email IS NULL AND n.email IS NOT NULL)
+                       OR (c.phone IS NULL AND n.phone IS NOT NULL))
+            )
+            SELECT count(*) FROM added
             """,
             {"customer": customer.pk, "now": now},
         )
-        report.identifiers_added += cursor.rowcount
+        report.identifiers_added += cursor.fetchone()[0]
         _phase(report, "insert_identifiers_merged")
-        # A contact shows its primary e-mail and phone; fill them where they were empty.
-        for kind in ("email", "phone"):
-            cursor.execute(
-                f"""
-                UPDATE {contact_table} c SET {kind} = i.value
-                FROM {identifier_table} i
-                WHERE c.id IN (SELECT contact_id FROM {_SLOW}) AND c.{kind} IS NULL
-                  AND i.contact_id = c.id AND i.kind = %s AND i.is_primary
-                """,
-                [kind],
-            )
         _drop_work_tables(cursor)
 
 

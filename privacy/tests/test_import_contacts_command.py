@@ -252,3 +252,49 @@ def test_unknown_customer_and_terminated_customer_are_refused(tmp_path):
     ended = CustomerFactory(status="terminated", contract_ended_on="2024-01-31")
     with pytest.raises(CommandError, match="contract has ended"):
         run_command(str(path), "--customer", ended.slug)
+
+
+@pytest.mark.parametrize("method", [pytest.param("copy", marks=pytest.mark.postgres), "orm"])
+def test_new_primary_identifiers_fill_empty_contact_fields_and_nothing_else(
+    customer, tmp_path, method
+):
+    # An existing contact with an e-mail only; the file brings its phone. In the file,
+    # "Gil" first appears without a phone and then, as the same person, with one.
+    known = ContactFactory(customer=customer, email="fay@example.org", phone=None)
+    known.identifiers.filter(kind="phone").delete()
+    untouched = ContactFactory(
+        customer=customer, email="hal@example.org", phone="+14155550777", first_name="Hal"
+    )
+    rows = [
+        ["Fay", "G", "fay@example.org", "+1 415 555 0500", "", "", "", ""],
+        ["Gil", "H", "gil@example.org", "", "", "", "", ""],
+        ["Gil", "H", "GIL@example.org", "+1 415 555 0600", "", "", "", ""],
+        ["Hal", "I", "hal@example.org", "+1 415 555 0888", "", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "fill.csv", rows)
+    contacts_import_csv(actor=None, customer=customer, path=path, method=method, workers=1)
+
+    known.refresh_from_db()
+    assert (known.email, known.phone) == ("fay@example.org", "+14155550500")
+    gil = Contact.objects.get(customer=customer, first_name="Gil")
+    assert (gil.email, gil.phone) == ("gil@example.org", "+14155550600")
+    # Hal already had a primary phone: the new number is added, not shown.
+    untouched.refresh_from_db()
+    assert untouched.phone == "+14155550777"
+    assert identifiers_of(untouched) >= {("phone", "+14155550888", None, False)}
+
+    if method == "copy":
+        # Re-importing the same file changes no contact row at all.
+        from django.db import connection
+
+        def versions():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, xmin::text FROM privacy_contact WHERE customer_id = %s",
+                    [customer.pk],
+                )
+                return dict(cursor.fetchall())
+
+        before = versions()
+        contacts_import_csv(actor=None, customer=customer, path=path, method=method, workers=1)
+        assert versions() == before
