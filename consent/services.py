@@ -18,12 +18,13 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -81,74 +82,154 @@ def _purpose(purpose: Purpose | str) -> Purpose:
 # --- the ledger and its projection ------------------------------------------------------
 
 
-def _state_key(event: ConsentEvent) -> dict:
-    if event.contact_id:
-        return {
-            "contact_id": event.contact_id,
-            "purpose_id": event.purpose_id,
-            "identifier": event.identifier,
-            "sender": event.sender,
-        }
-    return {"visitor_id": event.visitor_id, "purpose_id": event.purpose_id}
+def _rows_insert(objs: list, suffix: str, *, fetch: bool = False) -> list[tuple]:
+    """One ``INSERT … VALUES (…), (…) <suffix>`` of unsaved instances of one model, every
+    concrete column but the id (defaults as ``save()`` computes them). ``suffix`` is an
+    ``ON CONFLICT`` clause and/or ``RETURNING``; with ``fetch`` the rows it returns.
 
-
-def _state_values(event: ConsentEvent) -> dict:
-    return {
-        "customer_id": event.customer_id,
-        "is_granted": event.action == ConsentEvent.Action.GRANT,
-        "since": event.occurred_at,
-        "method": event.method,
-        "notice_id": event.notice_id,
-        "last_event_id": event.pk,
-    }
-
-
-def _state_apply(event: ConsentEvent) -> None:
-    """Fold one new event into ConsentState: the latest event by (occurred_at, id) of its
-    key decides. A back-dated event (an import) changes nothing if a later one exists."""
-    key = _state_key(event)
-    state = ConsentState.objects.select_for_update().filter(**key).first()
-    if state is None:
-        try:
-            with transaction.atomic():
-                ConsentState.objects.create(**key, **_state_values(event))
-            return
-        except IntegrityError:
-            state = ConsentState.objects.select_for_update().get(**key)
-    if (event.occurred_at, event.pk) > (state.since, state.last_event_id):
-        ConsentState.objects.filter(pk=state.pk).update(**_state_values(event))
-
-
-def _subscriptions_sync(event: ConsentEvent, purpose: Purpose) -> None:
-    """Keep SMS subscriptions in step with an SMS purpose's event."""
-    if purpose.code not in _PROGRAM_OF or not event.identifier or not event.customer_id:
-        return
-    program = _PROGRAM_OF[purpose.code]
-    granted = event.action == ConsentEvent.Action.GRANT
-    status = SmsSubscription.Status.OPTED_IN if granted else SmsSubscription.Status.OPTED_OUT
-    stamp = {"opted_in_at": event.occurred_at} if granted else {"opted_out_at": event.occurred_at}
-    rows = SmsSubscription.objects.filter(
-        customer_id=event.customer_id, phone=event.identifier, program=program
+    Django's ORM has no conditional upsert (``bulk_create(update_conflicts=…)`` has no
+    ``WHERE`` and no partial-index target), and a savepoint plus a SELECT … FOR UPDATE per
+    row were most of the webhook's round trips. The SQL is PostgreSQL's and SQLite's
+    (3.35+) alike."""
+    meta = type(objs[0])._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    # Names from the model, a constant suffix; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(objs))} {suffix}"
     )
-    if event.sender:
-        updated = rows.filter(sender=event.sender).update(
-            status=status, contact_id=event.contact_id, updated_at=timezone.now(), **stamp
+    params = [
+        f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if fetch else []
+
+
+# The latest event of a key by (occurred_at, id) decides; an older one (a back-dated
+# import) leaves a later state as it is. ON CONFLICT locks the row it updates, so
+# concurrent writers of one key serialise as the SELECT … FOR UPDATE did.
+_STATE_UPSERT = """ON CONFLICT ({target}) DO UPDATE SET
+    customer_id = excluded.customer_id, is_granted = excluded.is_granted,
+    since = excluded.since, method = excluded.method, notice_id = excluded.notice_id,
+    last_event_id = excluded.last_event_id
+  WHERE (consent_consentstate.since, consent_consentstate.last_event_id)
+        < (excluded.since, excluded.last_event_id)"""
+# The targets are the partial unique constraints of ConsentState.
+_STATE_UPSERT_CONTACT = _STATE_UPSERT.format(
+    target="contact_id, purpose_id, identifier, sender) WHERE (contact_id IS NOT NULL"
+)
+_STATE_UPSERT_VISITOR = _STATE_UPSERT.format(
+    target="visitor_id, purpose_id) WHERE (visitor_id IS NOT NULL"
+)
+
+
+def _state_of(event: ConsentEvent) -> ConsentState:
+    """The state row an event decides. A visitor's state has no identifier or sender."""
+    return ConsentState(
+        customer_id=event.customer_id,
+        contact_id=event.contact_id,
+        visitor_id=None if event.contact_id else event.visitor_id,
+        purpose_id=event.purpose_id,
+        identifier=event.identifier if event.contact_id else "",
+        sender=event.sender if event.contact_id else "",
+        is_granted=event.action == ConsentEvent.Action.GRANT,
+        since=event.occurred_at,
+        method=event.method,
+        notice_id=event.notice_id,
+        last_event_id=event.pk,
+    )
+
+
+def _states_apply(events: list[ConsentEvent]) -> None:
+    """Fold new events of distinct keys into ConsentState, one statement per kind of
+    subject."""
+    for upsert, states in (
+        (_STATE_UPSERT_CONTACT, [_state_of(e) for e in events if e.contact_id]),
+        (_STATE_UPSERT_VISITOR, [_state_of(e) for e in events if not e.contact_id]),
+    ):
+        if states:
+            _rows_insert(states, upsert)
+
+
+# A subscription at one sender, created or brought in step with the event: its status
+# and the stamp of that status; the other stamp stays.
+_SUBSCRIPTION_UPSERT = """ON CONFLICT (customer_id, phone, sender, program)
+  WHERE (phone IS NOT NULL) DO UPDATE SET
+    status = excluded.status, contact_id = excluded.contact_id,
+    updated_at = excluded.updated_at,
+    opted_in_at = COALESCE(excluded.opted_in_at, consent_smssubscription.opted_in_at),
+    opted_out_at = COALESCE(excluded.opted_out_at, consent_smssubscription.opted_out_at)"""
+
+
+def _subscriptions_sync(events: list[ConsentEvent]) -> None:
+    """Keep SMS subscriptions in step with SMS purposes' events of one decision (same
+    number, sender, action and time; one event per purpose): with a sender, that
+    sender's subscription of each program is created or updated; without one, every
+    subscription of the number to those programs is updated."""
+    events = [e for e in events if e.purpose.code in _PROGRAM_OF and e.customer_id and e.identifier]
+    if not events:
+        return
+    first = events[0]
+    granted = first.action == ConsentEvent.Action.GRANT
+    status = SmsSubscription.Status.OPTED_IN if granted else SmsSubscription.Status.OPTED_OUT
+    stamp = {"opted_in_at": first.occurred_at} if granted else {"opted_out_at": first.occurred_at}
+    now = timezone.now()
+    if first.sender:
+        _rows_insert(
+            [
+                SmsSubscription(
+                    customer_id=e.customer_id,
+                    contact_id=e.contact_id,
+                    phone=e.identifier,
+                    sender=e.sender,
+                    program=_PROGRAM_OF[e.purpose.code],
+                    status=status,
+                    updated_at=now,
+                    **stamp,
+                )
+                for e in events
+            ],
+            _SUBSCRIPTION_UPSERT,
         )
-        if not updated:
-            SmsSubscription.objects.create(
-                customer_id=event.customer_id,
-                contact_id=event.contact_id,
-                phone=event.identifier,
-                sender=event.sender,
-                program=program,
-                status=status,
-                **stamp,
-            )
     else:
-        rows.update(status=status, updated_at=timezone.now(), **stamp)
+        SmsSubscription.objects.filter(
+            customer_id=first.customer_id,
+            phone=first.identifier,
+            program__in=[_PROGRAM_OF[e.purpose.code] for e in events],
+        ).update(status=status, updated_at=now, **stamp)
 
 
-def _event_write(
+def _events_save(events: list[ConsentEvent]) -> list[ConsentEvent]:
+    """Append events built by ``_event_build`` and fold them into the state and the SMS
+    subscriptions: one INSERT, one state upsert, one subscription write, however many
+    purposes. Several events must be one decision (same subject, number, sender,
+    action, time) for different purposes, as STOP and START make them."""
+    if len(events) > 1:
+        first = events[0]
+        decision = (first.contact_id, first.visitor_id, first.identifier, first.sender,
+                    first.action, first.occurred_at)  # fmt: skip
+        purposes = {e.purpose_id for e in events}
+        if len(purposes) != len(events) or any(
+            (e.contact_id, e.visitor_id, e.identifier, e.sender, e.action, e.occurred_at)
+            != decision
+            for e in events
+        ):
+            raise ValueError("_events_save takes one decision for distinct purposes.")
+    # Matched by purpose: neither database promises RETURNING's order.
+    ids = dict(_rows_insert(events, "RETURNING purpose_id, id", fetch=True))
+    for event in events:
+        event.pk = ids[event.purpose_id]
+        event._state.adding = False
+        event._state.db = connection.alias
+    _states_apply(events)
+    _subscriptions_sync(events)
+    return events
+
+
+def _event_build(
     *,
     actor: AbstractBaseUser | None,
     purpose: Purpose,
@@ -166,8 +247,7 @@ def _event_write(
     source: str | None = None,
     reference: str = "",
 ) -> ConsentEvent:
-    """Append one event and fold it into the state. Call inside a transaction; the
-    caller writes the audit event."""
+    """Check one event and return it unsaved (``_events_save`` writes it)."""
     now = timezone.now()
     occurred_at = occurred_at or now
     if (contact is None) == (visitor_id is None):
@@ -196,7 +276,7 @@ def _event_write(
         raise ValidationError("Anonymous visitors can only give cookie consent.", code="visitor")
     if purpose.channel != Channel.SMS:
         sender = ""
-    event = ConsentEvent.objects.create(
+    return ConsentEvent(
         customer_id=contact.customer_id if contact else None,
         contact=contact,
         visitor_id=visitor_id,
@@ -215,9 +295,12 @@ def _event_write(
         reference=(reference or "")[:100],
         recorded_by=staff_user(actor),
     )
-    _state_apply(event)
-    _subscriptions_sync(event, purpose)
-    return event
+
+
+def _event_write(**fields: Any) -> ConsentEvent:
+    """Append one event and fold it into the state (the keyword arguments of
+    ``_event_build``). Call inside a transaction; the caller writes the audit event."""
+    return _events_save([_event_build(**fields)])[0]
 
 
 def _evidence_check(ip_address, *texts) -> None:
