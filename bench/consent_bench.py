@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -563,6 +564,8 @@ def main() -> None:
     if args.drop:
         drop()
         return
+    if shutil.which("wrk") is None:
+        raise SystemExit("Needs wrk, the HTTP load generator: apt-get install -y wrk")
     if args.seed_db:
         seed(args.contacts)
     result = measure(args)
