@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -632,23 +632,173 @@ def _contact_for_phone(customer: Customer, e164: str, *, create: bool) -> Contac
     return contact
 
 
-def _withdraw_sms(
-    *, contact: Contact, phone: str, sender: str, message_sid: str, at: dt.datetime
+def _sms_keyword_events(
+    *,
+    purpose_codes: tuple[str, ...],
+    action: str,
+    contact: Contact,
+    phone: str,
+    sender: str,
+    message_sid: str,
+    at: dt.datetime,
+    method: str = Method.SMS_KEYWORD,
+    notice: Notice | None = None,
 ) -> list[ConsentEvent]:
-    return [
-        _event_write(
-            actor=None,
-            purpose=_purpose(code),
-            action=ConsentEvent.Action.WITHDRAW,
-            method=Method.SMS_KEYWORD,
-            contact=contact,
-            identifier=phone,
-            sender=sender,
-            occurred_at=at,
-            reference=message_sid,
+    """One keyword's decision for one or more SMS purposes, written together."""
+    return _events_save(
+        [
+            _event_build(
+                actor=None,
+                purpose=_purpose(code),
+                action=action,
+                method=method,
+                contact=contact,
+                identifier=phone,
+                sender=sender,
+                notice=notice,
+                occurred_at=at,
+                reference=message_sid,
+            )
+            for code in purpose_codes
+        ]
+    )
+
+
+def _sms_opt_out(
+    *,
+    customer: Customer,
+    contact: Contact,
+    phone: str,
+    sender: str,
+    everywhere: bool,
+    message_sid: str,
+    at: dt.datetime,
+) -> list[ConsentEvent]:
+    """STOP (this sender) or STOPALL (every sender of the customer): both SMS purposes
+    are withdrawn, and with them every subscription of the number in scope whatever
+    its status, so a pending sign-up ends too (the withdrawal's subscription write
+    covers this sender's subscriptions, or for STOPALL all of the number's)."""
+    events = _sms_keyword_events(
+        purpose_codes=SMS_PURPOSES,
+        action=ConsentEvent.Action.WITHDRAW,
+        contact=contact,
+        phone=phone,
+        sender="" if everywhere else sender,
+        message_sid=message_sid,
+        at=at,
+    )
+    if everywhere:
+        # A row for the number the STOPALL was sent to, even if it had none: the record
+        # of the opt-out outlives any later ledger clean-up of other purposes. Rows that
+        # exist were opted out just above and stay as they are.
+        _rows_insert(
+            [
+                SmsSubscription(
+                    customer=customer,
+                    contact=contact,
+                    phone=phone,
+                    sender=sender,
+                    program=program,
+                    status=SmsSubscription.Status.OPTED_OUT,
+                    opted_out_at=at,
+                )
+                for program in SmsSubscription.Program.values
+            ],
+            "ON CONFLICT (customer_id, phone, sender, program) WHERE (phone IS NOT NULL) "
+            "DO NOTHING",
         )
-        for code in SMS_PURPOSES
-    ]
+    return events
+
+
+@dataclass(frozen=True)
+class _InboundPlan:
+    """What an inbound text will do, decided by reads alone before anything is written
+    (so the inbound message is written once, with its outcome)."""
+
+    outcome: str
+    reply: str = ""
+    grant: tuple[str, ...] = ()  # purposes START / YES grants again
+    method: str = Method.SMS_KEYWORD
+    notice: Notice | None = None
+
+
+def _inbound_plan(
+    *, keyword: str, sender: SenderNumber | None, phone: str | None, contact: Contact | None
+) -> _InboundPlan:
+    if sender is None:
+        return _InboundPlan("unknown_sender")
+    if not keyword:
+        return _InboundPlan("no_keyword")
+    if keyword == keywords.HELP:
+        return _InboundPlan("help", sms_reply_text("help", sender))
+    if phone is None:
+        return _InboundPlan("invalid_from")
+    if keyword == keywords.STOP:
+        return _InboundPlan("opted_out", sms_reply_text("stop", sender))
+    if keyword == keywords.STOPALL:
+        return _InboundPlan("opted_out_all", sms_reply_text("stopall", sender))
+    return _rejoin_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+
+
+def _rejoin_plan(
+    *, keyword: str, sender: SenderNumber, phone: str, contact: Contact | None
+) -> _InboundPlan:
+    """START, UNSTOP or YES: YES confirms a pending double opt-in at this sender;
+    otherwise each SMS purpose the number had granted (at this sender or every sender)
+    and has withdrawn since is granted again."""
+    if keyword == keywords.YES:
+        pending = (
+            SmsSubscription.objects.select_for_update(of=("self",))
+            .filter(
+                customer_id=sender.customer_id,
+                phone=phone,
+                sender=sender.number,
+                program=SmsSubscription.Program.MARKETING,
+                status=SmsSubscription.Status.PENDING,
+            )
+            .select_related("prompt_notice")
+            .first()
+        )
+        if pending is not None:
+            return _InboundPlan(
+                "confirmed",
+                sms_reply_text("confirmed", sender),
+                grant=(SMS_MARKETING,),
+                method=Method.DOUBLE_OPT_IN,
+                notice=pending.prompt_notice,
+            )
+    if contact is None:
+        return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
+    purposes = {_purpose(code).pk: code for code in SMS_PURPOSES}
+    scope = {
+        "contact": contact,
+        "purpose_id__in": list(purposes),
+        "identifier": phone,
+        "sender__in": [sender.number, ""],
+    }
+    had_consent = set(
+        ConsentEvent.objects.filter(
+            **scope, action=ConsentEvent.Action.GRANT, deidentified_at__isnull=True
+        )
+        .order_by()
+        .values_list("purpose_id", flat=True)
+        .distinct()
+    )
+    # The latest state of each purpose, at this sender or every sender, decides.
+    latest: dict[int, tuple] = {}  # purpose id → ((since, last_event_id), is_granted)
+    for purpose_id, since, last_event_id, is_granted in ConsentState.objects.filter(
+        **scope
+    ).values_list("purpose_id", "since", "last_event_id", "is_granted"):
+        if purpose_id not in latest or (since, last_event_id) > latest[purpose_id][0]:
+            latest[purpose_id] = ((since, last_event_id), is_granted)
+    grant = tuple(
+        code
+        for purpose_id, code in purposes.items()
+        if purpose_id in had_consent and not (purpose_id in latest and latest[purpose_id][1])
+    )
+    if not grant:
+        return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
+    return _InboundPlan("rejoined", sms_reply_text("rejoin", sender), grant=grant)
 
 
 @transaction.atomic
@@ -664,30 +814,21 @@ def sms_inbound_handle(
     """Handle one inbound text (the webhook, after its signature was checked).
 
     The opt-out is committed when this returns, before the reply goes out. The same
-    MessageSid a second time changes nothing and gets no reply."""
+    MessageSid a second time changes nothing and gets no reply: the inbound message is
+    written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
+    else is written when that inserts no row.
+
+    A STOP from a known number is seven statements: the sender, the contact, the
+    inbound message, the two ledger rows, their state upsert, the subscription upsert
+    and the audit row (consent/tests/test_webhook_statements.py)."""
     now = now or timezone.now()
     message_sid = (message_sid or "").strip()[:64]
     if not message_sid:
         raise ValidationError("MessageSid is missing.", code="sid")
-    sender = sender_for_number((to_number or "").strip())
+    to_number = (to_number or "").strip()
+    sender = sender_for_number(to_number)
     keyword = keywords.keyword_classify(body)
-    message = InboundMessage(
-        message_sid=message_sid,
-        account_sid=(account_sid or "")[:64],
-        customer=sender.customer if sender else None,
-        sender=(to_number or "").strip()[:20],
-        body=body or "",
-        keyword=keyword,
-        received_at=now,
-        outcome="received",
-    )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        return InboundResult(outcome="duplicate", duplicate=True)
-
-    phone = None
+    phone = contact = None
     if sender is not None:
         try:
             phone = parse_phone(
@@ -695,17 +836,64 @@ def sms_inbound_handle(
             ).e164
         except ValidationError:
             phone = None
-    outcome, reply, contact, events = _keyword_act(
-        keyword=keyword, sender=sender, phone=phone, message_sid=message_sid, now=now
+        if phone is not None:
+            # Every text of a known person is linked to them, so erasure and export find it.
+            contact = _contact_for_phone(sender.customer, phone, create=False)
+    plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+    message = InboundMessage(
+        message_sid=message_sid,
+        account_sid=(account_sid or "")[:64],
+        customer=sender.customer if sender else None,
+        contact=contact,
+        sender=to_number[:20],
+        from_number=phone,
+        body=body or "",
+        keyword=keyword,
+        received_at=now,
+        outcome=plan.outcome,
+        reply=plan.reply,
     )
-    if contact is None and phone is not None:
-        # Link every text of a known person to them, so erasure and export find it.
-        contact = _contact_for_phone(sender.customer, phone, create=False)
-    message.from_number = phone
-    message.contact = contact
-    message.outcome = outcome
-    message.reply = reply
-    message.save(update_fields=["from_number", "contact", "outcome", "reply"])
+    inserted = _rows_insert(
+        [message], "ON CONFLICT (message_sid) DO NOTHING RETURNING id", fetch=True
+    )
+    if not inserted:
+        return InboundResult(outcome="duplicate", duplicate=True)
+    message.pk = inserted[0][0]
+    message._state.adding = False
+    message._state.db = connection.alias
+
+    events: list[ConsentEvent] = []
+    stop = plan.outcome in ("opted_out", "opted_out_all")
+    if (stop or plan.grant) and contact is None:
+        # A STOP from a number we did not know (or a YES to a sign-up without a
+        # contact): the opt-out needs a contact to belong to.
+        contact, _ = contact_create(
+            actor=None, customer=sender.customer, phones=[phone], source="sms"
+        )
+        message.contact = contact
+        message.save(update_fields=["contact"])
+    if stop:
+        events = _sms_opt_out(
+            customer=sender.customer,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            everywhere=keyword == keywords.STOPALL,
+            message_sid=message_sid,
+            at=now,
+        )
+    elif plan.grant:
+        events = _sms_keyword_events(
+            purpose_codes=plan.grant,
+            action=ConsentEvent.Action.GRANT,
+            method=plan.method,
+            notice=plan.notice,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            message_sid=message_sid,
+            at=now,
+        )
     audit_event_record(
         actor=None,
         action="consent.sms_inbound",
@@ -713,137 +901,13 @@ def sms_inbound_handle(
         object_id=message.pk,
         summary={
             "keyword": keyword,
-            "outcome": outcome,
+            "outcome": plan.outcome,
             "contact_id": contact.pk if contact else None,
             "customer_id": sender.customer_id if sender else None,
             "events": [e.pk for e in events],
         },
     )
-    return InboundResult(reply=reply, outcome=outcome, message=message)
-
-
-def _keyword_act(
-    *,
-    keyword: str,
-    sender: SenderNumber | None,
-    phone: str | None,
-    message_sid: str,
-    now: dt.datetime,
-) -> tuple[str, str, Contact | None, list[ConsentEvent]]:
-    """(outcome, reply, contact, events) for one classified inbound text."""
-    if sender is None:
-        return "unknown_sender", "", None, []
-    if not keyword:
-        return "no_keyword", "", None, []
-    if keyword == keywords.HELP:
-        return "help", sms_reply_text("help", sender), None, []
-    if phone is None:
-        return "invalid_from", "", None, []
-    customer = sender.customer
-
-    if keyword in (keywords.STOP, keywords.STOPALL):
-        contact = _contact_for_phone(customer, phone, create=True)
-        if keyword == keywords.STOP:
-            events = _withdraw_sms(
-                contact=contact, phone=phone, sender=sender.number, message_sid=message_sid, at=now
-            )
-            # Pending sign-ups at this sender end too.
-            SmsSubscription.objects.filter(
-                customer=customer, phone=phone, sender=sender.number
-            ).exclude(status=SmsSubscription.Status.OPTED_OUT).update(
-                status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now
-            )
-            return "opted_out", sms_reply_text("stop", sender), contact, events
-        events = _withdraw_sms(
-            contact=contact, phone=phone, sender="", message_sid=message_sid, at=now
-        )
-        SmsSubscription.objects.filter(customer=customer, phone=phone).exclude(
-            status=SmsSubscription.Status.OPTED_OUT
-        ).update(status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now)
-        # A row for the number the STOPALL was sent to, even if it had none: the record
-        # of the opt-out outlives any later ledger clean-up of other purposes.
-        for program in SmsSubscription.Program.values:
-            SmsSubscription.objects.get_or_create(
-                customer=customer,
-                phone=phone,
-                sender=sender.number,
-                program=program,
-                defaults={
-                    "contact": contact,
-                    "status": SmsSubscription.Status.OPTED_OUT,
-                    "opted_out_at": now,
-                },
-            )
-        return "opted_out_all", sms_reply_text("stopall", sender), contact, events
-
-    # START / UNSTOP / YES
-    contact = _contact_for_phone(customer, phone, create=False)
-    if keyword == keywords.YES:
-        pending = (
-            SmsSubscription.objects.select_for_update(of=("self",))
-            .filter(
-                customer=customer,
-                phone=phone,
-                sender=sender.number,
-                program=SmsSubscription.Program.MARKETING,
-                status=SmsSubscription.Status.PENDING,
-            )
-            .select_related("prompt_notice")
-            .first()
-        )
-        if pending is not None:
-            contact = contact or _contact_for_phone(customer, phone, create=True)
-            event = _event_write(
-                actor=None,
-                purpose=_purpose(SMS_MARKETING),
-                action=ConsentEvent.Action.GRANT,
-                method=Method.DOUBLE_OPT_IN,
-                contact=contact,
-                identifier=phone,
-                sender=sender.number,
-                notice=pending.prompt_notice,
-                occurred_at=now,
-                reference=message_sid,
-            )
-            return "confirmed", sms_reply_text("confirmed", sender), contact, [event]
-    if contact is None:
-        return "nothing_to_rejoin", sms_reply_text("help", sender), None, []
-    events = []
-    for code in SMS_PURPOSES:
-        purpose = _purpose(code)
-        had_consent = ConsentEvent.objects.filter(
-            contact=contact,
-            purpose=purpose,
-            identifier=phone,
-            sender__in=[sender.number, ""],
-            action=ConsentEvent.Action.GRANT,
-            deidentified_at__isnull=True,
-        ).exists()
-        current = (
-            ConsentState.objects.filter(
-                contact=contact, purpose=purpose, identifier=phone, sender__in=[sender.number, ""]
-            )
-            .order_by("-since", "-last_event_id")
-            .values_list("is_granted", flat=True)
-            .first()
-        )
-        if had_consent and not current:
-            events.append(
-                _event_write(
-                    actor=None,
-                    purpose=purpose,
-                    action=ConsentEvent.Action.GRANT,
-                    method=Method.SMS_KEYWORD,
-                    contact=contact,
-                    identifier=phone,
-                    sender=sender.number,
-                    occurred_at=now,
-                    reference=message_sid,
-                )
-            )
-    if not events:
-        return "nothing_to_rejoin", sms_reply_text("help", sender), contact, []
-    return "rejoined", sms_reply_text("rejoin", sender), contact, events
+    return InboundResult(reply=plan.reply, outcome=plan.outcome, message=message)
 
 
 # --- double opt-in --------------------------------------------------------------------

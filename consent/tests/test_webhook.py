@@ -205,3 +205,133 @@ def test_quiet_hours_answer_not_now_for_marketing_only(text, contact, customer, 
     assert not decision.allowed and decision.reason == "quiet_hours"
     assert decision.retry_at.hour == 16  # 08:00 Pacific
     assert check(customer, purpose="sms_informational", sender=sender.number, now=early).allowed
+
+
+def test_stop_ends_every_subscription_at_that_sender_pending_included(
+    text, contact, customer, sender
+):
+    from consent.tests.factories import SmsSubscriptionFactory
+
+    signed_up = NOON_PACIFIC
+    informational = SmsSubscriptionFactory(
+        contact=contact, program="informational", opted_in_at=signed_up
+    )
+    pending = SmsSubscriptionFactory(contact=contact, status="pending")
+    elsewhere = SmsSubscriptionFactory(contact=contact, sender="+12125550199")
+
+    text("STOP")
+
+    message = InboundMessage.objects.get()
+    for subscription in (informational, pending):
+        subscription.refresh_from_db()
+        assert subscription.status == "opted_out"
+        assert subscription.opted_out_at == message.received_at
+    assert informational.opted_in_at == signed_up  # when they joined stays on record
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "opted_in"
+    assert check(customer, sender=sender.number).reason == "withdrawn"
+
+
+def test_stopall_opts_out_the_number_at_every_sender_and_records_the_one_texted(
+    text, contact, customer, sender
+):
+    from consent.tests.factories import SmsSubscriptionFactory
+
+    other = SmsSubscriptionFactory(contact=contact, sender="+12125550199")
+    other_pending = SmsSubscriptionFactory(
+        contact=contact, sender="+12125550199", program="informational", status="pending"
+    )
+
+    text("STOPALL")
+
+    for subscription in (other, other_pending):
+        subscription.refresh_from_db()
+        assert subscription.status == "opted_out"
+    at_sender = SmsSubscription.objects.filter(sender=sender.number)
+    assert sorted(at_sender.values_list("program", "status", "contact")) == [
+        ("informational", "opted_out", contact.pk),
+        ("marketing", "opted_out", contact.pk),
+    ]
+    events = ConsentEvent.objects.filter(contact=contact)
+    assert sorted(events.values_list("purpose__code", "action", "sender")) == [
+        ("sms_informational", "withdraw", ""),
+        ("sms_marketing", "withdraw", ""),
+    ]
+
+
+def test_a_repeated_stop_from_an_unknown_number_makes_one_contact(text, customer, sender):
+    sid = new_sid()
+    first = text("STOP", from_="+14155550177", sid=sid)
+    second = text("STOP", from_="+14155550177", sid=sid)
+
+    assert "<Message>" in first.content.decode()
+    assert "<Message>" not in second.content.decode()
+    contact = Contact.objects.get(phone="+14155550177")
+    assert InboundMessage.objects.get().contact == contact
+    assert ConsentEvent.objects.filter(contact=contact).count() == 2
+
+
+def test_keyword_replies_leave_a_projection_that_rebuilds_without_drift(
+    text, contact, customer, sender
+):
+    _grant_sms_marketing(contact, sender=sender.number)
+    for body in ("STOP", "START", "STOPALL", "sign-up", "YES", "UNSTOP", "HELP", "STOP", "START"):
+        if body == "sign-up":  # a new double opt-in after the STOPALL
+            services.sms_subscription_request(actor=None, contact=contact, phone=PHONE)
+        else:
+            assert text(body).status_code == 200
+
+    assert services.consent_state_rebuild(actor=None, apply=False).drift == 0
+    assert check(customer, sender=sender.number).allowed
+    outcomes = list(InboundMessage.objects.order_by("id").values_list("outcome", flat=True))
+    assert outcomes == [
+        "opted_out", "rejoined", "opted_out_all", "confirmed", "nothing_to_rejoin", "help",
+        "opted_out", "rejoined",
+    ]  # fmt: skip
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_opt_out_is_committed_before_the_reply_is_built(
+    text, contact, customer, sender, monkeypatch
+):
+    """Read through a second database connection the moment the service returns,
+    before the view builds the TwiML: everything of the opt-out is already there."""
+    from django.db import connection, connections
+
+    from consent import views
+
+    _grant_sms_marketing(contact, sender=sender.number)
+    seen = {}
+    handle = services.sms_inbound_handle
+
+    def handle_then_look(**kwargs):
+        result = handle(**kwargs)
+        seen["in_transaction"] = connection.in_atomic_block
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                for name, sql in {
+                    "message": "SELECT outcome FROM consent_inboundmessage",
+                    "events": "SELECT action FROM consent_consentevent ORDER BY id",
+                    "state": "SELECT is_granted FROM consent_consentstate"
+                    " WHERE sender <> '' ORDER BY purpose_id",
+                    "subscription": "SELECT status FROM consent_smssubscription ORDER BY program",
+                }.items():
+                    cursor.execute(sql)
+                    seen[name] = [row[0] for row in cursor.fetchall()]
+        finally:
+            other.close()
+        return result
+
+    monkeypatch.setattr(views.services, "sms_inbound_handle", handle_then_look)
+    response = text("STOP")
+
+    assert "no further messages" in response.content.decode()
+    assert seen == {
+        "in_transaction": False,
+        "message": ["opted_out"],
+        "events": ["grant", "withdraw", "withdraw"],
+        "state": [False, False],
+        "subscription": ["opted_out", "opted_out"],
+    }

@@ -1,0 +1,96 @@
+"""Upper bounds on the SQL statements one inbound text costs: a regression guard for the
+webhook's hot path (bench/README.md, target h), never a timing.
+
+Counted with ``CaptureQueriesContext`` around a signed test-client POST, with the
+purposes already in the per-process cache (as in a warm worker). Inside the test's
+transaction the service's ``atomic`` block is a SAVEPOINT / RELEASE pair, and both are
+counted here; in production they are BEGIN and COMMIT."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consent import services
+from consent.models import ConsentEvent, InboundMessage
+from consent.tests.conftest import new_sid
+
+pytestmark = pytest.mark.django_db
+
+# The sender, the contact, the inbound message, the two ledger rows (one INSERT), their
+# state upsert, the subscription upsert, the audit row; + SAVEPOINT and RELEASE.
+STOP_STATEMENTS = 9
+# STOP's, with the number's subscriptions at every sender opted out in one UPDATE
+# and the texted sender's rows ensured by one INSERT … ON CONFLICT DO NOTHING.
+STOPALL_STATEMENTS = 10
+# The sender, the contact, the earlier grants, the current states, the inbound message,
+# the ledger rows, the state upsert, the subscription upsert, the audit row; + 2.
+START_STATEMENTS = 11
+# The sender, the contact, the inbound message, the audit row; + 2.
+HELP_STATEMENTS = 6
+# The sender, the contact and the inbound message's INSERT that inserts nothing; + 2.
+DUPLICATE_STATEMENTS = 5
+
+
+@pytest.fixture
+def subscribed(contact, sender):
+    """A person who signed up for both SMS programs at the sender."""
+    for purpose in services.SMS_PURPOSES:
+        services.consent_event_record(
+            actor=None, purpose=purpose, action="grant", method="web_form",
+            contact=contact, identifier=contact.phone, sender=sender.number,
+        )  # fmt: skip
+    return contact
+
+
+def _statements(text, body, **kwargs) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = text(body, **kwargs)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _listing(statements: list[str]) -> str:
+    return "\n".join(sql[:160] for sql in statements)
+
+
+def test_stop_is_one_write_per_table(text, subscribed):
+    statements = _statements(text, "STOP")
+
+    assert len(statements) <= STOP_STATEMENTS, _listing(statements)
+    # No read-then-write of the state, no savepoint per row, no second subscription pass.
+    assert not [sql for sql in statements if "FOR UPDATE" in sql], _listing(statements)
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, _listing(statements)
+    assert sum('"consent_smssubscription"' in sql for sql in statements) == 1
+    assert ConsentEvent.objects.filter(action="withdraw").count() == 2
+
+
+def test_stopall_statements(text, subscribed):
+    statements = _statements(text, "STOPALL")
+    assert len(statements) <= STOPALL_STATEMENTS, _listing(statements)
+    assert InboundMessage.objects.get().outcome == "opted_out_all"
+
+
+def test_start_after_stop_statements(text, subscribed):
+    text("STOP")
+    statements = _statements(text, "START")
+    assert len(statements) <= START_STATEMENTS, _listing(statements)
+    assert InboundMessage.objects.filter(outcome="rejoined").count() == 1
+
+
+def test_help_statements(text, subscribed):
+    statements = _statements(text, "HELP")
+    assert len(statements) <= HELP_STATEMENTS, _listing(statements)
+    assert InboundMessage.objects.get().outcome == "help"
+
+
+def test_duplicate_message_sid_statements_write_nothing(text, subscribed):
+    sid = new_sid()
+    text("STOP", sid=sid)
+
+    statements = _statements(text, "STOP", sid=sid)
+
+    assert len(statements) <= DUPLICATE_STATEMENTS, _listing(statements)
+    writes = [sql for sql in statements if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(writes) == 1 and "ON CONFLICT" in writes[0], _listing(statements)
