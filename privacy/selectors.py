@@ -155,6 +155,13 @@ def contacts_due_for_retention(
     stays constant whatever the table's size. Held contacts are left out."""
     today = today or timezone.localdate()
     queryset = _candidates_for_rule(rule_code, today=today).exclude(_held(today))
+    yield from ids_in_batches(queryset, batch_size=batch_size)
+
+
+def ids_in_batches(queryset: QuerySet, *, batch_size: int) -> Iterator[list[int]]:
+    """Primary keys of ``queryset`` in ascending batches, walking by key (keyset
+    pagination): memory stays constant whatever the table's size, and rows the caller
+    changes or deletes between batches do not shift the next batch."""
     last_id = 0
     while True:
         batch = list(

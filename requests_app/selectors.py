@@ -5,26 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from requests_app.models import OPEN_Q, PrivacyRequest, RequestEvent, Status
 from requests_app.tokens import new_reference
-
-
-def ids_in_batches(queryset: QuerySet, *, batch_size: int) -> Iterator[list[int]]:
-    """Primary keys of ``queryset`` in ascending batches (constant memory)."""
-    last_id = 0
-    while True:
-        batch = list(
-            queryset.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            return
-        yield batch
-        last_id = batch[-1]
 
 
 def privacy_requests_due_soon(*, today: dt.date, within_days: int = 7) -> list[dict]:

@@ -154,20 +154,23 @@ def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime)
 
 
 def export_packages_delete(*, package_ids: Iterable[int], now: dt.datetime) -> int:
-    """Delete the files of the given ready packages (the row stays, state "purged")."""
+    """Delete the files of the given ready packages; the row stays, state "purged", as
+    the record. Used by erasure and by the nightly purge of expired packages. Call inside
+    a transaction: the rows are locked, and files go after the commit."""
     packages = list(
-        ExportPackage.objects.filter(
-            pk__any=list(package_ids), state=ExportPackage.State.READY
-        ).exclude(file="")
+        ExportPackage.objects.select_for_update()
+        .filter(pk__any=list(package_ids), state=ExportPackage.State.READY)
+        .only("pk", "file")
     )
     if not packages:
         return 0
-    names = [p.file.name for p in packages]
+    names = [p.file.name for p in packages if p.file]
     ExportPackage.objects.filter(pk__any=[p.pk for p in packages]).update(
         file="", state=ExportPackage.State.PURGED, purged_at=now
     )
-    storage = ExportPackage._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    if names:
+        storage = ExportPackage._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
     return len(packages)
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from privacy.roles import PRIVACY_OFFICER
+from privacy.selectors import ids_in_batches
 from privacy.services import audit_event_record
 from requests_app.deadlines import add_months
 from requests_app.models import (
@@ -25,10 +26,10 @@ from requests_app.models import (
     Status,
 )
 from requests_app.selectors import (
-    ids_in_batches,
     privacy_requests_ack_owed,
     privacy_requests_due_soon,
 )
+from requests_app.services.deidentify import export_packages_delete
 from requests_app.services.notices import notice_render, notice_send
 from requests_app.services.transitions import InvalidTransition, privacy_request_transition
 from requests_app.services.workflow import scheduled_erasure_run
@@ -139,18 +140,7 @@ def export_packages_purge(*, now: dt.datetime | None = None, batch_size: int | N
     purged = 0
     for batch in ids_in_batches(queryset, batch_size=_batch_size(batch_size)):
         with transaction.atomic():
-            for package in ExportPackage.objects.select_for_update().filter(
-                pk__in=batch, state=ExportPackage.State.READY
-            ):
-                name = package.file.name
-                storage = package.file.storage
-                package.file = ""
-                package.state = ExportPackage.State.PURGED
-                package.purged_at = now
-                package.save(update_fields=["file", "state", "purged_at"])
-                if name:
-                    transaction.on_commit(lambda s=storage, n=name: s.delete(n))
-                purged += 1
+            purged += export_packages_delete(package_ids=batch, now=now)
     counts = {"purged": purged}
     if purged:
         _job_audit("packages_purged", counts)

@@ -78,12 +78,30 @@ def test_expired_export_packages_are_purged_once(django_capture_on_commit_callba
     )
     package.file.save("p.zip", ContentFile(b"PK"), save=True)
     name, storage = package.file.name, package.file.storage
+    # An expired ready package whose file is already gone is closed as purged too; one
+    # that has not expired yet stays.
+    fileless, fresh = (
+        ExportPackage.objects.create(
+            request=PrivacyRequestFactory(status=Status.COMPLETED),
+            contact=package.contact,
+            state=ExportPackage.State.READY,
+            expires_at=timezone.now() + dt.timedelta(days=days),
+            token_hash=("a" if days < 0 else "b") * 64,
+            token_salt="s",
+        )
+        for days in (-2, 3)
+    )
+    fresh.file.save("q.zip", ContentFile(b"PK"), save=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.export_packages_purge() == {"purged": 1}
+        assert services.export_packages_purge() == {"purged": 2}
     assert services.export_packages_purge() == {"purged": 0}
     package.refresh_from_db()
     assert package.state == ExportPackage.State.PURGED and not package.file
     assert not storage.exists(name)
+    fileless.refresh_from_db()
+    fresh.refresh_from_db()
+    assert fileless.state == ExportPackage.State.PURGED and fileless.purged_at is not None
+    assert fresh.state == ExportPackage.State.READY and storage.exists(fresh.file.name)
 
 
 def test_request_log_is_kept_24_months_then_pruned(django_capture_on_commit_callbacks):
