@@ -16,7 +16,12 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
-POSTGRES_AVAILABLE = bool(os.environ.get("DATABASE_URL")) or _reachable("127.0.0.1", 5432)
+# TEST_DATABASE=sqlite runs the suite on SQLite (the embedded default of the demo) even
+# where PostgreSQL is reachable; CI runs the suite both ways.
+FORCE_SQLITE = env("TEST_DATABASE", default="") == "sqlite"
+POSTGRES_AVAILABLE = not FORCE_SQLITE and (
+    bool(os.environ.get("DATABASE_URL")) or _reachable("127.0.0.1", 5432)
+)
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 REDIS_AVAILABLE = _reachable("127.0.0.1", 6379)
 

@@ -243,7 +243,10 @@ def test_standalone_resource_makes_no_per_row_queries():
 
     small = queries_for(_people(10))
     large = queries_for(_people(1500, start=100))
-    assert large <= small + 2  # the same handful of batched queries, whatever the size
+    if connection.features.max_query_params is None:  # PostgreSQL: no cap on parameters
+        assert large <= small + 2  # the same handful of batched queries, whatever the size
+    else:  # SQLite caps parameters per statement (999): bulk writes come in more slices
+        assert large < 1500 / 10
     assert Contact.objects.count() == 1510
     assert ContactIdentifier.objects.count() == 3020
     assert Contact.objects.get(last_name="L5").email == "p5@example.org"
