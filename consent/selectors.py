@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -253,7 +253,50 @@ _SUBSCRIPTIONS_SQL = """(SELECT COUNT(*) FROM {subscription} sub
            AND sub.program = %s AND sub.status = 'opted_out' {sender_filter})"""
 
 
-def _fetchall_prepared(sql: str, params: list) -> list[tuple]:
+@dataclass(frozen=True)
+class _Statement:
+    """One shape of a hot-path query, with everything that only depends on its text
+    (built once per shape, not per call)."""
+
+    sql: str  # with %s placeholders
+    name: str  # its prepared-statement name on PostgreSQL: a hash of the text
+    execute: str  # EXECUTE name(%s, …)
+    prepare_and_execute: str  # PREPARE name AS <sql with $1…$n>; EXECUTE name(%s, …)
+
+    @classmethod
+    def of(cls, sql: str) -> _Statement:
+        count = sql.count("%s")
+        name = "pbo_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
+        execute = f"EXECUTE {name}({', '.join(['%s'] * count)})"
+        numbered = iter(range(1, count + 1))
+        body = re.sub("%s", lambda _: f"${next(numbered)}", sql)
+        return cls(sql, name, execute, f"PREPARE {name} AS {body}; {execute}")
+
+
+@functools.lru_cache(maxsize=16)
+def _check_statement(*, is_sms: bool, with_sender: bool, hmac_count: int) -> _Statement:
+    """The consent check's query for one shape: channel, with or without a sender, and
+    the number of suppression keys (a handful of shapes in all)."""
+    subscriptions_sql = "NULL"
+    if is_sms:
+        subscriptions_sql = _SUBSCRIPTIONS_SQL.format(
+            subscription=SmsSubscription._meta.db_table,
+            sender_filter="AND sub.sender = %s" if with_sender else "",
+        )
+    return _Statement.of(
+        _CHECK_SQL.format(
+            suppression=Suppression._meta.db_table,
+            hmacs=", ".join(["%s"] * hmac_count),
+            subscriptions=subscriptions_sql,
+            identifier=ContactIdentifier._meta.db_table,
+            contact=Contact._meta.db_table,
+            state=ConsentState._meta.db_table,
+            sender_filter="AND s.sender IN (%s, '')" if is_sms and with_sender else "",
+        )
+    )
+
+
+def _fetchall_prepared(statement: _Statement, params: list) -> list[tuple]:
     """Run a hot-path query; on PostgreSQL as a prepared statement of the connection.
 
     Django's psycopg cursors bind parameters client-side and never prepare, so every
@@ -264,25 +307,24 @@ def _fetchall_prepared(sql: str, params: list) -> list[tuple]:
     connection or a session-mode pooler (transaction-mode poolers such as PgBouncer's
     do not keep prepared statements). With OPTIONS["server_side_binding"] the query runs
     as it is (psycopg then prepares it by its own ``prepare_threshold``)."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up again
+    with db.cursor() as cursor:
         if (
-            connection.vendor != "postgresql"
-            or connection.settings_dict["OPTIONS"].get("server_side_binding") is True
+            db.vendor != "postgresql"
+            or db.settings_dict["OPTIONS"].get("server_side_binding") is True
         ):
-            cursor.execute(sql, params)
+            cursor.execute(statement.sql, params)
             return cursor.fetchall()
-        name = "pbo_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
-        execute = f"EXECUTE {name}({', '.join(['%s'] * len(params))})"
-        prepared = _prepared_statements.setdefault(connection.connection, set())
-        if name in prepared:
-            cursor.execute(execute, params)
+        prepared = _prepared_statements.get(db.connection)
+        if prepared is None:
+            prepared = _prepared_statements[db.connection] = set()
+        if statement.name in prepared:
+            cursor.execute(statement.execute, params)
         else:
-            numbered = iter(range(1, len(params) + 1))
-            body = re.sub("%s", lambda _: f"${next(numbered)}", sql)
             # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
-            cursor.execute(f"PREPARE {name} AS {body}; {execute}", params)
+            cursor.execute(statement.prepare_and_execute, params)
             cursor.nextset()
-            prepared.add(name)
+            prepared.add(statement.name)
         return cursor.fetchall()
 
 
@@ -329,33 +371,21 @@ def consent_check(
     sender_value = sender_normalize(sender, region=default_region) if sender else None
     is_sms = channel == Channel.SMS
 
-    hmacs = identifier_hmacs_all_keys(channel=identifier_kind(channel), value=match_key)
-    params: list = [identifier_kind(channel), *hmacs]
-    subscriptions_sql = "NULL"
+    kind = identifier_kind(channel)
+    hmacs = identifier_hmacs_all_keys(channel=kind, value=match_key)
+    params: list = [kind, *hmacs]
     if is_sms:
-        subscriptions_sql = _SUBSCRIPTIONS_SQL.format(
-            subscription=SmsSubscription._meta.db_table,
-            sender_filter="AND sub.sender = %s" if sender_value else "",
-        )
         params.append(_program_for(purpose))
         if sender_value:
             params.append(sender_value)
     params += [purpose.id, match_key if purpose.is_per_identifier else ""]
-    sender_filter = ""
     if is_sms and sender_value:
-        sender_filter = "AND s.sender IN (%s, '')"
         params.append(sender_value)
-    params += [customer_id, identifier_kind(channel), match_key]
-    sql = _CHECK_SQL.format(
-        suppression=Suppression._meta.db_table,
-        hmacs=", ".join(["%s"] * len(hmacs)),
-        subscriptions=subscriptions_sql,
-        identifier=ContactIdentifier._meta.db_table,
-        contact=Contact._meta.db_table,
-        state=ConsentState._meta.db_table,
-        sender_filter=sender_filter,
+    params += [customer_id, kind, match_key]
+    statement = _check_statement(
+        is_sms=is_sms, with_sender=bool(sender_value), hmac_count=len(hmacs)
     )
-    rows = _fetchall_prepared(sql, params)
+    rows = _fetchall_prepared(statement, params)
 
     if not rows:
         return ConsentDecision(allowed=False, reason="no_consent")
