@@ -94,10 +94,16 @@ def _locale_of(e164: str) -> PhoneLocale:
 
 def rule_for_state(state: str | None) -> QuietHoursRule:
     rule = STATE_RULES.get(state or "")
-    default = QuietHoursRule(
-        settings.CONSENT_QUIET_HOURS_START, settings.CONSENT_QUIET_HOURS_END, FEDERAL.source
-    )
-    return rule or default
+    if rule is not None:
+        return rule
+    return _default_rule(settings.CONSENT_QUIET_HOURS_START, settings.CONSENT_QUIET_HOURS_END)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_rule(start_hour: int, end_hour: int) -> QuietHoursRule:
+    # Settings are read on every check (tests change them); the rule built from them
+    # is the same object for the same hours.
+    return QuietHoursRule(start_hour, end_hour, FEDERAL.source)
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,6 +127,9 @@ class QuietHoursAnswer:
     retry_at: dt.datetime | None = None  # earliest moment all zones are open again
 
 
+_NOT_QUIET = QuietHoursAnswer(is_quiet=False)
+
+
 def _is_open(rule: QuietHoursRule, moment: dt.datetime, zone: str, state: str | None) -> bool:
     local = moment.astimezone(zoneinfo.ZoneInfo(zone))
     start, end = _window(rule, local, state)
@@ -132,12 +141,26 @@ def quiet_hours_at(*, e164: str, now: dt.datetime) -> QuietHoursAnswer:
     locale = phone_locale(e164)
     rule = rule_for_state(locale.state)
     if all(_is_open(rule, now, zone, locale.state) for zone in locale.zones):
-        return QuietHoursAnswer(is_quiet=False)
-    # Walk forward hour by hour (a few days at most: Sundays and holidays) to the next
-    # moment every zone of the number is open.
-    probe = now.replace(minute=0, second=0, microsecond=0)
+        return _NOT_QUIET
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    if hour.tzinfo is dt.UTC:
+        return _quiet_until_cached(rule, locale, hour)
+    return _quiet_until(rule, locale, hour)
+
+
+def _quiet_until(rule: QuietHoursRule, locale: PhoneLocale, hour: dt.datetime) -> QuietHoursAnswer:
+    """Quiet hours from ``hour`` on: walk forward hour by hour (a few days at most:
+    Sundays and holidays) to the next moment every zone of the number is open."""
+    probe = hour
     for _ in range(24 * 5):
         probe += dt.timedelta(hours=1)
         if all(_is_open(rule, probe, zone, locale.state) for zone in locale.zones):
             return QuietHoursAnswer(is_quiet=True, retry_at=probe)
     return QuietHoursAnswer(is_quiet=True)
+
+
+# The walk depends only on the rule, the zones and state, and the hour it starts from
+# (UTC, as the check passes it), so during quiet hours every number of an exchange
+# shares one walk per hour instead of repeating up to a dozen steps per check. Bounded:
+# an hour's entries are only looked up again within that hour.
+_quiet_until_cached = functools.lru_cache(maxsize=4096)(_quiet_until)

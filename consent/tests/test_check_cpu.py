@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from consent import selectors, services
+from consent import quiet_hours, selectors, services
 from consent.tests.conftest import check
 from privacy.identifiers import parse_phone
 from privacy.services.suppression import suppressions_add
@@ -128,3 +129,106 @@ def test_a_suppression_under_a_rotated_out_key_still_says_no(settings, customer,
     settings.SUPPRESSION_HMAC_ACTIVE_KEY_ID = "t0"
     decision = check(customer, sender=sender.number)
     assert (decision.allowed, decision.reason) == (False, "suppressed")
+
+
+# --- quiet hours: the walk is shared by an exchange for an hour --------------------------
+
+
+def _walk(e164: str, now: dt.datetime) -> quiet_hours.QuietHoursAnswer:
+    """The walk without its cache."""
+    locale = quiet_hours.phone_locale(e164)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return quiet_hours._quiet_until(quiet_hours.rule_for_state(locale.state), locale, hour)
+
+
+@pytest.mark.parametrize(
+    ("e164", "now"),
+    [
+        ("+12145550199", dt.datetime(2026, 1, 18, 17, 0)),  # Dallas, Sunday 11:00: until 12
+        ("+12145550199", dt.datetime(2026, 1, 18, 4, 0)),  # Dallas, Saturday 22:00: Sunday 12
+        ("+13125550199", dt.datetime(2026, 1, 18, 4, 0)),  # Chicago, same hour: Sunday 8
+        ("+12055550199", dt.datetime(2026, 7, 4, 3, 15)),  # Alabama, July 4th holiday
+        ("+13055550111", dt.datetime(2026, 3, 5, 1, 30)),  # Miami 20:30: Florida's 20:00
+        ("+12085550199", dt.datetime(2026, 3, 8, 9, 45)),  # Idaho, DST starts that night
+        ("+17095550199", dt.datetime(2026, 3, 5, 2, 10)),  # Newfoundland, half-hour zone
+    ],
+)
+def test_quiet_hours_answers_are_those_of_the_walk_cached_or_not(e164, now):
+    now = now.replace(tzinfo=dt.UTC)
+    quiet_hours._quiet_until_cached.cache_clear()
+    first = quiet_hours.quiet_hours_at(e164=e164, now=now)
+    # Another number of the exchange, later in the same hour, is answered from the cache.
+    neighbour = e164[:-4] + "0000"
+    later = now.replace(minute=59, second=59)
+    second = quiet_hours.quiet_hours_at(e164=neighbour, now=later)
+    if first.is_quiet:
+        assert first == _walk(e164, now)
+    if second.is_quiet:
+        assert second == _walk(neighbour, later)
+
+
+def test_texas_and_illinois_share_an_hour_but_not_an_answer():
+    """The rule is part of the cache's key: Saturday 22:00 Central, Texas may text again
+    at Sunday noon, Illinois at 8."""
+    saturday_night = dt.datetime(2026, 1, 18, 4, 0, tzinfo=dt.UTC)
+    texas = quiet_hours.quiet_hours_at(e164="+12145550199", now=saturday_night)
+    illinois = quiet_hours.quiet_hours_at(e164="+13125550199", now=saturday_night)
+    assert texas.retry_at == dt.datetime(2026, 1, 18, 18, 0, tzinfo=dt.UTC)
+    assert illinois.retry_at == dt.datetime(2026, 1, 18, 14, 0, tzinfo=dt.UTC)
+
+
+def test_changed_quiet_hours_settings_apply_at_once(settings):
+    """Cached rules and walks are keyed by the hours in force, so a new setting is not
+    hidden by what was cached under the old one."""
+    half_past_eight_pm_ny = dt.datetime(2026, 3, 5, 1, 30, tzinfo=dt.UTC)
+    at_eleven_pm_ny = dt.datetime(2026, 3, 5, 4, 0, tzinfo=dt.UTC)
+    assert not quiet_hours.quiet_hours_at(e164="+12125550199", now=half_past_eight_pm_ny).is_quiet
+    default = quiet_hours.quiet_hours_at(e164="+12125550199", now=at_eleven_pm_ny)
+    assert default.retry_at == dt.datetime(2026, 3, 5, 13, 0, tzinfo=dt.UTC)  # 08:00 NY
+    settings.CONSENT_QUIET_HOURS_START, settings.CONSENT_QUIET_HOURS_END = 9, 20
+    assert quiet_hours.quiet_hours_at(e164="+12125550199", now=half_past_eight_pm_ny).is_quiet
+    stricter = quiet_hours.quiet_hours_at(e164="+12125550199", now=at_eleven_pm_ny)
+    assert stricter.retry_at == dt.datetime(2026, 3, 5, 14, 0, tzinfo=dt.UTC)  # 09:00 NY
+
+
+def test_a_now_in_another_zone_is_answered_without_the_cache():
+    """Only UTC hours are cached (as the check passes them): wall-clock arithmetic in
+    another zone is not the same walk across a DST change."""
+    quiet_hours._quiet_until_cached.cache_clear()
+    now = dt.datetime(2026, 3, 5, 23, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    answer = quiet_hours.quiet_hours_at(e164="+12125550199", now=now)
+    assert answer.is_quiet and answer.retry_at == now.replace(day=6, hour=8)
+    assert quiet_hours._quiet_until_cached.cache_info().currsize == 0
+
+
+def test_the_quiet_hours_walk_cache_is_bounded():
+    cached = quiet_hours._quiet_until_cached
+    cached.cache_clear()
+    locale = quiet_hours.phone_locale("+12125550199")
+    rule = quiet_hours.rule_for_state(locale.state)
+    start = dt.datetime(2026, 3, 5, 4, 0, tzinfo=dt.UTC)
+    for hour in range(cached.cache_info().maxsize + 100):
+        cached(rule, locale, start + dt.timedelta(hours=hour))
+    assert cached.cache_info().currsize == cached.cache_info().maxsize
+
+
+def test_distinct_recipients_add_nothing_per_recipient_to_any_cache(customer, sender):
+    """A send list of a million numbers must not leave a million cache entries: the
+    per-worker caches are keyed by sender, query shape, exchange and hour only."""
+    caches = {
+        "senders": selectors._sender_normalize,
+        "statements": selectors._check_statement,
+        "locales": quiet_hours._locale_of,
+        "quiet walks": quiet_hours._quiet_until_cached,
+    }
+    for cached in caches.values():
+        assert cached.cache_info().maxsize is not None  # bounded
+    before = {name: cached.cache_info().currsize for name, cached in caches.items()}
+    ten_pm_pacific = dt.datetime(2026, 3, 5, 6, 0, tzinfo=dt.UTC)
+    for line in range(200):
+        number = f"+1415555{line:04d}"
+        for purpose in ("sms_marketing", "sms_informational"):
+            check(customer, to=number, purpose=purpose, sender=sender.number, now=ten_pm_pacific)
+        assert quiet_hours.quiet_hours_at(e164=number, now=ten_pm_pacific).is_quiet
+    grown = {name: cached.cache_info().currsize - before[name] for name, cached in caches.items()}
+    assert all(growth <= 1 for growth in grown.values()), grown
