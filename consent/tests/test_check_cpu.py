@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
+import types
 import zoneinfo
 
 import pytest
@@ -15,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from consent import quiet_hours, selectors, services
-from consent.tests.conftest import check
+from consent.models import ApiKey
+from consent.tests.conftest import NOON_PACIFIC, check
+from consent.tests.factories import ContactFactory
 from privacy.identifiers import parse_phone
 from privacy.services.suppression import suppressions_add
 
@@ -232,3 +236,52 @@ def test_distinct_recipients_add_nothing_per_recipient_to_any_cache(customer, se
         assert quiet_hours.quiet_hours_at(e164=number, now=ten_pm_pacific).is_quiet
     grown = {name: cached.cache_info().currsize - before[name] for name, cached in caches.items()}
     assert all(growth <= 1 for growth in grown.values()), grown
+
+
+# --- API keys: a revoked key stops working within CONSENT_API_CACHE_SECONDS ------------
+
+
+def test_a_key_revoked_by_another_worker_stops_working_within_the_cache_time(
+    client, customer, contact, settings, monkeypatch
+):
+    """Revoking a key clears this worker's cache; other workers trust theirs for at most
+    CONSENT_API_CACHE_SECONDS (config/settings/components/consent.py)."""
+    settings.CONSENT_API_CACHE_SECONDS = 30
+    raw_key = services.api_key_create(actor=None, customer=customer, name="dialer")[1]
+    params = {"channel": "sms", "purpose": "sms_marketing", "to": contact.phone}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
+    assert client.get("/api/v1/consent/check", params, **auth).status_code == 200
+    # Revoked elsewhere: the database says so, this worker's cache does not know yet.
+    ApiKey.objects.update(revoked_at=NOON_PACIFIC)
+    assert client.get("/api/v1/consent/check", params, **auth).status_code == 200
+    later = time.monotonic() + 31
+    monkeypatch.setattr(selectors, "time", types.SimpleNamespace(monotonic=lambda: later))
+    response = client.get("/api/v1/consent/check", params, **auth)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [("Bearer {key}", 200), ("bearer {key}", 200), ("BEARER  {key} ", 200),
+     ("Basic {key}", 401), ("Bearer", 401), ("{key}", 401), ("", 401)],
+)  # fmt: skip
+def test_the_authorization_header_is_read_as_before(client, customer, contact, header, status):
+    raw_key = services.api_key_create(actor=None, customer=customer, name="dialer")[1]
+    params = {"channel": "sms", "purpose": "sms_marketing", "to": contact.phone}
+    response = client.get(
+        "/api/v1/consent/check", params, HTTP_AUTHORIZATION=header.format(key=raw_key)
+    )
+    assert response.status_code == status
+
+
+def test_other_customers_numbers_stay_invisible_on_the_fast_path(customer, sender):
+    """The fast path changes how a number is read, not whose it is."""
+    from consent.tests.factories import CustomerFactory
+
+    other = ContactFactory(customer=CustomerFactory(slug="other"), phone="+14155550999")
+    services.consent_event_record(
+        actor=None, purpose="sms_marketing", action="grant", method="web_form",
+        contact=other, identifier=other.phone,
+    )  # fmt: skip
+    assert check(customer, to="+14155550999").reason == "no_consent"
