@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from consent import quiet_hours, selectors, services
-from consent.models import ApiKey
+from consent.models import ApiKey, ConsentState
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
 from privacy.identifiers import parse_phone
@@ -117,6 +117,27 @@ def test_the_query_is_built_once_per_shape_and_prepared_once_per_connection(
         for _ in range(3):
             check(customer, sender=sender.number)
         assert _prepared_names() == after
+
+
+def test_since_is_the_moment_django_reads_from_the_state(customer, contact, sender):
+    """On PostgreSQL the check reads ``since`` as a UTC timestamp (a faster loader);
+    the answer must be the datetime the ORM gives, to the microsecond and the zone."""
+    occurred_at = dt.datetime(
+        2026, 1, 5, 2, 3, 4, 123456, tzinfo=zoneinfo.ZoneInfo("America/Denver")
+    )
+    services.consent_event_record(
+        actor=None, purpose="sms_marketing", action="grant", method="web_form",
+        contact=contact, identifier=contact.phone, sender=sender.number,
+        notice=services.notice_published(purpose_code="sms_marketing"),
+        occurred_at=occurred_at,
+    )  # fmt: skip
+    decision = check(customer, sender=sender.number)
+    state = ConsentState.objects.get(contact=contact, purpose__code="sms_marketing")
+    assert decision.allowed and decision.since == state.since == occurred_at
+    assert decision.since.tzinfo is state.since.tzinfo
+    assert (
+        decision.as_json()["since"] == state.since.isoformat() == "2026-01-05T09:03:04.123456+00:00"
+    )
 
 
 def test_a_suppression_under_a_rotated_out_key_still_says_no(settings, customer, contact, sender):
