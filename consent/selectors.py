@@ -247,12 +247,12 @@ class ConsentDecision:
 
 
 def _as_datetime(value) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = parse_datetime(str(value))
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt.UTC)
-    return parsed
+    # SQLite hands raw SQL its datetimes naive (or as text); Django stores them in UTC.
+    if value is not None and not isinstance(value, dt.datetime):
+        value = parse_datetime(str(value))
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def _state_since(value, in_utc: bool) -> dt.datetime | None:
