@@ -359,20 +359,34 @@ def _fetchall_prepared(db: BaseDatabaseWrapper, statement: _Statement, params: l
         ):
             cursor.execute(statement.sql, params)
             return cursor.fetchall()
-        prepared = _prepared_statements.get(db.connection)
-        if prepared is None:
-            prepared = _prepared_statements[db.connection] = set()
-        if statement.name in prepared:
+        known = _prepared_statements.get(db.connection)
+        if known is None:
+            known = _prepared_statements[db.connection] = {}
+        prepared = known.get(statement.name)
+        if prepared is None and statement.name in known:
+            # A first round trip failed: whether its PREPARE stayed, the server knows.
+            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement.name])
+            prepared = known[statement.name] = cursor.fetchone() is not None
+        if prepared:
             cursor.execute(statement.execute, params)
         else:
             # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
-            cursor.execute(statement.prepare_and_execute, params)
+            try:
+                cursor.execute(statement.prepare_and_execute, params)
+            except Exception:
+                # The PREPARE may have succeeded before the EXECUTE failed (a timeout,
+                # a cancel); it outlives the rollback, and preparing it again would fail
+                # on this connection for good. Ask the server next time.
+                known[statement.name] = None
+                raise
             cursor.nextset()
-            prepared.add(statement.name)
+            known[statement.name] = True
         return cursor.fetchall()
 
 
-# Names prepared on each live psycopg connection (a new connection starts empty).
+# Per live psycopg connection, the statements prepared on it: True, or None when a
+# first round trip failed and it is not known whether its PREPARE stayed (a new
+# connection starts empty).
 _prepared_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

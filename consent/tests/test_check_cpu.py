@@ -10,11 +10,12 @@ import datetime as dt
 import random
 import time
 import types
+import uuid
 import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
@@ -117,6 +118,22 @@ def test_the_query_is_built_once_per_shape_and_prepared_once_per_connection(
         for _ in range(3):
             check(customer, sender=sender.number)
         assert _prepared_names() == after
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+@pytest.mark.parametrize("prepare_stays", [True, False])
+def test_a_failed_first_execute_does_not_break_the_connection(db, prepare_stays):
+    """PREPARE outlives a failed EXECUTE in the same round trip (and its rollback): the
+    next check on that connection must neither prepare it again (an error for good on
+    a pooled connection) nor execute a statement that is not there."""
+    statement = selectors._Statement.of(f"SELECT %s::bigint + 1 AS probe_{uuid.uuid4().hex}")
+    with pytest.raises(DataError), transaction.atomic():
+        selectors._fetchall_prepared(connection, statement, ["not a number"])
+    if not prepare_stays:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DEALLOCATE {statement.name}")
+    assert selectors._fetchall_prepared(connection, statement, [41]) == [(42,)]
+    assert selectors._fetchall_prepared(connection, statement, [1]) == [(2,)]
 
 
 def test_since_is_the_moment_django_reads_from_the_state(customer, contact, sender):
