@@ -166,11 +166,18 @@ class ConsentEvent(models.Model):
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # No single-column indexes on contact and purpose: consentevent_contact_time and
+    # consentevent_purpose_time lead with them. Every index is paid on every STOP.
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_events"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consent_events",
+        db_index=False,
     )
     visitor_id = models.UUIDField(null=True, blank=True, help_text="Anonymous cookie visitor")
-    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+", db_index=False)
     action = models.CharField(max_length=10, choices=Action.choices)
     identifier = models.CharField(
         max_length=254,
@@ -239,8 +246,15 @@ class ConsentState(models.Model):
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # consentstate_unique_contact leads with contact (its WHERE contact IS NOT NULL is
+    # implied by any "contact = x"), so the foreign key needs no index of its own.
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="consent_states"
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consent_states",
+        db_index=False,
     )
     visitor_id = models.UUIDField(null=True, blank=True)
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
@@ -340,13 +354,15 @@ class InboundMessage(models.Model):
         HELP = "help", "HELP / INFO"
         NONE = "", "None"
 
-    message_sid = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint (Meta), not unique=True, which on PostgreSQL adds a second
+    # "LIKE" index nobody queries. contact is indexed by inbound_contact_time.
+    message_sid = models.CharField(max_length=64)
     account_sid = models.CharField(max_length=64, blank=True, default="")
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     sender = models.CharField(max_length=20, help_text="Our number the text was sent to")
     from_number = models.CharField(max_length=20, null=True, blank=True)
@@ -360,6 +376,9 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_sid"], name="inbound_message_sid_unique")
+        ]
         indexes = [
             models.Index(fields=["contact", "received_at"], name="inbound_contact_time"),
             models.Index(fields=["received_at"], name="inbound_time"),
