@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
-from consent import services
+from consent import selectors, services
 from consent.imports import ConsentEvidenceResource
 from consent.models import (
     ApiKey,
@@ -131,6 +132,21 @@ class SenderNumberAdmin(admin.ModelAdmin):
     list_select_related = ("customer",)
     search_fields = ("=number",)
     raw_id_fields = ("customer",)
+
+    # The inbound webhook caches sender numbers per worker process for
+    # CONSENT_API_CACHE_SECONDS: this process sees a change as soon as it is committed,
+    # the other workers when their entry expires (docs/consent.md).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(selectors.caches_clear)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(selectors.caches_clear)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(selectors.caches_clear)
 
 
 @admin.register(ConsentEvent)

@@ -2,10 +2,11 @@
 
 The check answers "may we message this identifier for this purpose now?" with one SQL
 round trip: identifier → contact → ConsentState rows, with the suppression list and
-the SMS subscriptions as sub-selects. Purposes and API keys are cached per worker for
-``CONSENT_API_CACHE_SECONDS``, normalised senders for the life of the worker. On
-PostgreSQL that query is a server-side prepared statement (planning it cost several
-times its execution; see bench/consent_results.md). Anything doubtful answers "no"."""
+the SMS subscriptions as sub-selects. Purposes, API keys and the inbound webhook's
+sender numbers are cached per worker for ``CONSENT_API_CACHE_SECONDS``, normalised
+senders for the life of the worker. On PostgreSQL that query is a server-side prepared
+statement (planning it cost several times its execution; see bench/consent_results.md).
+Anything doubtful answers "no"."""
 
 from __future__ import annotations
 
@@ -115,9 +116,13 @@ def identifier_kind(channel: str) -> str:
 
 
 class _TtlCache:
-    def __init__(self) -> None:
+    """Values kept for ``CONSENT_API_CACHE_SECONDS``; at ``max_size`` entries it starts
+    again empty, so a worker's memory stays bounded whatever it is asked."""
+
+    def __init__(self, *, max_size: int = 10000) -> None:
         self._data: dict = {}
         self._lock = threading.Lock()
+        self.max_size = max_size
 
     def get(self, key):
         item = self._data.get(key)
@@ -127,7 +132,7 @@ class _TtlCache:
 
     def set(self, key, value) -> None:
         with self._lock:
-            if len(self._data) > 10000:
+            if len(self._data) >= self.max_size:
                 self._data.clear()
             self._data[key] = (time.monotonic() + settings.CONSENT_API_CACHE_SECONDS, value)
 
@@ -135,15 +140,21 @@ class _TtlCache:
         with self._lock:
             self._data.clear()
 
+    def __len__(self) -> int:
+        return len(self._data)
+
 
 _purposes = _TtlCache()
 _api_keys = _TtlCache()
+_senders = _TtlCache()
 
 
 def caches_clear() -> None:
-    """Forget cached purposes and keys (tests; after revoking a key in this process)."""
+    """Forget cached purposes, keys and sender numbers (tests; after revoking a key or
+    saving a sender number in this process)."""
     _purposes.clear()
     _api_keys.clear()
+    _senders.clear()
 
 
 @dataclass(frozen=True)
@@ -507,11 +518,24 @@ def _after_quiet_hours(
 
 
 def sender_for_number(number: str) -> SenderNumber | None:
-    return (
-        SenderNumber.objects.filter(number=number, is_active=True)
-        .select_related("customer")
-        .first()
-    )
+    """The active sender number an inbound text was sent to, with its customer, or None.
+
+    Cached per worker like the purposes, for ``CONSENT_API_CACHE_SECONDS``, answers
+    "unknown" included (the webhook asks on every text, and the ORM query cost more
+    CPU than the rest of a STOP's reads). So a sender number deactivated, added or
+    moved to another customer is seen by the other worker processes only when their
+    entry expires, up to that many seconds later; the admin clears the cache of the
+    process that saved it. The row is shared by the requests of the worker: read it,
+    never change it."""
+    sender = _senders.get(number)
+    if sender is None:
+        sender = (
+            SenderNumber.objects.filter(number=number, is_active=True)
+            .select_related("customer")
+            .first()
+        ) or False
+        _senders.set(number, sender)
+    return sender or None
 
 
 def notice_published(*, purpose_code: str, version: int | None = None) -> Notice | None:

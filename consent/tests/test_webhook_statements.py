@@ -2,9 +2,9 @@
 webhook's hot path (bench/README.md, target h), never a timing.
 
 Counted with ``CaptureQueriesContext`` around a signed test-client POST, with the
-purposes already in the per-process cache (as in a warm worker). Inside the test's
-transaction the service's ``atomic`` block is a SAVEPOINT / RELEASE pair, and both are
-counted here; in production they are BEGIN and COMMIT."""
+purposes and the sender number already in the per-process caches (as in a warm worker).
+Inside the test's transaction the service's ``atomic`` block is a SAVEPOINT / RELEASE
+pair, and both are counted here; in production they are BEGIN and COMMIT."""
 
 from __future__ import annotations
 
@@ -12,35 +12,37 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consent import services
+from consent import selectors, services
 from consent.models import ConsentEvent, InboundMessage
 from consent.tests.conftest import new_sid
 
 pytestmark = pytest.mark.django_db
 
-# The sender, the contact, the inbound message, the two ledger rows (one INSERT), their
-# state upsert, the subscription upsert, the audit row; + SAVEPOINT and RELEASE.
-STOP_STATEMENTS = 9
+# The contact, the inbound message, the two ledger rows (one INSERT), their state
+# upsert, the subscription upsert, the audit row; + SAVEPOINT and RELEASE.
+STOP_STATEMENTS = 8
 # STOP's, with the number's subscriptions at every sender opted out in one UPDATE
 # and the texted sender's rows ensured by one INSERT … ON CONFLICT DO NOTHING.
-STOPALL_STATEMENTS = 10
-# The sender, the contact, the earlier grants, the current states, the inbound message,
-# the ledger rows, the state upsert, the subscription upsert, the audit row; + 2.
-START_STATEMENTS = 11
-# The sender, the contact, the inbound message, the audit row; + 2.
-HELP_STATEMENTS = 6
-# The sender, the contact and the inbound message's INSERT that inserts nothing; + 2.
-DUPLICATE_STATEMENTS = 5
+STOPALL_STATEMENTS = 9
+# The contact, the earlier grants, the current states, the inbound message, the ledger
+# rows, the state upsert, the subscription upsert, the audit row; + 2.
+START_STATEMENTS = 10
+# The contact, the inbound message, the audit row; + 2.
+HELP_STATEMENTS = 5
+# The contact and the inbound message's INSERT that inserts nothing; + 2.
+DUPLICATE_STATEMENTS = 4
 
 
 @pytest.fixture
 def subscribed(contact, sender):
-    """A person who signed up for both SMS programs at the sender."""
+    """A person who signed up for both SMS programs at the sender, in a worker that
+    has handled a text to that sender before."""
     for purpose in services.SMS_PURPOSES:
         services.consent_event_record(
             actor=None, purpose=purpose, action="grant", method="web_form",
             contact=contact, identifier=contact.phone, sender=sender.number,
         )  # fmt: skip
+    assert selectors.sender_for_number(sender.number) == sender
     return contact
 
 
@@ -63,7 +65,16 @@ def test_stop_is_one_write_per_table(text, subscribed):
     assert not [sql for sql in statements if "FOR UPDATE" in sql], _listing(statements)
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1, _listing(statements)
     assert sum('"consent_smssubscription"' in sql for sql in statements) == 1
+    assert not [sql for sql in statements if '"consent_sendernumber"' in sql]
     assert ConsentEvent.objects.filter(action="withdraw").count() == 2
+
+
+def test_a_cold_worker_reads_the_sender_once(text, contact, sender):
+    first = _statements(text, "HELP")
+    second = _statements(text, "HELP")
+
+    assert sum('"consent_sendernumber"' in sql for sql in first) == 1, _listing(first)
+    assert len(second) == len(first) - 1, _listing(second)
 
 
 def test_stopall_statements(text, subscribed):

@@ -1,0 +1,117 @@
+"""The inbound webhook's reads: the per-worker cache of sender numbers (bounded, trusted
+for CONSENT_API_CACHE_SECONDS, cleared by the admin)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from consent import selectors
+from consent.models import InboundMessage, SenderNumber
+from consent.tests.factories import SenderNumberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class _Clock:
+    """The caches' clock (``time.monotonic`` in consent.selectors), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = _Clock()
+    monkeypatch.setattr(selectors, "time", fake)
+    return fake
+
+
+# --- sender numbers ---------------------------------------------------------------------
+
+
+def test_a_sender_deactivated_by_another_worker_stops_counting_after_the_cache_time(
+    text, sender, settings, clock
+):
+    settings.CONSENT_API_CACHE_SECONDS = 30
+    assert text("HELP").status_code == 200
+    # Deactivated in another process: this worker's cache does not know yet.
+    SenderNumber.objects.filter(pk=sender.pk).update(is_active=False)
+    text("STOP")
+    assert InboundMessage.objects.latest("id").outcome == "opted_out"
+
+    clock.now += 29
+    text("HELP")
+    assert InboundMessage.objects.latest("id").outcome == "help"
+
+    clock.now += 2
+    text("STOP")
+    assert InboundMessage.objects.latest("id").outcome == "unknown_sender"
+
+
+def test_an_unknown_number_is_asked_again_after_the_cache_time(customer, settings, clock):
+    settings.CONSENT_API_CACHE_SECONDS = 30
+    assert selectors.sender_for_number("+12125550199") is None
+    added = SenderNumberFactory(customer=customer, number="+12125550199")
+    assert selectors.sender_for_number("+12125550199") is None  # remembered as unknown
+
+    clock.now += 31
+    assert selectors.sender_for_number("+12125550199") == added
+
+
+def test_caches_clear_forgets_senders(sender):
+    assert selectors.sender_for_number(sender.number) == sender
+    SenderNumber.objects.filter(pk=sender.pk).update(is_active=False)
+
+    selectors.caches_clear()
+
+    assert selectors.sender_for_number(sender.number) is None
+
+
+def test_the_sender_cache_is_bounded(sender, monkeypatch):
+    monkeypatch.setattr(selectors._senders, "max_size", 3)
+    for line in range(10):
+        assert selectors.sender_for_number(f"+1212555{line + 200:04d}") is None
+        assert len(selectors._senders) <= 3
+    assert selectors.sender_for_number(sender.number) == sender
+    assert len(selectors._senders) <= 3
+
+
+def test_saving_a_sender_in_the_admin_clears_this_workers_cache(
+    admin_client, sender, django_capture_on_commit_callbacks
+):
+    assert selectors.sender_for_number(sender.number) == sender
+    form = {
+        "customer": sender.customer_id,
+        "number": sender.number,
+        "kind": sender.kind,
+        "brand_name": sender.brand_name,
+        "help_contact": sender.help_contact,
+        # is_active unticked: deactivated
+    }
+    url = reverse("admin:consent_sendernumber_change", args=[sender.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, form)
+
+    assert response.status_code == 302, response.content[:2000]
+    assert SenderNumber.objects.get(pk=sender.pk).is_active is False
+    assert selectors.sender_for_number(sender.number) is None
+
+
+def test_deleting_a_sender_in_the_admin_clears_this_workers_cache(
+    admin_client, customer, django_capture_on_commit_callbacks
+):
+    spare = SenderNumberFactory(customer=customer, number="+12125550177")
+    assert selectors.sender_for_number(spare.number) == spare
+    url = reverse("admin:consent_sendernumber_delete", args=[spare.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not SenderNumber.objects.filter(pk=spare.pk).exists()
+    assert selectors.sender_for_number(spare.number) is None
