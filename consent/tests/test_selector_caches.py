@@ -1,14 +1,17 @@
 """The inbound webhook's reads: the per-worker cache of sender numbers (bounded, trusted
-for CONSENT_API_CACHE_SECONDS, cleared by the admin)."""
+for CONSENT_API_CACHE_SECONDS, cleared by the admin) and the contact lookup by
+identifier (live contacts of the asking customer only)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from consent import selectors
 from consent.models import InboundMessage, SenderNumber
-from consent.tests.factories import SenderNumberFactory
+from consent.tests.factories import ContactFactory, CustomerFactory, SenderNumberFactory
+from privacy.models import Contact, ContactIdentifier
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +118,85 @@ def test_deleting_a_sender_in_the_admin_clears_this_workers_cache(
     assert response.status_code == 302
     assert not SenderNumber.objects.filter(pk=spare.pk).exists()
     assert selectors.sender_for_number(spare.number) is None
+
+
+# --- contact by identifier --------------------------------------------------------------
+
+
+def _fields(contact: Contact) -> list:
+    return [getattr(contact, f.attname) for f in Contact._meta.concrete_fields]
+
+
+def test_contact_lookup_returns_the_contact_as_the_orm_loads_it(contact):
+    Contact.objects.filter(pk=contact.pk).update(
+        last_interaction_at=timezone.now(), date_of_birth="1980-02-29", is_minor=False
+    )
+
+    found = selectors.contact_for_identifier(
+        customer_id=contact.customer_id, channel="sms", match_key=contact.phone
+    )
+
+    assert isinstance(found, Contact) and not found._state.adding
+    assert _fields(found) == _fields(Contact.objects.get(pk=contact.pk))
+    assert timezone.is_aware(found.created_at) and timezone.is_aware(found.last_interaction_at)
+    by_email = selectors.contact_for_identifier(
+        customer_id=contact.customer_id, channel="email", match_key=contact.email.lower()
+    )
+    assert by_email == contact
+
+
+def test_contact_lookup_ignores_erased_contacts(contact):
+    # Identifier rows left behind (as by a partial erasure) do not bring the person back.
+    Contact.objects.filter(pk=contact.pk).update(erased_at=timezone.now())
+
+    found = selectors.contact_for_identifier(
+        customer_id=contact.customer_id, channel="sms", match_key=contact.phone
+    )
+
+    assert found is None
+    assert ContactIdentifier.objects.filter(contact=contact).exists()
+
+
+def test_contact_lookup_stays_within_the_customer(contact):
+    other_customer = CustomerFactory(slug="other")
+    twin = ContactFactory(customer=other_customer, phone=contact.phone, email=contact.email)
+    third_customer = CustomerFactory(slug="third")
+
+    def lookup(customer_id):
+        return selectors.contact_for_identifier(
+            customer_id=customer_id, channel="sms", match_key=contact.phone
+        )
+
+    assert lookup(contact.customer_id) == contact
+    assert lookup(other_customer.pk) == twin
+    assert lookup(third_customer.pk) is None
+    assert lookup(None) is None  # our own contacts are not any customer's
+
+
+def test_contact_lookup_of_our_own_contacts(contact):
+    own = ContactFactory(customer=None, phone=contact.phone, email="own@example.org")
+
+    found = selectors.contact_for_identifier(
+        customer_id=None, channel="sms", match_key=contact.phone
+    )
+
+    assert found == own and found.customer_id is None
+
+
+def test_contact_lookup_still_finds_restricted_contacts(contact):
+    # Restriction limits what is done with the person, not whether a STOP reaches them.
+    Contact.objects.filter(pk=contact.pk).update(is_restricted=True)
+
+    found = selectors.contact_for_identifier(
+        customer_id=contact.customer_id, channel="sms", match_key=contact.phone
+    )
+
+    assert found == contact and found.is_restricted is True
+
+
+def test_contact_lookup_needs_the_kind_to_match(contact):
+    found = selectors.contact_for_identifier(
+        customer_id=contact.customer_id, channel="email", match_key=contact.phone
+    )
+
+    assert found is None
