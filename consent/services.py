@@ -818,9 +818,10 @@ def sms_inbound_handle(
     written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
     else is written when that inserts no row.
 
-    A STOP from a known number is seven statements: the sender, the contact, the
-    inbound message, the two ledger rows, their state upsert, the subscription upsert
-    and the audit row (consent/tests/test_webhook_statements.py)."""
+    A STOP from a known number is six statements once the worker has the sender
+    cached (``sender_for_number``; seven on a cold worker): the contact, the inbound
+    message, the two ledger rows, their state upsert, the subscription upsert and the
+    audit row (consent/tests/test_webhook_statements.py)."""
     now = now or timezone.now()
     message_sid = (message_sid or "").strip()[:64]
     if not message_sid:
