@@ -258,6 +258,10 @@ def _event_build(
         raise ValidationError("Unknown consent method.", code="method")
     if occurred_at > now + _CLOCK_SKEW:
         raise ValidationError("A consent cannot be recorded in the future.", code="future")
+    # A sender's clock a few minutes fast is accepted, but the event is dated no later
+    # than it was recorded: the latest event by (occurred_at, id) decides the state, so a
+    # grant dated ahead would otherwise outrank a STOP that arrives after it.
+    occurred_at = min(occurred_at, now)
     _evidence_check(ip_address, user_agent, page_url, source, reference)
     if notice is not None and (notice.purpose_id != purpose.pk or not notice.is_published):
         raise ValidationError(

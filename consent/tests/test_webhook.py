@@ -335,3 +335,35 @@ def test_the_opt_out_is_committed_before_the_reply_is_built(
         "state": [False, False],
         "subscription": ["opted_out", "opted_out"],
     }
+
+
+def test_a_grant_dated_minutes_ahead_cannot_outrank_a_later_stopall(
+    text, contact, customer, sender
+):
+    # A customer's system with a clock three minutes fast records a sender-less grant;
+    # the person texts STOPALL a minute later (before the grant's claimed time).
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consent.tests.factories import SenderNumberFactory
+
+    other = SenderNumberFactory(customer=customer, number="+12125550199")
+    grant = services.consent_event_record(
+        actor=None,
+        purpose="sms_marketing",
+        action="grant",
+        method="api",
+        contact=contact,
+        identifier=contact.phone,
+        occurred_at=timezone.now() + dt.timedelta(minutes=3),
+        notice=services.notice_published(purpose_code="sms_marketing"),
+    )
+    assert grant.occurred_at <= grant.recorded_at  # accepted, dated when it was recorded
+    assert check(customer, sender=other.number).allowed
+
+    text("STOPALL")
+    # No sender of the customer may say yes, including those the person never texted.
+    assert not check(customer, sender=other.number).allowed
+    assert not check(customer, sender=sender.number).allowed
+    assert not check(customer).allowed
