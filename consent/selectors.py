@@ -362,7 +362,15 @@ def _fetchall_prepared(db: BaseDatabaseWrapper, statement: _Statement, params: l
     per session and survive ROLLBACK, and pooled connections keep theirs. Needs a direct
     connection or a session-mode pooler (transaction-mode poolers such as PgBouncer's
     do not keep prepared statements). With OPTIONS["server_side_binding"] the query runs
-    as it is (psycopg then prepares it by its own ``prepare_threshold``)."""
+    as it is (psycopg then prepares it by its own ``prepare_threshold``).
+
+    An EXECUTE that fails makes the connection forget the statement, so the next call
+    prepares it again (after a DEALLOCATE if the server still has it): otherwise a
+    migration that changes a selected column's type ("cached plan must not change
+    result type") or a DEALLOCATE ALL by a pooler ("prepared statement does not
+    exist") would fail every later call on that pooled connection until it is
+    recycled. Inside a transaction the error is raised (the transaction is aborted; the
+    next call recovers); in autocommit those two errors are retried once at once."""
     with db.cursor() as cursor:
         if (
             db.vendor != "postgresql"
@@ -373,31 +381,69 @@ def _fetchall_prepared(db: BaseDatabaseWrapper, statement: _Statement, params: l
         known = _prepared_statements.get(db.connection)
         if known is None:
             known = _prepared_statements[db.connection] = {}
-        prepared = known.get(statement.name)
-        if prepared is None and statement.name in known:
-            # A first round trip failed: whether its PREPARE stayed, the server knows.
-            cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement.name])
-            prepared = known[statement.name] = cursor.fetchone() is not None
-        if prepared:
-            cursor.execute(statement.execute, params)
-        else:
-            # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
-            try:
-                cursor.execute(statement.prepare_and_execute, params)
-            except Exception:
-                # The PREPARE may have succeeded before the EXECUTE failed (a timeout,
-                # a cancel); it outlives the rollback, and preparing it again would fail
-                # on this connection for good. Ask the server next time.
-                known[statement.name] = None
+        try:
+            return _run_prepared(cursor, known, statement, params)
+        except Exception as exc:
+            if (
+                db.in_atomic_block
+                or known.get(statement.name) is _UNSURE  # the PREPARE round trip failed
+                or _sqlstate(exc) not in _STALE_SQLSTATES
+            ):
                 raise
-            cursor.nextset()
-            known[statement.name] = True
+        # Autocommit: the failed statement's transaction is over; prepare it again.
+        return _run_prepared(cursor, known, statement, params)
+
+
+# The SQLSTATEs of an EXECUTE that preparing again cures: "cached plan must not change
+# result type" (feature_not_supported) and "prepared statement does not exist".
+_STALE_SQLSTATES = {"0A000", "26000"}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__ or exc  # Django's error wraps the driver's
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def _run_prepared(cursor, known: dict, statement: _Statement, params: list) -> list[tuple]:
+    state = known.get(statement.name)
+    if state is _UNSURE or state is _STALE:
+        # Whether the server has it (a PREPARE that stayed, or one to be replaced).
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement.name])
+        on_server = cursor.fetchone() is not None
+        if on_server and state is _STALE:
+            cursor.execute(f"DEALLOCATE {statement.name}")
+            on_server = False
+        state = known[statement.name] = True if on_server else _STALE
+    if state is True:
+        try:
+            cursor.execute(statement.execute, params)
+        except Exception as exc:
+            if _sqlstate(exc) == "26000":
+                known.pop(statement.name, None)  # not on the server: just prepare it
+            else:
+                known[statement.name] = _STALE  # replace it, if it is still there
+            raise
         return cursor.fetchall()
+    # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
+    try:
+        cursor.execute(statement.prepare_and_execute, params)
+    except Exception:
+        # The PREPARE may have succeeded before the EXECUTE failed (a timeout, a
+        # cancel); it outlives the rollback, and preparing it again would fail on this
+        # connection for good. Ask the server next time.
+        known[statement.name] = _UNSURE
+        raise
+    cursor.nextset()
+    known[statement.name] = True
+    return cursor.fetchall()
 
 
-# Per live psycopg connection, the statements prepared on it: True, or None when a
-# first round trip failed and it is not known whether its PREPARE stayed (a new
-# connection starts empty).
+# Per live psycopg connection, the state of each statement prepared on it: True
+# (prepared), _UNSURE (a first round trip failed: whether its PREPARE stayed, the server
+# knows) or _STALE (an EXECUTE failed: DEALLOCATE it if it is there, then PREPARE it). A
+# name not there is prepared on first use; a new connection starts empty.
+_UNSURE = "unsure"
+_STALE = "stale"
 _prepared_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import secrets
 import uuid
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -72,6 +73,9 @@ _PROGRAM_OF = {
     SMS_INFORMATIONAL: SmsSubscription.Program.INFORMATIONAL,
 }
 _CLOCK_SKEW = dt.timedelta(minutes=5)
+# pg_advisory_xact_lock class for "a text from this number to this customer is being
+# handled" (privacy's bulk import uses 0x1A4C).
+_NUMBER_LOCK_CLASS = 0x534D
 Method = ConsentEvent.Method
 
 
@@ -805,6 +809,21 @@ def _rejoin_plan(
     return _InboundPlan("rejoined", sms_reply_text("rejoin", sender), grant=grant)
 
 
+def _number_lock(customer_id: int, phone: str) -> None:
+    """Serialise the texts of one number to one customer until the transaction ends.
+
+    Without it, a STOP and a STOPALL (or START) arriving together take the number's
+    subscription rows in different orders and can deadlock, losing one of them, and two
+    STOPs from a number we did not know yet both create its contact, the second failing
+    on the unique identifier. PostgreSQL only: SQLite serialises every write anyway. The
+    key is a hash: two numbers sharing one only wait for each other."""
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"{customer_id}:{phone}".encode()) - 2**31
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NUMBER_LOCK_CLASS, key])
+
+
 @transaction.atomic
 def sms_inbound_handle(
     *,
@@ -822,10 +841,11 @@ def sms_inbound_handle(
     written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
     else is written when that inserts no row.
 
-    A STOP from a known number is six statements once the worker has the sender
-    cached (``sender_for_number``; seven on a cold worker): the contact, the inbound
-    message, the two ledger rows, their state upsert, the subscription upsert and the
-    audit row (consent/tests/test_webhook_statements.py)."""
+    A STOP from a known number is seven statements once the worker has the sender
+    cached (``sender_for_number``; eight on a cold worker): the number's lock
+    (``_number_lock``, PostgreSQL), the contact, the inbound message, the two ledger
+    rows, their state upsert, the subscription upsert and the audit row
+    (consent/tests/test_webhook_statements.py)."""
     now = now or timezone.now()
     message_sid = (message_sid or "").strip()[:64]
     if not message_sid:
@@ -842,6 +862,7 @@ def sms_inbound_handle(
         except ValidationError:
             phone = None
         if phone is not None:
+            _number_lock(sender.customer_id, phone)
             # Every text of a known person is linked to them, so erasure and export find it.
             contact = _contact_for_phone(sender.customer, phone, create=False)
     plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)

@@ -15,7 +15,8 @@ import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DataError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
@@ -134,6 +135,83 @@ def test_a_failed_first_execute_does_not_break_the_connection(db, prepare_stays)
             cursor.execute(f"DEALLOCATE {statement.name}")
     assert selectors._fetchall_prepared(connection, statement, [41]) == [(42,)]
     assert selectors._fetchall_prepared(connection, statement, [1]) == [(2,)]
+
+
+def _forget_prepared_statements() -> None:
+    """Drop this connection's prepared statements and what the helper knows of them
+    (those of the test would not match the rolled-back schema)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    selectors._prepared_statements.pop(connection.connection, None)
+
+
+_METHOD_LENGTH = ConsentState._meta.get_field("method").max_length
+_WIDEN_METHOD = "ALTER TABLE consent_consentstate ALTER COLUMN method TYPE varchar(30)"
+_CHANGES = {
+    # A migration changes the type of a column the check selects.
+    "column_type": (_WIDEN_METHOD, "cached plan must not change result type"),
+    # A pooler (or anyone) drops the session's prepared statements.
+    "deallocate": ("DEALLOCATE ALL", "does not exist"),
+}
+
+
+@pytest.fixture
+def prepared_statements_forgotten(db):
+    yield
+    _forget_prepared_statements()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", sorted(_CHANGES))
+def test_a_stale_prepared_check_fails_at_most_once_inside_a_transaction(
+    customer, contact, sender, change, prepared_statements_forgotten
+):
+    """Once a prepared statement is stale or gone, its EXECUTE fails; the connection
+    must forget it and prepare it again, not fail every check until it is recycled.
+    Inside a transaction the failed one is not retried (the transaction is aborted)."""
+    sql, message = _CHANGES[change]
+    assert check(customer, sender=sender.number).reason == "no_consent"  # prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+    with pytest.raises(DatabaseError, match=message), transaction.atomic():
+        check(customer, sender=sender.number)
+
+    for _ in range(3):
+        assert check(customer, sender=sender.number).reason == "no_consent"
+    assert (
+        selectors.contact_for_identifier(
+            customer_id=customer.pk, channel="sms", match_key=contact.phone
+        )
+        == contact
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", sorted(_CHANGES))
+def test_a_stale_prepared_check_is_retried_at_once_in_autocommit(customer, contact, sender, change):
+    """The check API runs in autocommit: there the failed EXECUTE is prepared again and
+    retried at once, so no check fails."""
+    sql, _ = _CHANGES[change]
+    try:
+        assert check(customer, sender=sender.number).reason == "no_consent"  # prepared
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+        assert not connection.in_atomic_block
+
+        with CaptureQueriesContext(connection) as queries:
+            assert check(customer, sender=sender.number).reason == "no_consent"
+        assert any(q["sql"].startswith("PREPARE ") for q in queries.captured_queries)
+        for _ in range(3):
+            assert check(customer, sender=sender.number).reason == "no_consent"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE consent_consentstate"
+                f" ALTER COLUMN method TYPE varchar({_METHOD_LENGTH})"
+            )
+        _forget_prepared_statements()
 
 
 def test_since_is_the_moment_django_reads_from_the_state(customer, contact, sender):

@@ -367,3 +367,46 @@ def test_a_grant_dated_minutes_ahead_cannot_outrank_a_later_stopall(
     assert not check(customer, sender=other.number).allowed
     assert not check(customer, sender=sender.number).allowed
     assert not check(customer).allowed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_texts_from_one_number_arriving_together_all_land(customer, sender):
+    """Four texts from a number we have never seen, handled at the same moment on four
+    database connections: every one is stored and answered, one contact is created, and
+    the number ends opted out everywhere (STOPALL), whatever order they ran in."""
+    import threading
+
+    from django.db import connections
+
+    bodies = ["STOP", "STOPALL", "STOP", "STOPALL"]
+    barrier = threading.Barrier(len(bodies))
+    outcomes, failures = [], []
+
+    def deliver(body):
+        try:
+            barrier.wait(timeout=10)
+            result = services.sms_inbound_handle(
+                message_sid=new_sid(),
+                account_sid="AC1",
+                from_number="+14155550177",
+                to_number=sender.number,
+                body=body,
+            )
+            outcomes.append(result.outcome)
+        except Exception as exc:  # the test reports any failure by its type
+            failures.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert sorted(outcomes) == ["opted_out", "opted_out", "opted_out_all", "opted_out_all"]
+    assert InboundMessage.objects.filter(from_number="+14155550177").count() == 4
+    assert Contact.objects.filter(customer=customer, phone="+14155550177").count() == 1
+    assert not check(customer, to="+14155550177", sender=sender.number).allowed
