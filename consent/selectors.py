@@ -3,9 +3,10 @@
 The check answers "may we message this identifier for this purpose now?" with one SQL
 round trip: identifier → contact → ConsentState rows, with the suppression list and
 the SMS subscriptions as sub-selects. Purposes, API keys and the inbound webhook's
-sender numbers are cached per worker for ``CONSENT_API_CACHE_SECONDS``, normalised
-senders for the life of the worker. On PostgreSQL that query is a server-side prepared
-statement (planning it cost several times its execution; see bench/consent_results.md).
+sender numbers found (not unknown ones) are cached per worker for
+``CONSENT_API_CACHE_SECONDS``, normalised senders for the life of the worker. On
+PostgreSQL that query is a server-side prepared statement (planning it cost several
+times its execution; see bench/consent_results.md).
 Anything doubtful answers "no"."""
 
 from __future__ import annotations
@@ -566,22 +567,25 @@ def _after_quiet_hours(
 def sender_for_number(number: str) -> SenderNumber | None:
     """The active sender number an inbound text was sent to, with its customer, or None.
 
-    Cached per worker like the purposes, for ``CONSENT_API_CACHE_SECONDS``, answers
-    "unknown" included (the webhook asks on every text, and the ORM query cost more
-    CPU than the rest of a STOP's reads). So a sender number deactivated, added or
-    moved to another customer is seen by the other worker processes only when their
-    entry expires, up to that many seconds later; the admin clears the cache of the
-    process that saved it. The row is shared by the requests of the worker: read it,
-    never change it."""
+    A sender found is cached per worker like the purposes, for
+    ``CONSENT_API_CACHE_SECONDS`` (the webhook asks on every text, and the ORM query
+    cost more CPU than the rest of a STOP's reads). "Unknown" answers are not cached: a
+    number just added must be found on the very next text, or a STOP sent to it would
+    be logged as "unknown sender" and lost. So only a sender number deactivated or moved
+    to another customer is seen late by the other worker processes, when their entry
+    expires, up to that many seconds later (a STOP to it is still honoured); the admin
+    clears the cache of the process that saved it. The row is shared by the requests
+    of the worker: read it, never change it."""
     sender = _senders.get(number)
     if sender is None:
         sender = (
             SenderNumber.objects.filter(number=number, is_active=True)
             .select_related("customer")
             .first()
-        ) or False
-        _senders.set(number, sender)
-    return sender or None
+        )
+        if sender is not None:
+            _senders.set(number, sender)
+    return sender
 
 
 def notice_published(*, purpose_code: str, version: int | None = None) -> Notice | None:

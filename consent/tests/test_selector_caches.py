@@ -1,5 +1,5 @@
-"""The inbound webhook's reads: the per-worker cache of sender numbers (bounded, trusted
-for CONSENT_API_CACHE_SECONDS, cleared by the admin) and the contact lookup by
+"""The inbound webhook's reads: the per-worker cache of sender numbers (found ones only,
+bounded, trusted for CONSENT_API_CACHE_SECONDS, cleared by the admin) and the contact lookup by
 identifier (live contacts of the asking customer only)."""
 
 from __future__ import annotations
@@ -55,14 +55,26 @@ def test_a_sender_deactivated_by_another_worker_stops_counting_after_the_cache_t
     assert InboundMessage.objects.latest("id").outcome == "unknown_sender"
 
 
-def test_an_unknown_number_is_asked_again_after_the_cache_time(customer, settings, clock):
+def test_a_sender_added_after_a_miss_is_found_on_the_very_next_call(customer, settings, clock):
+    """ "Unknown" is never cached: a STOP to a number added seconds ago is not lost."""
     settings.CONSENT_API_CACHE_SECONDS = 30
     assert selectors.sender_for_number("+12125550199") is None
-    added = SenderNumberFactory(customer=customer, number="+12125550199")
-    assert selectors.sender_for_number("+12125550199") is None  # remembered as unknown
+    assert len(selectors._senders) == 0
 
-    clock.now += 31
+    added = SenderNumberFactory(customer=customer, number="+12125550199")
+
     assert selectors.sender_for_number("+12125550199") == added
+
+
+def test_a_stop_to_a_just_added_sender_is_honoured(text, customer, settings, clock):
+    settings.CONSENT_API_CACHE_SECONDS = 30
+    text("HELP", to="+12125550199")
+    assert InboundMessage.objects.latest("id").outcome == "unknown_sender"
+
+    SenderNumberFactory(customer=customer, number="+12125550199")  # by another worker
+    text("STOP", to="+12125550199")
+
+    assert InboundMessage.objects.latest("id").outcome == "opted_out"
 
 
 def test_caches_clear_forgets_senders(sender):
@@ -74,12 +86,17 @@ def test_caches_clear_forgets_senders(sender):
     assert selectors.sender_for_number(sender.number) is None
 
 
-def test_the_sender_cache_is_bounded(sender, monkeypatch):
+def test_the_sender_cache_is_bounded(customer, monkeypatch):
     monkeypatch.setattr(selectors._senders, "max_size", 3)
-    for line in range(10):
-        assert selectors.sender_for_number(f"+1212555{line + 200:04d}") is None
+    senders = [
+        SenderNumberFactory(customer=customer, number=f"+1212555{line + 200:04d}")
+        for line in range(10)
+    ]
+    for sender in senders:
+        assert selectors.sender_for_number(sender.number) == sender
         assert len(selectors._senders) <= 3
-    assert selectors.sender_for_number(sender.number) == sender
+    for line in range(10):
+        assert selectors.sender_for_number(f"+1646555{line + 200:04d}") is None
     assert len(selectors._senders) <= 3
 
 
