@@ -385,11 +385,7 @@ def _fetchall_prepared(db: BaseDatabaseWrapper, statement: _Statement, params: l
         try:
             return _run_prepared(cursor, known, statement, params)
         except Exception as exc:
-            if (
-                db.in_atomic_block
-                or known.get(statement.name) is _UNSURE  # the PREPARE round trip failed
-                or _sqlstate(exc) not in _STALE_SQLSTATES
-            ):
+            if db.in_atomic_block or _sqlstate(exc) not in _STALE_SQLSTATES:
                 raise
         # Autocommit: the failed statement's transaction is over; prepare it again.
         return _run_prepared(cursor, known, statement, params)
@@ -406,45 +402,31 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 
 def _run_prepared(cursor, known: dict, statement: _Statement, params: list) -> list[tuple]:
-    state = known.get(statement.name)
-    if state is _UNSURE or state is _STALE:
-        # Whether the server has it (a PREPARE that stayed, or one to be replaced).
-        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [statement.name])
-        on_server = cursor.fetchone() is not None
-        if on_server and state is _STALE:
-            cursor.execute(f"DEALLOCATE {statement.name}")
-            on_server = False
-        state = known[statement.name] = True if on_server else _STALE
-    if state is True:
-        try:
-            cursor.execute(statement.execute, params)
-        except Exception as exc:
-            if _sqlstate(exc) == "26000":
-                known.pop(statement.name, None)  # not on the server: just prepare it
-            else:
-                known[statement.name] = _STALE  # replace it, if it is still there
-            raise
-        return cursor.fetchall()
-    # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
+    name = statement.name
+    if known.get(name) is False:
+        # A round trip with it failed: whatever the server still holds under the name
+        # (a PREPARE that outlived a failed EXECUTE, or a plan gone stale) is dropped.
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+        if cursor.fetchone() is not None:
+            cursor.execute(f"DEALLOCATE {name}")
+        del known[name]
     try:
-        cursor.execute(statement.prepare_and_execute, params)
+        if name in known:
+            cursor.execute(statement.execute, params)
+        else:
+            # One simple-protocol round trip: PREPARE's result, then EXECUTE's rows.
+            cursor.execute(statement.prepare_and_execute, params)
+            cursor.nextset()
     except Exception:
-        # The PREPARE may have succeeded before the EXECUTE failed (a timeout, a
-        # cancel); it outlives the rollback, and preparing it again would fail on this
-        # connection for good. Ask the server next time.
-        known[statement.name] = _UNSURE
+        known[name] = False
         raise
-    cursor.nextset()
-    known[statement.name] = True
+    known[name] = True
     return cursor.fetchall()
 
 
-# Per live psycopg connection, the state of each statement prepared on it: True
-# (prepared), _UNSURE (a first round trip failed: whether its PREPARE stayed, the server
-# knows) or _STALE (an EXECUTE failed: DEALLOCATE it if it is there, then PREPARE it). A
-# name not there is prepared on first use; a new connection starts empty.
-_UNSURE = "unsure"
-_STALE = "stale"
+# Per live psycopg connection, {statement name: True (prepared on it) or False (a round
+# trip with it failed: ask the server, drop what it holds, prepare again)}. A name not
+# there is prepared on first use; a new connection starts empty.
 _prepared_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
