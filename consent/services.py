@@ -51,6 +51,7 @@ from consent.selectors import (
     sender_for_number,
 )
 from consent.sms import OutboundSms, sms_gateway
+from privacy.bulk import insert_fields, insert_values
 from privacy.hashing import identifier_hmac
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
@@ -96,7 +97,7 @@ def _rows_insert(objs: list, suffix: str, *, fetch: bool = False) -> list[tuple]
     row were most of the webhook's round trips. The SQL is PostgreSQL's and SQLite's
     (3.35+) alike."""
     meta = type(objs[0])._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = insert_fields(type(objs[0]))
     quote = connection.ops.quote_name
     row = f"({', '.join(['%s'] * len(fields))})"
     # Names from the model, a constant suffix; every value is a parameter.
@@ -104,9 +105,7 @@ def _rows_insert(objs: list, suffix: str, *, fetch: bool = False) -> list[tuple]
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
         f"VALUES {', '.join([row] * len(objs))} {suffix}"
     )
-    params = [
-        f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields
-    ]
+    params = [value for obj in objs for value in insert_values(obj, fields, connection)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if fetch else []

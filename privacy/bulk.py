@@ -22,6 +22,17 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 
+def insert_fields(model: type[Model]) -> list:
+    """The columns an insert of new rows writes: every concrete field but the key."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def insert_values(obj: Model, fields: list, connection) -> list:
+    """``obj``'s values for ``fields`` as ``save()`` would write them on insert
+    (defaults, ``auto_now_add``, each field's database preparation)."""
+    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+
+
 def bulk_insert(objs: Sequence[M]) -> list[M]:
     """Insert new, unsaved model instances of one model; returns them with ``pk`` set.
 
@@ -38,7 +49,7 @@ def bulk_insert(objs: Sequence[M]) -> list[M]:
         return model._default_manager.using(using).bulk_create(objs, batch_size=1000)
 
     pk_field = meta.pk
-    fields = [f for f in meta.concrete_fields if f is not pk_field]
+    fields = insert_fields(model)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk_field, *fields])
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
@@ -50,15 +61,7 @@ def bulk_insert(objs: Sequence[M]) -> list[M]:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, pk in zip(objs, pks, strict=True):
                 obj.pk = pk
-                copy.write_row(
-                    [
-                        pk,
-                        *(
-                            f.get_db_prep_save(f.pre_save(obj, add=True), connection)
-                            for f in fields
-                        ),
-                    ]
-                )
+                copy.write_row([pk, *insert_values(obj, fields, connection)])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
