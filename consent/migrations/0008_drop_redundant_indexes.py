@@ -7,11 +7,17 @@ them: Django's own operations for these changes would drop and re-add each forei
 (validating every row of a ledger of millions) and rebuild the unique index, all in one
 transaction. Instead the model state changes alone, and the database only drops
 indexes with ``DROP INDEX CONCURRENTLY`` (outside a transaction: ``atomic = False``)
-and renames the existing unique constraint, a catalogue change. Indexes are found by
-their columns, not by generated names."""
+and renames the existing unique constraint, a catalogue change
+(privacy/migration_ops.py)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+from privacy.migration_ops import (
+    create_single_column_indexes,
+    drop_single_column_indexes,
+    single_column_indexes,
+)
 
 FK_INDEXES = [
     ("consent_consentevent", "contact_id"),
@@ -23,66 +29,36 @@ INBOUND = "consent_inboundmessage"
 UNIQUE_NAME = "inbound_message_sid_unique"
 
 
-def _single_column(connection, cursor, table, column, *, unique):
-    """Names of plain single-column indexes (or unique constraints) on ``column``."""
-    constraints = connection.introspection.get_constraints(cursor, table)
-    return [
-        name
-        for name, info in constraints.items()
-        if info["columns"] == [column]
-        and info["index"] | bool(info["unique"])
-        and bool(info["unique"]) == unique
-        and not info["primary_key"]
-        and not info["foreign_key"]
-    ]
-
-
 def forwards(apps, schema_editor):
-    connection = schema_editor.connection
+    drop_single_column_indexes(schema_editor, FK_INDEXES)
+    # The LIKE (varchar_pattern_ops) index unique=True added on PostgreSQL.
+    drop_single_column_indexes(schema_editor, [(INBOUND, "message_sid")])
     quote = schema_editor.quote_name
-    postgres = connection.vendor == "postgresql"
-    concurrently = "CONCURRENTLY " if postgres else ""
-    with connection.cursor() as cursor:
-        for table, column in FK_INDEXES:
-            for name in _single_column(connection, cursor, table, column, unique=False):
-                cursor.execute(f"DROP INDEX {concurrently}IF EXISTS {quote(name)}")
-        # The LIKE (varchar_pattern_ops) index unique=True added on PostgreSQL.
-        for name in _single_column(connection, cursor, INBOUND, "message_sid", unique=False):
-            cursor.execute(f"DROP INDEX {concurrently}IF EXISTS {quote(name)}")
-        existing = _single_column(connection, cursor, INBOUND, "message_sid", unique=True)
-        if UNIQUE_NAME in existing:
-            return
-        if postgres and existing:
-            cursor.execute(
-                f"ALTER TABLE {quote(INBOUND)} "
-                f"RENAME CONSTRAINT {quote(existing[0])} TO {quote(UNIQUE_NAME)}"
-            )
-        else:
-            # SQLite keeps the table's own unique index (it cannot be dropped without a
-            # rebuild); the named one makes the state and the database agree.
-            cursor.execute(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(UNIQUE_NAME)} "
-                f"ON {quote(INBOUND)} ({quote('message_sid')})"
-            )
+    existing = single_column_indexes(schema_editor, INBOUND, "message_sid", unique=True)
+    if UNIQUE_NAME in existing:
+        return
+    if schema_editor.connection.vendor == "postgresql" and existing:
+        schema_editor.execute(
+            f"ALTER TABLE {quote(INBOUND)} "
+            f"RENAME CONSTRAINT {quote(existing[0])} TO {quote(UNIQUE_NAME)}"
+        )
+    else:
+        # SQLite keeps the table's own unique index (it cannot be dropped without a
+        # rebuild); the named one makes the state and the database agree.
+        schema_editor.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {quote(UNIQUE_NAME)} "
+            f"ON {quote(INBOUND)} ({quote('message_sid')})"
+        )
 
 
 def backwards(apps, schema_editor):
-    connection = schema_editor.connection
-    quote = schema_editor.quote_name
-    postgres = connection.vendor == "postgresql"
-    concurrently = "CONCURRENTLY " if postgres else ""
-    with connection.cursor() as cursor:
-        for table, column in FK_INDEXES:
-            name = f"{table}_{column}_restored"
-            cursor.execute(
-                f"CREATE INDEX {concurrently}IF NOT EXISTS {quote(name)} "
-                f"ON {quote(table)} ({quote(column)})"
-            )
-        if postgres:
-            cursor.execute(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(INBOUND + '_message_sid_like')} "
-                f"ON {quote(INBOUND)} ({quote('message_sid')} varchar_pattern_ops)"
-            )
+    create_single_column_indexes(schema_editor, FK_INDEXES)
+    if schema_editor.connection.vendor == "postgresql":
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(INBOUND + '_message_sid_like')} "
+            f"ON {quote(INBOUND)} ({quote('message_sid')} varchar_pattern_ops)"
+        )
 
 
 class Migration(migrations.Migration):

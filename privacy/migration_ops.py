@@ -1,0 +1,56 @@
+"""Index changes on big, busy tables, for migrations.
+
+Django's ``AlterField(db_index=False)`` on a foreign key drops the constraint, drops the
+index and adds the constraint back, which validates every row, all in the migration's
+transaction: the table (and the one it points to) stays locked for as long as that
+takes. On the contact, interaction and consent tables that would stop the consent check,
+the STOP webhook and the admin for the whole migration. Migrations that only drop an
+index change the model state alone (``SeparateDatabaseAndState``) and let these
+functions drop the index with ``DROP INDEX CONCURRENTLY``, which needs a non-atomic
+migration (``atomic = False``). Indexes are found by their columns, not by the names
+Django generated for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def single_column_indexes(schema_editor, table: str, column: str, *, unique: bool) -> list[str]:
+    """Names of the plain indexes (or, with ``unique``, unique constraints) on
+    ``column`` alone; never a primary key or a foreign-key constraint."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return [
+        name
+        for name, info in constraints.items()
+        if info["columns"] == [column]
+        and (info["index"] or bool(info["unique"]))
+        and bool(info["unique"]) == unique
+        and not info["primary_key"]
+        and not info["foreign_key"]
+    ]
+
+
+def _concurrently(schema_editor) -> str:
+    return "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+
+
+def drop_single_column_indexes(schema_editor, columns: Iterable[tuple[str, str]]) -> None:
+    """Drop every plain index on each (table, column) without locking the table."""
+    quote = schema_editor.quote_name
+    for table, column in columns:
+        for name in single_column_indexes(schema_editor, table, column, unique=False):
+            schema_editor.execute(
+                f"DROP INDEX {_concurrently(schema_editor)}IF EXISTS {quote(name)}"
+            )
+
+
+def create_single_column_indexes(schema_editor, columns: Iterable[tuple[str, str]]) -> None:
+    """The reverse: an index on each (table, column), built without locking the table."""
+    quote = schema_editor.quote_name
+    for table, column in columns:
+        schema_editor.execute(
+            f"CREATE INDEX {_concurrently(schema_editor)}IF NOT EXISTS "
+            f"{quote(f'{table}_{column}_restored')} ON {quote(table)} ({quote(column)})"
+        )
