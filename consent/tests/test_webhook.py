@@ -14,16 +14,16 @@ pytestmark = pytest.mark.django_db
 PHONE = "+14155550111"
 
 
-def _grant_sms_marketing(contact, sender=""):
+def _grant_sms_marketing(contact, sender="", **overrides):
     return services.consent_event_record(
         actor=None,
         purpose="sms_marketing",
         action="grant",
-        method="web_form",
         contact=contact,
         identifier=contact.phone,
         sender=sender,
         notice=services.notice_published(purpose_code="sms_marketing"),
+        **{"method": "web_form", **overrides},
     )
 
 
@@ -349,15 +349,8 @@ def test_a_grant_dated_minutes_ahead_cannot_outrank_a_later_stopall(
     from consent.tests.factories import SenderNumberFactory
 
     other = SenderNumberFactory(customer=customer, number="+12125550199")
-    grant = services.consent_event_record(
-        actor=None,
-        purpose="sms_marketing",
-        action="grant",
-        method="api",
-        contact=contact,
-        identifier=contact.phone,
-        occurred_at=timezone.now() + dt.timedelta(minutes=3),
-        notice=services.notice_published(purpose_code="sms_marketing"),
+    grant = _grant_sms_marketing(
+        contact, method="api", occurred_at=timezone.now() + dt.timedelta(minutes=3)
     )
     assert grant.occurred_at <= grant.recorded_at  # accepted, dated when it was recorded
     assert check(customer, sender=other.number).allowed
