@@ -491,7 +491,7 @@ class PrivacyRequestAdmin(ScalableChangelistMixin, admin.ModelAdmin):
         if obj.request_type != RequestType.DELETION or not obj.pk:
             return "—"
         rows = []
-        for contact, preview in services.erasure_previews(obj):
+        for contact, preview in selectors.erasure_previews(obj):
             erased = ", ".join(
                 f"{provider}: {sum(counts.values())}" for provider, counts in preview.erased.items()
             )
@@ -561,7 +561,7 @@ class PrivacyRequestAdmin(ScalableChangelistMixin, admin.ModelAdmin):
     @admin.action(description="Schedule erasure (deletion requests)", permissions=["process"])
     def schedule_erasure(self, request, queryset):
         previews = [
-            (obj, services.erasure_previews(obj))
+            (obj, selectors.erasure_previews(obj))
             for obj in queryset
             if obj.request_type == RequestType.DELETION
         ]
@@ -789,7 +789,7 @@ class PrivacyRequestAdmin(ScalableChangelistMixin, admin.ModelAdmin):
     def correction_view(self, request, object_id: int):
         def apply(obj, form):
             contact = next(
-                c for c in services.contacts_in_scope(obj) if c.pk == form.cleaned_data["contact"]
+                c for c in selectors.contacts_in_scope(obj) if c.pk == form.cleaned_data["contact"]
             )
             changed = services.correction_apply(
                 actor=request.user, request=obj, contact=contact, changes=form.changes()
@@ -807,7 +807,7 @@ class PrivacyRequestAdmin(ScalableChangelistMixin, admin.ModelAdmin):
                 "the audit trail."
             ),
             apply=apply,
-            form_kwargs=lambda obj: {"contacts": services.contacts_in_scope(obj)},
+            form_kwargs=lambda obj: {"contacts": selectors.contacts_in_scope(obj)},
         )
 
     def fee_estimate_view(self, request, object_id: int):

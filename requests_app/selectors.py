@@ -6,11 +6,26 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from requests_app.models import OPEN_Q, PrivacyRequest, RequestEvent, Status
+from privacy.models import Contact
+from privacy.services import erasure_preview
+from privacy.services.erasure import ErasurePreview
+from requests_app.models import (
+    OPEN_Q,
+    ExportPackage,
+    PrivacyRequest,
+    Relay,
+    RequestEvent,
+    RequestType,
+    ScheduledErasure,
+    Status,
+)
 from requests_app.tokens import new_reference
+
+#: Request types answered with a data package per contact.
+PACKAGE_TYPES = frozenset({RequestType.ACCESS, RequestType.KNOW, RequestType.PORTABILITY})
 
 
 def privacy_requests_due_soon(*, today: dt.date, within_days: int = 7) -> list[dict]:
@@ -88,3 +103,51 @@ def privacy_request_reference_unused() -> str:
         reference = new_reference()
         if not PrivacyRequest.objects.filter(reference=reference).exists():
             return reference
+
+
+def contacts_in_scope(request: PrivacyRequest) -> list[Contact]:
+    """Contacts we act on: our own (controller mode) and those of customers that told us
+    to fulfil the request on their behalf."""
+    fulfil_customers = request.relays.filter(answer=Relay.Answer.FULFIL).values("customer_id")
+    return list(
+        Contact.objects.filter(
+            pk__in=request.matches.filter(
+                Q(customer__isnull=True) | Q(customer_id__in=fulfil_customers)
+            ).values("contact_id")
+        ).order_by("pk")
+    )
+
+
+def erasure_previews(request: PrivacyRequest) -> list[tuple[Contact, ErasurePreview]]:
+    """What erasing each contact in scope would remove and keep, and any blocking hold."""
+    return [(contact, erasure_preview(contact=contact)) for contact in contacts_in_scope(request)]
+
+
+def privacy_request_completion_blockers(
+    request: PrivacyRequest, contacts: list[Contact]
+) -> list[str]:
+    """What still stands between ``request`` and its completion (empty when nothing):
+    unanswered relays, packages not ready, erasures not done for ``contacts``."""
+    problems = []
+    unanswered = request.relays.filter(answered_at__isnull=True).count()
+    if unanswered:
+        problems.append(f"{unanswered} customer relay(s) not answered yet.")
+    if request.request_type in PACKAGE_TYPES:
+        ready = set(
+            request.packages.filter(state=ExportPackage.State.READY).values_list(
+                "contact_id", flat=True
+            )
+        )
+        missing = [c.pk for c in contacts if c.pk not in ready]
+        if missing:
+            problems.append(f"Export package not ready for contact(s) {missing}.")
+    if request.request_type == RequestType.DELETION:
+        done = set(
+            request.erasures.filter(state=ScheduledErasure.State.DONE).values_list(
+                "contact_id", flat=True
+            )
+        )
+        missing = [c.pk for c in contacts if c.pk not in done]
+        if missing:
+            problems.append(f"Erasure not done for contact(s) {missing}.")
+    return problems

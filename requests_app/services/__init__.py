@@ -1,5 +1,18 @@
 """Write services of the requests app (see the modules for the details)."""
 
+from .appeals import appeal_submit
+from .decisions import (
+    correction_apply,
+    privacy_request_agent_proof_open,
+    privacy_request_assign,
+    privacy_request_complete,
+    privacy_request_deny,
+    privacy_request_extend,
+    privacy_request_fee_estimate,
+    privacy_request_fee_record,
+    privacy_request_withdraw,
+)
+from .erasure import erasure_cancel, erasure_schedule, scheduled_erasure_run
 from .intake import (
     SubmitResult,
     VerificationFailed,
@@ -20,28 +33,9 @@ from .jobs import (
     unverified_requests_expire,
 )
 from .notices import notice_render, notice_send, status_token, status_url
+from .packages import download_url, export_package_build, export_package_download
+from .processing import privacy_request_process, relay_answer_record
 from .transitions import ALLOWED_TRANSITIONS, InvalidTransition, privacy_request_transition
-from .workflow import (
-    appeal_submit,
-    contacts_in_scope,
-    correction_apply,
-    download_url,
-    erasure_cancel,
-    erasure_previews,
-    erasure_schedule,
-    export_package_build,
-    export_package_download,
-    privacy_request_agent_proof_open,
-    privacy_request_assign,
-    privacy_request_complete,
-    privacy_request_deny,
-    privacy_request_extend,
-    privacy_request_fee_estimate,
-    privacy_request_fee_record,
-    privacy_request_process,
-    privacy_request_withdraw,
-    relay_answer_record,
-)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -50,12 +44,10 @@ __all__ = [
     "VerificationFailed",
     "agent_proof_validate",
     "appeal_submit",
-    "contacts_in_scope",
     "correction_apply",
     "deadline_digest_send",
     "download_url",
     "erasure_cancel",
-    "erasure_previews",
     "erasure_schedule",
     "export_package_build",
     "export_package_download",
@@ -79,6 +71,7 @@ __all__ = [
     "privacy_request_withdraw",
     "relay_answer_record",
     "request_log_prune",
+    "scheduled_erasure_run",
     "scheduled_erasures_run",
     "status_token",
     "status_url",

@@ -30,9 +30,9 @@ from requests_app.selectors import (
     privacy_requests_due_soon,
 )
 from requests_app.services.deidentify import export_packages_delete
+from requests_app.services.erasure import scheduled_erasure_run
 from requests_app.services.notices import notice_render, notice_send
 from requests_app.services.transitions import InvalidTransition, privacy_request_transition
-from requests_app.services.workflow import scheduled_erasure_run
 
 logger = logging.getLogger(__name__)
 

@@ -84,6 +84,25 @@ def request_event_record(
     )
 
 
+def privacy_request_lock(request: PrivacyRequest) -> PrivacyRequest:
+    """``request`` read again and locked for the rest of the transaction."""
+    return PrivacyRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def privacy_request_audit(
+    actor: AbstractBaseUser | None, action: str, request: PrivacyRequest, **summary: Any
+) -> None:
+    """The audit row of a workflow step on ``request`` (reference and ids, never personal
+    data), written in the caller's transaction."""
+    audit_event_record(
+        actor=actor,
+        action=f"privacy_request.{action}",
+        object_type="privacy_request",
+        object_id=request.pk,
+        summary={"reference": request.reference, **summary},
+    )
+
+
 @transaction.atomic
 def privacy_request_transition(
     *,

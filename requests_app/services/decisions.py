@@ -1,0 +1,298 @@
+"""Staff decisions on a request: assignment, extension, denial, withdrawal, completion
+(by staff, or by itself once the work is done), fees, corrections of contact data and
+opening an authorised agent's proof. Every status change goes through
+``privacy_request_transition``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from privacy.models import Contact, DataCategory
+from privacy.services import contact_update
+from requests_app import deadlines
+from requests_app.models import (
+    OPEN_STATUSES,
+    DenialReason,
+    ExportPackage,
+    PrivacyRequest,
+    RequestEvent,
+    RequestType,
+    ScheduledErasure,
+    Status,
+)
+from requests_app.selectors import contacts_in_scope, privacy_request_completion_blockers
+from requests_app.services.deidentify import privacy_request_deidentify_if_erased
+from requests_app.services.notices import notice_send, public_url, status_token
+from requests_app.services.packages import download_url
+from requests_app.services.transitions import (
+    privacy_request_audit,
+    privacy_request_lock,
+    privacy_request_transition,
+    request_event_record,
+)
+
+# Types fulfilled completely by a service call, so the request completes by itself.
+AUTOMATIC_TYPES = frozenset(
+    {
+        RequestType.RESTRICTION,
+        RequestType.OBJECTION,
+        RequestType.OPT_OUT_SALE,
+        RequestType.WITHDRAW_CONSENT,
+    }
+)
+
+
+@transaction.atomic
+def privacy_request_assign(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, assignee
+) -> None:
+    PrivacyRequest.objects.filter(pk=request.pk).update(assignee=assignee)
+    request.assignee = assignee
+    request_event_record(
+        request=request,
+        kind=RequestEvent.Kind.ASSIGNMENT,
+        actor=actor,
+        note=f"Assigned to staff user #{assignee.pk if assignee else '—'}.",
+    )
+    privacy_request_audit(actor, "assigned", request, assignee_id=assignee.pk if assignee else None)
+
+
+@transaction.atomic
+def privacy_request_extend(
+    *,
+    actor: AbstractBaseUser | None,
+    request: PrivacyRequest,
+    reason: str,
+    today: dt.date | None = None,
+) -> PrivacyRequest:
+    """Extend once, before the original deadline has passed, with the reason sent to
+    the person in the extension notice."""
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    request = privacy_request_lock(request)
+    if not reason:
+        raise ValidationError("An extension needs a reason; it is sent to the person.")
+    if request.status not in OPEN_STATUSES:
+        raise ValidationError("Only open requests can be extended.")
+    if request.rule.extension is None:
+        raise ValidationError(f"{request.rule.name} allows no extension.")
+    if request.extended_due_on:
+        raise ValidationError("This request has already been extended; the rule allows it once.")
+    if today > request.due_on:
+        raise ValidationError(
+            f"The original deadline ({request.due_on:%Y-%m-%d}) has passed; the extension "
+            "notice had to go out before it."
+        )
+    new_due = deadlines.extended_due_date(request.rule_code, request.due_on)
+    PrivacyRequest.objects.filter(pk=request.pk).update(
+        extended_due_on=new_due, deadline_on=new_due, extension_reason=reason
+    )
+    request.refresh_from_db()
+    notice_send(
+        request=request,
+        code="extension",
+        actor=actor,
+        extra={"extended_due_on": new_due, "due_on": request.due_on, "reason": reason},
+        public_message=f"We need more time; the new deadline is {new_due:%Y-%m-%d}.",
+    )
+    privacy_request_audit(
+        actor,
+        "extended",
+        request,
+        due_on=request.due_on.isoformat(),
+        extended_due_on=new_due.isoformat(),
+    )
+    return request
+
+
+@transaction.atomic
+def privacy_request_deny(
+    *,
+    actor: AbstractBaseUser | None,
+    request: PrivacyRequest,
+    reason: str,
+    explanation: str = "",
+) -> PrivacyRequest:
+    """Deny with a statutory reason; the notice tells the person how to appeal."""
+    if reason not in DenialReason.values:
+        raise ValidationError("Choose the statutory reason for the denial.")
+    request = privacy_request_transition(
+        actor=actor,
+        request=privacy_request_lock(request),
+        to_status=Status.DENIED,
+        denial_reason=reason,
+        summary={"reason": reason},
+    )
+    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
+        state=ScheduledErasure.State.CANCELLED
+    )
+    rule = request.rule
+    appeal_url = ""
+    if rule.appeal_response is not None and request.request_type != RequestType.APPEAL:
+        appeal_url = public_url(reverse("requests_app:appeal", args=[status_token(request)]))
+    notice_send(
+        request=request,
+        code="denial",
+        actor=actor,
+        extra={
+            "reason": DenialReason(reason).label,
+            "explanation": explanation.strip(),
+            "appeal_note": rule.appeal_note,
+            "appeal_url": appeal_url,
+        },
+    )
+    privacy_request_deidentify_if_erased(request=request)
+    return request
+
+
+@transaction.atomic
+def privacy_request_withdraw(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, note: str = ""
+) -> PrivacyRequest:
+    request = privacy_request_transition(
+        actor=actor, request=privacy_request_lock(request), to_status=Status.WITHDRAWN, note=note
+    )
+    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
+        state=ScheduledErasure.State.CANCELLED
+    )
+    privacy_request_deidentify_if_erased(request=request)
+    return request
+
+
+@transaction.atomic
+def privacy_request_complete(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, message: str = ""
+) -> PrivacyRequest:
+    """Complete once every part is done and answered; sends the completion notice."""
+    request = privacy_request_lock(request)
+    problems = privacy_request_completion_blockers(request, contacts_in_scope(request))
+    if problems:
+        raise ValidationError(" ".join(problems))
+    request = privacy_request_transition(actor=actor, request=request, to_status=Status.COMPLETED)
+    packages = list(request.packages.filter(state=ExportPackage.State.READY).order_by("pk"))
+    extra = {
+        "download_urls": [download_url(p) for p in packages],
+        "download_expires_on": min((p.expires_at for p in packages), default=None),
+        "categories": list(DataCategory.objects.all())
+        if request.request_type == RequestType.KNOW
+        else [],
+        "erased": request.erasures.filter(state=ScheduledErasure.State.DONE).exists(),
+        "no_data": not request.matches.exists(),
+        "message": message.strip(),
+    }
+    notice_send(request=request, code="completion", actor=actor, extra=extra)
+    # The notice is rendered and queued with the address by now; a deletion request
+    # whose subject was erased gives up the identity it kept for this notice.
+    privacy_request_deidentify_if_erased(request=request)
+    return request
+
+
+@transaction.atomic
+def privacy_request_fee_estimate(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, amount: Decimal
+) -> PrivacyRequest:
+    """Send a fee estimate first (only where the rule allows a fee)."""
+    request = privacy_request_lock(request)
+    if not request.rule.fee_allowed:
+        raise ValidationError(f"{request.rule.name} allows no fee.")
+    if amount is None or amount <= 0:
+        raise ValidationError("Give the estimated fee.")
+    PrivacyRequest.objects.filter(pk=request.pk).update(
+        fee_estimate=amount, fee_estimate_sent_at=timezone.now()
+    )
+    request.refresh_from_db()
+    notice_send(request=request, code="fee_estimate", actor=actor, extra={"fee_estimate": amount})
+    privacy_request_audit(actor, "fee_estimated", request, amount=str(amount))
+    return request
+
+
+@transaction.atomic
+def privacy_request_fee_record(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, amount: Decimal
+) -> PrivacyRequest:
+    request = privacy_request_lock(request)
+    if request.fee_estimate_sent_at is None:
+        raise ValidationError("Send the fee estimate before recording a fee.")
+    PrivacyRequest.objects.filter(pk=request.pk).update(fee=amount)
+    request.refresh_from_db()
+    privacy_request_audit(actor, "fee_recorded", request, amount=str(amount))
+    return request
+
+
+def privacy_request_auto_complete(*, request: PrivacyRequest, actor) -> None:
+    """Complete requests whose work is done without staff: automatic types once every
+    relay is answered; deletions once every scheduled erasure has run."""
+    if request.status != Status.IN_PROGRESS:
+        return
+    if request.relays.filter(answered_at__isnull=True).exists():
+        return
+    if request.request_type in AUTOMATIC_TYPES:
+        privacy_request_complete(actor=actor, request=request)
+    elif request.request_type == RequestType.DELETION:
+        erasures = request.erasures.exclude(state=ScheduledErasure.State.CANCELLED)
+        if erasures.exists() and not erasures.exclude(state=ScheduledErasure.State.DONE).exists():
+            privacy_request_complete(actor=actor, request=request)
+
+
+@transaction.atomic
+def correction_apply(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, contact: Contact, changes: dict
+) -> list[str]:
+    """Apply a correction to a matched contact through privacy's contact_update (which
+    audits the changed field names)."""
+    request = privacy_request_lock(request)
+    if request.request_type != RequestType.CORRECTION:
+        raise ValidationError("Only correction requests change contact data here.")
+    if request.status not in (Status.IN_PROGRESS, Status.RELAYED):
+        raise ValidationError("The request is not in progress.")
+    if contact.pk not in {c.pk for c in contacts_in_scope(request)}:
+        raise ValidationError("This contact is not in scope of the request.")
+    changed = contact_update(
+        actor=actor, contact=contact, reason=f"privacy request {request.reference}", **changes
+    )
+    request_event_record(
+        request=request,
+        kind=RequestEvent.Kind.FULFILMENT,
+        actor=actor,
+        note=f"Contact #{contact.pk} corrected: {', '.join(changed) or 'nothing changed'}.",
+    )
+    privacy_request_audit(
+        actor, "correction_applied", request, contact_id=contact.pk, fields=sorted(changed)
+    )
+    return changed
+
+
+# --- Authorised agent's proof ----------------------------------------------------------
+
+AGENT_PROOF_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+
+
+@transaction.atomic
+def privacy_request_agent_proof_open(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest
+) -> tuple[File, str, str]:
+    """Open the agent's uploaded proof for a staff member: ``(file, download name,
+    content type)``. The opening is on the timeline and in the audit trail (reference
+    only). Raises ``ValidationError`` when there is no proof on file."""
+    request = PrivacyRequest.objects.get(pk=request.pk)
+    if not request.agent_proof:
+        raise ValidationError("There is no authorised agent's proof on this request.")
+    extension = request.agent_proof.name.rsplit(".", 1)[-1].lower()
+    content_type = AGENT_PROOF_CONTENT_TYPES.get(extension, "application/octet-stream")
+    handle = request.agent_proof.storage.open(request.agent_proof.name, "rb")
+    request_event_record(
+        request=request,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        note="Authorised agent's proof opened by staff.",
+    )
+    privacy_request_audit(actor, "agent_proof_opened", request)
+    return File(handle), f"{request.reference}-agent-proof.{extension}", content_type

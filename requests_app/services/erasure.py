@@ -1,0 +1,151 @@
+"""Erasure for deletion requests: scheduling the erasure of every contact in scope after
+the grace period (refused while a legal hold applies), cancelling it until then, and
+running it from the nightly job through privacy's erasure engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from privacy.models import ErasureCertificate
+from privacy.services import ErasureRefused, contact_erase, erasure_preview, staff_user
+from requests_app.models import (
+    OPEN_STATUSES,
+    PrivacyRequest,
+    RequestEvent,
+    RequestType,
+    ScheduledErasure,
+    Status,
+)
+from requests_app.selectors import contacts_in_scope
+from requests_app.services.decisions import privacy_request_auto_complete
+from requests_app.services.transitions import (
+    privacy_request_audit,
+    privacy_request_lock,
+    request_event_record,
+)
+
+
+@transaction.atomic
+def erasure_schedule(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, now: dt.datetime | None = None
+) -> list[ScheduledErasure]:
+    """Schedule the erasure of every contact in scope after the grace period. Refused,
+    with the hold's reason, while a legal hold applies."""
+    now = now or timezone.now()
+    request = privacy_request_lock(request)
+    if request.request_type != RequestType.DELETION:
+        raise ValidationError("Only deletion requests schedule erasures.")
+    if request.status not in (Status.IN_PROGRESS, Status.RELAYED):
+        raise ValidationError("Erasure can be scheduled only while the request is in progress.")
+    contacts = [c for c in contacts_in_scope(request) if not c.erased_at]
+    if not contacts:
+        raise ValidationError("No contact in scope to erase (unanswered relays are not in scope).")
+    for contact in contacts:
+        blocked_by = erasure_preview(contact=contact).blocked_by
+        if blocked_by:
+            raise ValidationError(f"Contact #{contact.pk} cannot be erased. {blocked_by}.")
+    run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
+    scheduled = []
+    for contact in contacts:
+        erasure, _ = ScheduledErasure.objects.update_or_create(
+            request=request,
+            contact=contact,
+            defaults={
+                "state": ScheduledErasure.State.SCHEDULED,
+                "scheduled_for": run_at,
+                "scheduled_by": staff_user(actor),
+                "blocked_reason": "",
+            },
+        )
+        scheduled.append(erasure)
+    request_event_record(
+        request=request,
+        kind=RequestEvent.Kind.FULFILMENT,
+        actor=actor,
+        note=f"Erasure of {len(contacts)} contact record(s) scheduled for {run_at:%Y-%m-%d}.",
+        public_message=f"Your data is scheduled to be erased on {run_at:%Y-%m-%d}.",
+    )
+    privacy_request_audit(
+        actor,
+        "erasure_scheduled",
+        request,
+        contacts=len(contacts),
+        run_on=run_at.date().isoformat(),
+    )
+    return scheduled
+
+
+@transaction.atomic
+def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure) -> bool:
+    updated = ScheduledErasure.objects.filter(
+        pk=erasure.pk, state=ScheduledErasure.State.SCHEDULED
+    ).update(state=ScheduledErasure.State.CANCELLED)
+    if updated:
+        request_event_record(
+            request=erasure.request,
+            kind=RequestEvent.Kind.FULFILMENT,
+            actor=actor,
+            note=f"Scheduled erasure of contact #{erasure.contact_id} cancelled.",
+        )
+        privacy_request_audit(
+            actor, "erasure_cancelled", erasure.request, contact_id=erasure.contact_id
+        )
+    return bool(updated)
+
+
+def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) -> str:
+    """Run one due scheduled erasure in its own transaction; returns its new state."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        erasure = (
+            ScheduledErasure.objects.select_for_update()
+            .select_related("request", "contact")
+            .filter(pk=erasure_id, state=ScheduledErasure.State.SCHEDULED, scheduled_for__lte=now)
+            .first()
+        )
+        if erasure is None:
+            return "skipped"
+        request = erasure.request
+        if request.status not in OPEN_STATUSES:
+            erasure.state = ScheduledErasure.State.CANCELLED
+            erasure.save(update_fields=["state"])
+            return erasure.state
+        try:
+            with transaction.atomic():
+                certificate = contact_erase(
+                    actor=None,
+                    contact=erasure.contact,
+                    trigger=ErasureCertificate.Trigger.REQUEST,
+                    reference=request.reference,
+                )
+        except ErasureRefused as exc:
+            erasure.state = ScheduledErasure.State.BLOCKED
+            erasure.blocked_reason = exc.messages[0][:300]
+            erasure.save(update_fields=["state", "blocked_reason"])
+            request_event_record(
+                request=request,
+                kind=RequestEvent.Kind.FULFILMENT,
+                note=f"Erasure of contact #{erasure.contact_id} blocked: {erasure.blocked_reason}",
+            )
+            privacy_request_audit(None, "erasure_blocked", request, contact_id=erasure.contact_id)
+            return erasure.state
+        except ValidationError:
+            # Erased meanwhile (e.g. by retention): its certificate is the proof.
+            certificate = ErasureCertificate.objects.filter(contact=erasure.contact).first()
+        erasure.state = ScheduledErasure.State.DONE
+        erasure.certificate = certificate
+        erasure.done_at = now
+        erasure.save(update_fields=["state", "certificate", "done_at"])
+        request_event_record(
+            request=request,
+            kind=RequestEvent.Kind.FULFILMENT,
+            note=f"Contact #{erasure.contact_id} erased (certificate #{certificate.pk if certificate else '—'}).",
+        )
+        privacy_request_auto_complete(request=privacy_request_lock(request), actor=None)
+        return erasure.state
