@@ -32,7 +32,13 @@ from consent.models import (
     SenderNumber,
     SmsSubscription,
 )
-from privacy.admin import EstimatedCountPaginator, PostedSearchMixin, ReadOnlyAdminMixin
+from privacy.admin_kit import (
+    EstimatedCountPaginator,
+    PostedSearchMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    run_action,
+)
 from privacy.selectors import contacts_matching_identifier
 
 
@@ -116,13 +122,27 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish (the text is frozen from then on)", permissions=["publish"])
     def publish(self, request, queryset):
-        done = sum(services.notice_publish(actor=request.user, notice=n) for n in queryset)
-        self.message_user(request, f"{done} notice(s) published.")
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="Publish",
+            apply=lambda notice, data: services.notice_publish(actor=request.user, notice=notice),
+            done_message=lambda done: f"{done} notice(s) published.",
+        )
 
     @admin.action(description="New version (a draft copy to edit)", permissions=["add"])
     def new_version(self, request, queryset):
-        created = [services.notice_new_version(actor=request.user, notice=n) for n in queryset]
-        self.message_user(request, f"{len(created)} draft version(s) created.")
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="New version",
+            apply=lambda notice, data: services.notice_new_version(
+                actor=request.user, notice=notice
+            ),
+            done_message=lambda done: f"{done} draft version(s) created.",
+        )
 
 
 @admin.register(SenderNumber)
@@ -237,12 +257,16 @@ class SmsSubscriptionAdmin(ReadOnlyAdmin):
         description="Opt out (STOP received elsewhere, complaint)", permissions=["opt_out"]
     )
     def opt_out(self, request, queryset):
-        done = 0
-        for subscription in queryset:
-            done += services.sms_subscription_opt_out(
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="Opt out",
+            apply=lambda subscription, data: services.sms_subscription_opt_out(
                 actor=request.user, subscription=subscription, reason="staff opt-out"
-            )
-        self.message_user(request, f"{done} subscription(s) opted out.")
+            ),
+            done_message=lambda done: f"{done} subscription(s) opted out.",
+        )
 
 
 @admin.register(InboundMessage)
@@ -291,8 +315,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke", permissions=["change"])
     def revoke(self, request, queryset):
-        done = sum(services.api_key_revoke(actor=request.user, api_key=k) for k in queryset)
-        self.message_user(request, f"{done} key(s) revoked.")
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="Revoke",
+            apply=lambda api_key, data: services.api_key_revoke(
+                actor=request.user, api_key=api_key
+            ),
+            done_message=lambda done: f"{done} key(s) revoked.",
+        )
 
 
 @admin.register(CookieConsent)
@@ -301,25 +333,15 @@ class CookieConsentAdmin(ReadOnlyAdmin):
     list_filter = ("gpc", "notice_version", "recorded_at")
 
 
-class ConsentEventInline(admin.TabularInline):
+class ConsentEventInline(ReadOnlyInline):
     model = ConsentEvent
     fk_name = "contact"
     fields = ("occurred_at", "purpose", "action", "method", "sender", "notice", "reference")
     readonly_fields = fields
     ordering = ("-occurred_at", "-id")
-    extra = 0
-    can_delete = False
+    related = ("purpose", "notice")
     verbose_name = "consent event"
     verbose_name_plural = "Consent history (ledger, newest first)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("purpose", "notice")
 
 
 class ConsentStateInline(ConsentEventInline):
@@ -369,46 +391,43 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
         permissions=["withdraw_consent"],
     )
     def withdraw_all(self, request, queryset):
-        total = 0
-        for contact in queryset.filter(erased_at__isnull=True):
-            total += services.contact_consent_withdraw(
+        return run_action(
+            self,
+            request,
+            queryset.filter(erased_at__isnull=True),
+            title="Withdraw all consent",
+            apply=lambda contact, data: services.contact_consent_withdraw(
                 actor=request.user, contact=contact, method="staff", reference="admin"
-            )
-        self.message_user(request, f"{total} consent(s) withdrawn.")
+            ),
+            done_message=lambda total: f"{total} consent(s) withdrawn.",
+        )
 
     def has_send_preference_link_permission(self, request) -> bool:
         return request.user.has_perm("consent.send_preference_link")
 
-    def _send_preference_links(self, request, queryset, channel: str) -> None:
-        contacts = list(queryset.order_by("pk")[: PREFERENCE_LINK_BATCH + 1])
-        if len(contacts) > PREFERENCE_LINK_BATCH:
-            self.message_user(
-                request,
-                f"Send the link to at most {PREFERENCE_LINK_BATCH} contacts at a time.",
-                messages.ERROR,
-            )
-            return
-        sent, refused = 0, []
-        for contact in contacts:
-            try:
-                services.preference_link_send(actor=request.user, contact=contact, channel=channel)
-                sent += 1
-            except ValidationError as exc:
-                refused.append(f"Contact #{contact.pk}: {' '.join(exc.messages)}")
-        if sent:
-            self.message_user(request, f"Preference-centre link queued for {sent} contact(s).")
-        if refused:
-            self.message_user(request, "Not sent — " + "; ".join(refused), messages.WARNING)
+    def _send_preference_links(self, request, queryset, channel: str):
+        return run_action(
+            self,
+            request,
+            queryset.order_by("pk"),
+            title="Send the preference-centre link",
+            limit=PREFERENCE_LINK_BATCH,
+            apply=lambda contact, data: services.preference_link_send(
+                actor=request.user, contact=contact, channel=channel
+            ),
+            done_message=lambda sent: f"Preference-centre link queued for {sent} contact(s).",
+            label=lambda contact: f"Contact #{contact.pk}",
+        )
 
     @admin.action(
         description="Send preference-centre link by e-mail", permissions=["send_preference_link"]
     )
     def send_preference_link_email(self, request, queryset):
-        self._send_preference_links(request, queryset, "email")
+        return self._send_preference_links(request, queryset, "email")
 
     @admin.action(
         description="Send preference-centre link by SMS (customer's default sender)",
         permissions=["send_preference_link"],
     )
     def send_preference_link_sms(self, request, queryset):
-        self._send_preference_links(request, queryset, "sms")
+        return self._send_preference_links(request, queryset, "sms")

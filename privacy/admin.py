@@ -16,19 +16,20 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
 from privacy import registry
+from privacy.admin_kit import (
+    PostedSearchMixin,
+    ReadOnlyAdminMixin,
+    ScalableChangelistMixin,
+    id_list,
+    run_action,
+)
 from privacy.forms import (
     CONTACT_EDITABLE_FIELDS,
     ContactAddForm,
@@ -62,7 +63,6 @@ from privacy.resources import (
 )
 from privacy.selectors import contacts_matching_identifier
 from privacy.services import (
-    ErasureRefused,
     contact_create,
     contact_erase,
     contact_export,
@@ -74,133 +74,6 @@ from privacy.services import (
     legal_hold_lift,
     legal_hold_place,
 )
-
-# --- changelists that scale ---------------------------------------------------------------
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that never counts a whole big table.
-
-    Unfiltered on PostgreSQL: the planner's row estimate (``pg_class.reltuples``) when
-    it is above the cap. Otherwise: an exact count of at most ``cap + 1`` ids
-    (``SELECT COUNT(*) FROM (SELECT id … LIMIT cap+1)``), which stops early."""
-
-    cap = 10_000
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.is_estimate = False
-        self.is_capped = False
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        if not isinstance(queryset, QuerySet):
-            return len(queryset)
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            estimate = self._planner_estimate(queryset)
-            if estimate is not None and estimate > self.cap:
-                self.is_estimate = True
-                return estimate
-        capped = queryset.order_by().values("pk")[: self.cap + 1].count()
-        if capped > self.cap:
-            self.is_capped = True
-        return capped
-
-    @staticmethod
-    def _planner_estimate(queryset: QuerySet) -> int | None:
-        table = queryset.model._meta.db_table
-        with connections[queryset.db].cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                [connections[queryset.db].ops.quote_name(table)],
-            )
-            row = cursor.fetchone()
-        # -1 (never analysed) or 0 (empty or not yet analysed): count instead.
-        return int(row[0]) if row and row[0] and row[0] > 0 else None
-
-
-class ScalableChangelistMixin:
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
-    list_max_show_all = 200
-
-
-def _id_list(term: str) -> list[int] | None:
-    """ "#12" or "#12,34" (what a posted search resolves to) as ids; None otherwise."""
-    if not term.startswith("#"):
-        return None
-    parts = term[1:].split(",")
-    if not all(part.strip().isdigit() for part in parts):
-        return None
-    return [int(part) for part in parts]
-
-
-class PostedSearchMixin:
-    """Search terms here are personal data (names, e-mail addresses, phone numbers), so
-    the search box posts them and the changelist URL carries only what they resolved
-    to — never the term itself, which would reach access logs and browser history."""
-
-    #: Most matches a posted search carries to the list.
-    posted_search_limit = 500
-
-    def get_urls(self):
-        from django.urls import path
-
-        name = f"{self.opts.app_label}_{self.opts.model_name}_search"
-        return [
-            path("search/", self.admin_site.admin_view(self.posted_search_view), name=name),
-            *super().get_urls(),
-        ]
-
-    def posted_search_view(self, request):
-        from urllib.parse import urlencode
-
-        from django.core.exceptions import PermissionDenied
-        from django.http import HttpResponseNotAllowed
-
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        params = {
-            key: value
-            for key, value in request.POST.items()
-            if key not in ("q", "csrfmiddlewaretoken")
-        }
-        term = request.POST.get("q", "").strip()
-        if term:
-            params["q"] = self.resolved_search_term(request, term)
-        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-        return HttpResponseRedirect(f"{url}?{urlencode(params)}" if params else url)
-
-    def get_search_results(self, request, queryset, search_term):
-        ids = _id_list(search_term.strip())
-        if ids is not None:
-            return queryset.filter(pk__in=ids), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def resolved_search_term(self, request, term: str) -> str:
-        """A term that finds the same rows and holds no personal data: their ids."""
-        found, _ = self.get_search_results(request, self.get_queryset(request), term)
-        ids = list(found.order_by("pk").values_list("pk", flat=True)[: self.posted_search_limit])
-        return "#" + (",".join(map(str, ids)) or "0")
-
-
-class ReadOnlyAdminMixin:
-    """Nobody adds, changes or deletes these rows through the admin (superusers
-    included); viewing needs the model's view permission."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PrivacyImportExportMixin(ImportExportMixin):
@@ -241,47 +114,39 @@ class PrivacyImportExportMixin(ImportExportMixin):
 
 
 def _place_holds(modeladmin, request, queryset, target: str):
-    """Intermediate page: reason and end date; then ``legal_hold_place`` per object."""
-    form = LegalHoldActionForm(request.POST if "apply" in request.POST else None)
-    if "apply" in request.POST and form.is_valid():
-        placed, failed = 0, []
-        for obj in queryset:
-            try:
-                legal_hold_place(
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    ends_on=form.cleaned_data["ends_on"],
-                    **{target: obj},
-                )
-                placed += 1
-            except ValidationError as exc:
-                failed.append(f"{obj}: {' '.join(exc.messages)}")
-        if placed:
-            modeladmin.message_user(request, f"Legal hold placed on {placed} {target}(s).")
-        if failed:
-            modeladmin.message_user(
-                request, "Not placed — " + "; ".join(failed), level=messages.ERROR
-            )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": "Place a legal hold",
-        "opts": modeladmin.opts,
-        "objects": list(queryset[:200]),
-        "form": form,
-        "action_name": request.POST.get("action", ""),
-        "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
-    }
-    return TemplateResponse(request, "admin/privacy/legal_hold_form.html", context)
+    """A page asks the reason and end date; then ``legal_hold_place`` per object."""
+    return run_action(
+        modeladmin,
+        request,
+        queryset,
+        title="Place a legal hold",
+        form_class=LegalHoldActionForm,
+        intro=(
+            f"While the hold applies, erasure and retention deletion of the "
+            f"{modeladmin.opts.verbose_name_plural} below are refused, with the hold's reason."
+        ),
+        apply=lambda obj, data: legal_hold_place(
+            actor=request.user, reason=data["reason"], ends_on=data["ends_on"], **{target: obj}
+        ),
+        done_message=lambda placed: f"Legal hold placed on {placed} {target}(s).",
+    )
 
 
 def _lift_holds(modeladmin, request, queryset, target: str):
-    holds = LegalHold.objects.filter(
-        lifted_at__isnull=True, **{f"{target}__in": queryset.values("pk")}
+    """Lift every open hold of each selected object."""
+
+    def lift(obj, data) -> int:
+        holds = LegalHold.objects.filter(lifted_at__isnull=True, **{target: obj})
+        return sum(legal_hold_lift(actor=request.user, hold=hold) for hold in holds)
+
+    return run_action(
+        modeladmin,
+        request,
+        queryset,
+        title="Lift legal holds",
+        apply=lift,
+        done_message=lambda lifted: f"Lifted {lifted} legal hold(s).",
     )
-    lifted = sum(legal_hold_lift(actor=request.user, hold=hold) for hold in holds)
-    modeladmin.message_user(request, f"Lifted {lifted} legal hold(s).")
 
 
 class HoldPermissionMixin:
@@ -307,7 +172,7 @@ class CustomerAdmin(HoldPermissionMixin, ScalableChangelistMixin, PrivacyImportE
 
     @admin.action(description="Lift legal holds of the selected customers", permissions=["hold"])
     def lift_holds(self, request, queryset):
-        _lift_holds(self, request, queryset, "customer")
+        return _lift_holds(self, request, queryset, "customer")
 
 
 # --- contacts ----------------------------------------------------------------------------------
@@ -385,7 +250,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
         term = search_term.strip()
         if not term:
             return queryset, False
-        ids = _id_list(term)
+        ids = id_list(term)
         if ids is not None:
             return queryset.filter(pk__in=ids), False
         region = self._search_region(request)
@@ -615,39 +480,27 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
 
     @admin.action(description="Erase personal data…", permissions=["erase"])
     def erase_contacts(self, request, queryset):
-        contacts = list(queryset.select_related("customer")[: CONTACT_SECTION_LIMIT + 1])
-        if len(contacts) > CONTACT_SECTION_LIMIT:
-            self.message_user(
-                request,
-                f"Erase at most {CONTACT_SECTION_LIMIT} contacts at a time.",
-                level=messages.ERROR,
-            )
-            return None
-        if request.POST.get("post") == "yes":
-            erased, refused, skipped = 0, [], []
-            for contact in contacts:
-                try:
-                    contact_erase(actor=request.user, contact=contact)
-                    erased += 1
-                except ErasureRefused as exc:
-                    refused.append(f"{contact}: {' '.join(exc.messages)}")
-                except ValidationError as exc:
-                    skipped.append(f"{contact}: {' '.join(exc.messages)}")
-            if erased:
-                self.message_user(request, f"Erased {erased} contact(s); certificates recorded.")
-            if refused:
-                self.message_user(
-                    request,
-                    f"Refused {len(refused)}: " + " | ".join(refused),
-                    level=messages.ERROR,
-                )
-            if skipped:
-                self.message_user(
-                    request,
-                    f"Skipped {len(skipped)}: " + " | ".join(skipped),
-                    level=messages.WARNING,
-                )
-            return None
+        def erase(contact: Contact, data) -> bool:
+            if contact.erased_at:
+                return False
+            contact_erase(actor=request.user, contact=contact)
+            return True
+
+        return run_action(
+            self,
+            request,
+            queryset.select_related("customer"),
+            title="Erase personal data",
+            confirm=True,
+            template="admin/privacy/contact/erase_confirmation.html",
+            extra=lambda: self._erase_previews(queryset.select_related("customer")),
+            limit=CONTACT_SECTION_LIMIT,
+            apply=erase,
+            done_message=lambda erased: f"Erased {erased} contact(s); certificates recorded.",
+        )
+
+    @staticmethod
+    def _erase_previews(contacts) -> dict:
         labels = {provider.key: provider.label for provider in registry.providers()}
         previews = []
         for contact in contacts:
@@ -665,16 +518,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
                     "already_erased": contact.erased_at is not None,
                 }
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Erase personal data?",
-            "opts": self.opts,
-            "previews": previews,
-            "blocked": sum(1 for p in previews if p["blocked_by"]),
-            "action_name": "erase_contacts",
-            "selected_ids": [str(c.pk) for c in contacts],
-        }
-        return TemplateResponse(request, "admin/privacy/contact/erase_confirmation.html", context)
+        return {"previews": previews, "blocked": sum(1 for p in previews if p["blocked_by"])}
 
     @admin.action(description="Place a legal hold…", permissions=["hold"])
     def place_hold(self, request, queryset):
@@ -682,7 +526,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
 
     @admin.action(description="Lift legal holds", permissions=["hold"])
     def lift_holds(self, request, queryset):
-        _lift_holds(self, request, queryset, "contact")
+        return _lift_holds(self, request, queryset, "contact")
 
 
 # --- interactions ----------------------------------------------------------------------------
@@ -796,8 +640,14 @@ class LegalHoldAdmin(ScalableChangelistMixin, admin.ModelAdmin):
 
     @admin.action(description="Lift the selected holds", permissions=["lift"])
     def lift(self, request, queryset):
-        lifted = sum(legal_hold_lift(actor=request.user, hold=hold) for hold in queryset)
-        self.message_user(request, f"Lifted {lifted} legal hold(s).")
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="Lift legal holds",
+            apply=lambda hold, data: legal_hold_lift(actor=request.user, hold=hold),
+            done_message=lambda lifted: f"Lifted {lifted} legal hold(s).",
+        )
 
 
 # --- read-only registers ------------------------------------------------------------------------
@@ -818,7 +668,7 @@ class SuppressionAdmin(
         # Django asks this with an empty term for every changelist page: list everything.
         if not search_term.strip():
             return queryset, False
-        ids = _id_list(search_term.strip())
+        ids = id_list(search_term.strip())
         if ids is not None:
             return queryset.filter(pk__in=ids), False
         keys = search_keys(search_term.strip())

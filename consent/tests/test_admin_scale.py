@@ -92,7 +92,7 @@ def test_filtered_and_searched_ledger_pages_count_at_most_a_capped_subquery(
 def test_unfiltered_ledger_total_is_the_planner_estimate_on_postgres(officer_client, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the estimate comes from PostgreSQL's planner statistics")
-    from privacy.admin import EstimatedCountPaginator
+    from privacy.admin_kit import EstimatedCountPaginator
 
     monkeypatch.setattr(EstimatedCountPaginator, "cap", 5)
     _events(8)

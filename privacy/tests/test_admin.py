@@ -225,7 +225,7 @@ def test_erase_confirmation_lists_what_goes_and_what_is_kept_then_erases(client)
     assert "billing and tax records" in body  # the reason the call record is kept
     Contact.objects.get(pk=contact.pk, erased_at__isnull=True)  # nothing happened yet
 
-    done = _action(officer, "erase_contacts", [contact], post="yes")
+    done = _action(officer, "erase_contacts", [contact], apply="yes")
 
     assert done.status_code == 302
     contact.refresh_from_db()
@@ -243,7 +243,7 @@ def test_erasing_a_held_contact_is_refused_with_the_holds_reason(client):
     assert "Matter 7 litigation" in page.content.decode()
     assert page.context["blocked"] == 1
 
-    done = _action(officer, "erase_contacts", [held, free], post="yes", follow=True)
+    done = _action(officer, "erase_contacts", [held, free], apply="yes", follow=True)
     response = officer.get(reverse(CHANGELIST))
     texts = [str(m) for m in response.context["messages"]] if response.context else []
     held.refresh_from_db()
@@ -310,7 +310,7 @@ def test_customer_hold_action_blocks_erasure_of_its_contacts(client):
         },
     )
     assert LegalHold.objects.get(customer=contact.customer).reason == "Matter 3 regulator inquiry"
-    _action(officer, "erase_contacts", [contact], post="yes")
+    _action(officer, "erase_contacts", [contact], apply="yes")
     contact.refresh_from_db()
     assert contact.erased_at is None
 
@@ -333,7 +333,7 @@ def test_support_agent_finds_views_creates_and_updates_but_no_privacy_actions(cl
     assert staff.get(reverse("admin:privacy_contact_import")).status_code == 403
     assert staff.get(reverse("admin:privacy_contact_export")).status_code == 403
     # Forcing the action by POST does nothing either.
-    _action(staff, "erase_contacts", [contact], post="yes")
+    _action(staff, "erase_contacts", [contact], apply="yes")
     contact.refresh_from_db()
     assert contact.erased_at is None
     assert staff.get(reverse("admin:privacy_auditevent_changelist")).status_code == 403
@@ -441,7 +441,7 @@ def test_changelist_query_count_does_not_grow_with_rows(client):
 
 
 def test_paginator_caps_the_count_of_a_filtered_list():
-    from privacy.admin import EstimatedCountPaginator
+    from privacy.admin_kit import EstimatedCountPaginator
 
     customer = CustomerFactory()
     _contacts_in_bulk(30, customer)
@@ -457,7 +457,7 @@ def test_paginator_caps_the_count_of_a_filtered_list():
 
 @pytest.mark.postgres
 def test_unfiltered_count_on_postgres_uses_the_planner_estimate():
-    from privacy.admin import EstimatedCountPaginator
+    from privacy.admin_kit import EstimatedCountPaginator
 
     customer = CustomerFactory()
     _contacts_in_bulk(60, customer)

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.tests.factories import UserFactory
-from requests_app.models import PrivacyRequest, Status
+from privacy.tests.factories import ContactFactory, UserFactory
+from requests_app import services
+from requests_app.models import PrivacyRequest, ScheduledErasure, Status
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,44 @@ def test_refused_action_is_reported_not_applied(officer_client):
     )
     assert "cannot move" in response.content.decode()
     assert PrivacyRequest.objects.get(pk=request.pk).status == Status.COMPLETED
+
+
+def test_schedule_erasure_shows_what_goes_then_schedules_and_can_be_cancelled(
+    officer_client, django_capture_on_commit_callbacks
+):
+    contact = ContactFactory(email="gone@example.org", customer=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.privacy_request_submit(
+            actor=None, request_type="deletion", country="US", state="CA", email=contact.email
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.privacy_request_verify_manually(
+            actor=None, request=result.request, method="id_document"
+        )
+    request = result.request
+
+    page = officer_client.post(
+        CHANGELIST, {"action": "schedule_erasure", "_selected_action": [request.pk]}
+    )
+    assert page.status_code == 200
+    assert f"Contact #{contact.pk}:" in page.content.decode()  # the erasure preview
+    assert not ScheduledErasure.objects.exists()
+
+    officer_client.post(
+        CHANGELIST,
+        {"action": "schedule_erasure", "_selected_action": [request.pk], "apply": "yes"},
+    )
+    erasure = ScheduledErasure.objects.get(request=request, contact=contact)
+    assert erasure.state == ScheduledErasure.State.SCHEDULED
+
+    cancelled = officer_client.post(
+        reverse("admin:requests_app_schedulederasure_changelist"),
+        {"action": "cancel", "_selected_action": [erasure.pk]},
+        follow=True,
+    )
+    assert "1 scheduled erasure(s) cancelled." in cancelled.content.decode()
+    erasure.refresh_from_db()
+    assert erasure.state == ScheduledErasure.State.CANCELLED
 
 
 def test_roles():
