@@ -3,14 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from privacy import views as privacy_views
+from config.health import healthz
 
 admin.site.site_header = "Privacy back office"
 admin.site.site_title = "Privacy back office"
 admin.site.index_title = "Privacy operations"
 
 urlpatterns = [
-    path("healthz", privacy_views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("consent.urls")),
     path("", include("requests_app.urls")),

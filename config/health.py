@@ -1,4 +1,6 @@
-"""Operational endpoints of the privacy core."""
+"""``/healthz``: is the installation up? It checks the project's plumbing (the database
+and the Celery broker of ``config.celery``), so it lives with that plumbing, not in an
+app."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+
+from config.celery import app
 
 
 def _database_ok() -> bool:
@@ -18,8 +22,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
