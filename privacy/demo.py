@@ -2,12 +2,17 @@
 
 Customers in every contract state, thousands of contacts with identifiers and
 interactions, some legal holds, and records past their retention period so the admin
-and the nightly jobs have something real to show. Phone numbers are in the 555 range."""
+and the nightly jobs have something real to show. Phone numbers are in the 555 range.
+
+Other apps add their own demo data through ``demo_seeder_register`` (called from their
+``AppConfig.ready``): ``seed_demo`` runs every registered seeder, in the order the apps
+are installed, with the contacts created here, and names none of them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -47,6 +52,20 @@ CUSTOMERS = [
     ("demo-dormant", "Dormant Motors (demo)", "active", None, 6 * 365),
 ]
 MARKER_SLUG = CUSTOMERS[0][0]
+
+#: ``seeder(contacts=[new demo contacts], rng=random.Random) -> {what: how many}``
+DemoSeeder = Callable[..., dict]
+_SEEDERS: dict[str, DemoSeeder] = {}
+
+
+def demo_seeder_register(label: str, seeder: DemoSeeder) -> None:
+    """Add an app's demo data to ``seed_demo`` (registering again replaces it)."""
+    _SEEDERS[label] = seeder
+
+
+def demo_seeders() -> list[tuple[str, DemoSeeder]]:
+    """The registered seeders, in registration (app installation) order."""
+    return list(_SEEDERS.items())
 
 
 def demo_data_present() -> bool:

@@ -10,8 +10,11 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from config.celery import app as celery_app
+from consent.models import ConsentEvent
+from privacy.demo import demo_seeders
 from privacy.models import AuditEvent, Contact
 from privacy.tests.factories import ContactFactory, CustomerFactory
+from requests_app.models import PrivacyRequest
 
 
 @pytest.mark.django_db
@@ -91,6 +94,10 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role():
     call_command("seed_demo", contacts_per_customer=20, stdout=out)
     contacts = Contact.objects.count()
     assert contacts > 80  # four customers' contacts plus our own prospects and visitors
+    # The other apps' demo data comes from the seeders they registered themselves.
+    assert [label for label, _ in demo_seeders()] == ["consent", "requests_app"]
+    assert "consent: {" in out.getvalue() and "requests_app: {" in out.getvalue()
+    assert ConsentEvent.objects.exists() and PrivacyRequest.objects.exists()
     call_command("seed_demo", contacts_per_customer=20, stdout=out)
     assert Contact.objects.count() == contacts
     assert "Demo data already present" in out.getvalue()

@@ -1,10 +1,10 @@
 """Idempotent demo data for the embedded default: staff accounts, customers, contacts,
-interactions, holds, expired records, and — where those apps provide them — consent
-history and privacy requests. Prints the demo staff accounts."""
+interactions, holds, expired records, and whatever the other installed apps registered
+(``privacy.demo.demo_seeder_register``: consent history, privacy requests). Prints the
+demo staff accounts."""
 
 from __future__ import annotations
 
-import importlib
 import random
 
 from django.contrib.auth import get_user_model
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from privacy.demo import demo_data_present, seed_demo_privacy
+from privacy.demo import demo_data_present, demo_seeders, seed_demo_privacy
 from privacy.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
 
 DEMO_STAFF = [
@@ -22,12 +22,6 @@ DEMO_STAFF = [
     ("agent", "demo-agent-pass", SUPPORT_AGENT, False),
     ("auditor", "demo-auditor-pass", AUDITOR, False),
     ("admin", "demo-admin-pass", None, True),
-]
-
-# Other apps contribute demo data through a function in their demo module.
-APP_SEEDERS = [
-    ("consent.demo", "seed_demo_consent"),
-    ("requests_app.demo", "seed_demo_requests"),
 ]
 
 
@@ -54,13 +48,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Created {len(contacts)} demo contacts with interactions and holds."
                 )
-                for module_name, function_name in APP_SEEDERS:
-                    try:
-                        module = importlib.import_module(module_name)
-                    except ModuleNotFoundError:
-                        continue
-                    counts = getattr(module, function_name)(contacts=contacts, rng=rng)
-                    self.stdout.write(f"{module_name}: {counts}")
+                for label, seeder in demo_seeders():
+                    counts = seeder(contacts=contacts, rng=rng)
+                    self.stdout.write(f"{label}: {counts}")
         self._print_staff()
 
     def _staff(self) -> None:
