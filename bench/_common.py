@@ -110,6 +110,12 @@ def manage(name: str, *args: str, check: bool = True, timeout: float = 3600, **e
                timeout=timeout)  # fmt: skip
 
 
+def seed(name: str, *args: str, check: bool = True, timeout: float = 3600, **extra) -> Run:
+    """``python -m bench.seed privacy ...`` against the benchmark's database."""
+    return run([PYTHON, "-m", "bench.seed", "privacy", *args], env=django_env(name, **extra),
+               check=check, timeout=timeout)  # fmt: skip
+
+
 def shell(name: str, code: str, **kwargs) -> Run:
     return manage(name, "shell", "-c", code, **kwargs)
 

@@ -85,8 +85,7 @@ def main() -> None:
     created = c.create_database(DB, reuse=args.reuse)
     try:
         if created:
-            c.manage(DB, "bench_seed", "--contacts", str(args.contacts),
-                     "--interactions-per-contact", "0")  # fmt: skip
+            c.seed(DB, "--contacts", str(args.contacts), "--interactions-per-contact", "0")
         # The admin test client's host is "testserver".
         run = c.shell(DB, MEASURE, DJANGO_ALLOWED_HOSTS="testserver,localhost")
         results = json.loads(re.search(r"RESULTS (.*)", run.stdout).group(1))
@@ -97,7 +96,7 @@ def main() -> None:
         c.report(
             "admin_contact_changelist",
             command="GET /admin/privacy/contact/ with the admin test client, CaptureQueriesContext (after one warm-up request)",
-            scale=f"{args.contacts:,} contacts (bench_seed --contacts {args.contacts} --interactions-per-contact 0)",
+            scale=f"{args.contacts:,} contacts (bench.seed privacy --contacts {args.contacts} --interactions-per-contact 0)",
             figures={
                 r[
                     "label"

@@ -71,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     c.create_database(DB, reuse=False)
     try:
-        c.manage(DB, "bench_seed", "--contacts", str(args.background_contacts))
+        c.seed(DB, "--contacts", str(args.background_contacts))
         pk = re.search(
             r"CONTACT (\d+)", c.shell(DB, SETUP.format(n=args.interactions)).stdout
         ).group(1)
@@ -80,7 +80,7 @@ def main() -> None:
         c.report(
             "contact_export",
             command="privacy.services.contact_export(actor=None, contact=..., destination=<temp file>) (best of 3)",
-            scale=f"1 contact with {rows} interactions among {args.background_contacts:,} contacts (bench_seed)",
+            scale=f"1 contact with {rows} interactions among {args.background_contacts:,} contacts (bench.seed privacy)",
             figures={
                 "export_seconds": export,
                 "zip_bytes": size,

@@ -79,8 +79,8 @@ def main() -> None:
     created = c.create_database(DB, reuse=args.reuse)
     try:
         if created:
-            seed = c.manage(DB, "bench_seed", "--contacts", str(args.contacts),
-                            "--interactions-per-contact", str(args.interactions_per_contact))  # fmt: skip
+            seed = c.seed(DB, "--contacts", str(args.contacts),
+                          "--interactions-per-contact", str(args.interactions_per_contact))  # fmt: skip
             print(seed.stdout.strip())
         due = c.manage(DB, "retention_sweep", "--dry-run")
         due_total = int(re.search(r"Total: would erase (\d+)", due.stdout).group(1))
@@ -113,7 +113,7 @@ def main() -> None:
                 + (f" --batch-size {args.batch_size}" if args.batch_size else "")
             ),
             scale=f"{args.contacts:,} contacts, {interactions:,} interactions, {due_total:,} due "
-            f"(bench_seed --contacts {args.contacts} --interactions-per-contact {args.interactions_per_contact})",
+            f"(bench.seed privacy --contacts {args.contacts} --interactions-per-contact {args.interactions_per_contact})",
             figures={
                 "erased": erased,
                 "seconds_wall_incl_startup": round(sweep.seconds, 1),

@@ -1,6 +1,6 @@
 """Consent benchmark (issue 3): the consent check API and the inbound STOP webhook against
 a bare one-query Django view, all served by one gunicorn in one run, on PostgreSQL with
-the data of ``manage.py bench_seed_consent`` (1M contacts, 5M consent events).
+the data of ``python -m bench.seed consent`` (1M contacts, 5M consent events).
 
     .venv/bin/python bench/consent_bench.py --seed-db         # create, migrate, seed
     .venv/bin/python bench/consent_bench.py                   # measure (database kept)
@@ -78,9 +78,10 @@ def seed(contacts: int) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB}"')
     manage("migrate", "-v0")
-    manage("bench_seed_consent", "--contacts", str(contacts),
-           "--key-file", str(RESULTS / "consent_api_key.txt"),
-           "--areas-file", str(RESULTS / "consent_areas.txt"))  # fmt: skip
+    subprocess.run([sys.executable, "-m", "bench.seed", "consent", "--contacts", str(contacts),
+                    "--key-file", str(RESULTS / "consent_api_key.txt"),
+                    "--areas-file", str(RESULTS / "consent_areas.txt")],
+                   cwd=ROOT, env=env(), check=True)  # fmt: skip
 
 
 def drop() -> None:

@@ -1,4 +1,4 @@
-"""Fictional data at benchmark scale, generated inside PostgreSQL (generate_series;
+"""``python -m bench.seed privacy``: fictional data at benchmark scale, generated inside PostgreSQL (generate_series;
 nothing goes through the ORM row by row).
 
 The shape follows what the retention sweep and the admin see in production:
@@ -20,7 +20,6 @@ Bench data is recognised by the ``bench-`` customer slugs and the ``bench-seed``
 set is left alone."""
 
 # Table names in the SQL below are constants of this module, never input.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -65,7 +64,9 @@ class Command(BaseCommand):
     def handle(self, *args, contacts: int, interactions_per_contact: int, customers: int,
                reset: bool, **options):  # fmt: skip
         if connection.vendor != "postgresql":
-            raise CommandError("bench_seed needs PostgreSQL (it generates data with SQL).")
+            raise CommandError(
+                "The privacy bench seed needs PostgreSQL (it generates data with SQL)."
+            )
         if contacts < 1 or customers < 2 or interactions_per_contact < 0:
             raise CommandError("Need --contacts >= 1, --customers >= 2, --interactions >= 0.")
         present = Contact.objects.filter(source=SOURCE).exists()

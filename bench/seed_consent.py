@@ -1,4 +1,4 @@
-"""Fictional consent data at benchmark scale, generated inside PostgreSQL (INSERT ...
+"""``python -m bench.seed consent``: fictional consent data at benchmark scale, generated inside PostgreSQL (INSERT ...
 SELECT over generate_series; nothing goes through the ORM row by row). For the consent
 benchmark (bench/consent_bench.py) only: it refuses any database whose name does not
 start with ``pbo_bench_``, because ``--reset`` empties the tables it fills.
@@ -359,7 +359,7 @@ class Command(BaseCommand):
         """The foreign keys the load did not check, and the sizes."""
         for table, column, target in FOREIGN_KEYS:
             cursor.execute(
-                f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM {target} x WHERE x.id = t.{column})"
             )
             (orphans,) = cursor.fetchone()
