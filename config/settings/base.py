@@ -15,6 +15,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Per-app settings (read after .env so its values reach them).
 from .components.consent import *  # noqa: E402, F403
+from .components.privacy import *  # noqa: E402, F403
 from .components.requests import *  # noqa: E402, F403
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
@@ -186,21 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Privacy --------------------------------------------------------------------------
-# Suppression-list HMAC keys: {key_id: secret}. New rows use the active key; lookups try
-# every key, so a key can be rotated by adding a new one and making it active.
-SUPPRESSION_HMAC_KEYS = env.dict(
-    "SUPPRESSION_HMAC_KEYS", default={"k1": "insecure-suppression-key-change-me"}
-)
-SUPPRESSION_HMAC_ACTIVE_KEY_ID = env(
-    "SUPPRESSION_HMAC_ACTIVE_KEY_ID", default=next(iter(SUPPRESSION_HMAC_KEYS))
-)
-# Rows per transaction in the nightly sweeps.
-PRIVACY_SWEEP_BATCH_SIZE = env.int("PRIVACY_SWEEP_BATCH_SIZE", default=1000)
-# Under this age a person counts as a minor (children's data rules).
-PRIVACY_MINOR_AGE = env.int("PRIVACY_MINOR_AGE", default=16)
-# Largest file the admin import accepts.
-IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# --- Uploads --------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
