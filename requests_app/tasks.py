@@ -19,25 +19,25 @@ def build_export_package(package_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def deadline_digest() -> dict:
+def deadline_digest_send() -> dict:
     return services.deadline_digest_send()
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def expire_unverified() -> dict:
+def unverified_requests_expire() -> dict:
     return services.unverified_requests_expire()
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def run_scheduled_erasures() -> dict:
+def scheduled_erasures_run() -> dict:
     return services.scheduled_erasures_run()
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def purge_export_packages() -> dict:
+def export_packages_purge() -> dict:
     return services.export_packages_purge()
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def prune_request_log() -> dict:
+def request_log_prune() -> dict:
     return services.request_log_prune()

@@ -108,3 +108,19 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role():
     ):
         assert get_user_model().objects.get(username=username).groups.filter(name=role).exists()
         assert username in out.getvalue()
+
+
+def test_every_nightly_job_has_one_name_for_beat_task_service_and_command():
+    """An operator who reads a beat key finds the task, the service and the command by
+    the same name."""
+    import importlib
+
+    from django.core.management import get_commands
+
+    commands = get_commands()
+    assert settings.CELERY_BEAT_SCHEDULE
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        app_label = entry["task"].split(".", 1)[0]
+        assert entry["task"] == f"{app_label}.tasks.{name}", name
+        assert callable(getattr(importlib.import_module(f"{app_label}.services"), name)), name
+        assert commands.get(name) == app_label, name

@@ -155,34 +155,36 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# Every periodic job, in one place (times UTC). Each is also a management command (README).
+# Every periodic job, in one place (times UTC). Each job has one name: its beat key here,
+# its task (<app>.tasks.<name>), its service (<app>.services.<name>) and its management
+# command (manage.py <name>); README's Jobs table lists them.
 CELERY_BEAT_SCHEDULE = {
-    "requests-expire-unverified": {
-        "task": "requests_app.tasks.expire_unverified",
+    "unverified_requests_expire": {
+        "task": "requests_app.tasks.unverified_requests_expire",
         "schedule": crontab(hour=1, minute=30),
     },
-    "retention-sweep-nightly": {
+    "retention_sweep": {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=15),
     },
-    "requests-run-scheduled-erasures": {
-        "task": "requests_app.tasks.run_scheduled_erasures",
+    "scheduled_erasures_run": {
+        "task": "requests_app.tasks.scheduled_erasures_run",
         "schedule": crontab(hour=2, minute=45),
     },
-    "consent-records-purge-nightly": {
+    "consent_records_purge": {
         "task": "consent.tasks.consent_records_purge",
         "schedule": crontab(hour=3, minute=10),
     },
-    "requests-purge-export-packages": {
-        "task": "requests_app.tasks.purge_export_packages",
+    "export_packages_purge": {
+        "task": "requests_app.tasks.export_packages_purge",
         "schedule": crontab(hour=3, minute=15),
     },
-    "requests-prune-request-log": {
-        "task": "requests_app.tasks.prune_request_log",
+    "request_log_prune": {
+        "task": "requests_app.tasks.request_log_prune",
         "schedule": crontab(hour=3, minute=45),
     },
-    "requests-deadline-digest": {
-        "task": "requests_app.tasks.deadline_digest",
+    "deadline_digest_send": {
+        "task": "requests_app.tasks.deadline_digest_send",
         "schedule": crontab(hour=6, minute=0),
     },
 }

@@ -120,11 +120,11 @@ def test_request_log_is_kept_24_months_then_pruned(django_capture_on_commit_call
 @pytest.mark.parametrize(
     "command",
     [
-        "requests_deadline_digest",
-        "requests_expire_unverified",
-        "requests_run_erasures",
-        "requests_purge_packages",
-        "requests_prune_log",
+        "deadline_digest_send",
+        "unverified_requests_expire",
+        "scheduled_erasures_run",
+        "export_packages_purge",
+        "request_log_prune",
     ],
 )
 def test_every_job_is_a_command_safe_to_run_twice(command, django_capture_on_commit_callbacks):
@@ -138,11 +138,11 @@ def test_every_job_is_scheduled_in_beat(settings):
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     for name in (
-        "deadline_digest",
-        "expire_unverified",
-        "run_scheduled_erasures",
-        "purge_export_packages",
-        "prune_request_log",
+        "deadline_digest_send",
+        "unverified_requests_expire",
+        "scheduled_erasures_run",
+        "export_packages_purge",
+        "request_log_prune",
     ):
         assert f"requests_app.tasks.{name}" in scheduled
         assert getattr(tasks, name).name == f"requests_app.tasks.{name}"
