@@ -723,6 +723,6 @@ def visitor_cookie_choice(visitor_id) -> dict[str, bool] | None:
         )
     )
     return {
-        "analytics": bool(granted.get("cookies_analytics")),
-        "advertising": bool(granted.get("cookies_advertising")),
+        "analytics": bool(granted.get(Purpose.Code.COOKIES_ANALYTICS)),
+        "advertising": bool(granted.get(Purpose.Code.COOKIES_ADVERTISING)),
     }

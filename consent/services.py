@@ -61,12 +61,13 @@ logger = logging.getLogger(__name__)
 
 User = AbstractBaseUser
 
-SMS_MARKETING = "sms_marketing"
-SMS_INFORMATIONAL = "sms_informational"
-EMAIL_MARKETING = "email_marketing"
-SALE_SHARING = "sale_sharing"
-COOKIES_ANALYTICS = "cookies_analytics"
-COOKIES_ADVERTISING = "cookies_advertising"
+# The purpose codes live on the model; these names stay for the callers that use them.
+SMS_MARKETING = Purpose.Code.SMS_MARKETING
+SMS_INFORMATIONAL = Purpose.Code.SMS_INFORMATIONAL
+EMAIL_MARKETING = Purpose.Code.EMAIL_MARKETING
+SALE_SHARING = Purpose.Code.SALE_SHARING
+COOKIES_ANALYTICS = Purpose.Code.COOKIES_ANALYTICS
+COOKIES_ADVERTISING = Purpose.Code.COOKIES_ADVERTISING
 SMS_PURPOSES = (SMS_MARKETING, SMS_INFORMATIONAL)
 COOKIE_CATEGORIES = {"analytics": COOKIES_ANALYTICS, "advertising": COOKIES_ADVERTISING}
 _PROGRAM_OF = {
