@@ -37,6 +37,7 @@ from consent.models import (
     Channel,
     ConsentEvent,
     ConsentState,
+    CookieConsent,
     Notice,
     Purpose,
     SenderNumber,
@@ -46,6 +47,7 @@ from consent.quiet_hours import quiet_hours_at
 from privacy.hashing import identifier_hmacs_all_keys
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Suppression
+from privacy.selectors import ids_in_batches
 
 _SHORT_CODE = re.compile(r"^\d{3,8}$")
 PREFERENCE_SALT = "consent.preference-centre"
@@ -697,20 +699,10 @@ def preference_token_contact(token: str) -> Contact | None:
 
 def cookie_records_expired(*, now: dt.datetime, batch_size: int) -> Iterator[list[int]]:
     """Ids of cookie-banner records older than the retention period, in batches by pk."""
-    from consent.models import CookieConsent
-
     cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
-    last_id = 0
-    while True:
-        batch = list(
-            CookieConsent.objects.filter(pk__gt=last_id, recorded_at__lt=cutoff)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            return
-        yield batch
-        last_id = batch[-1]
+    yield from ids_in_batches(
+        CookieConsent.objects.filter(recorded_at__lt=cutoff), batch_size=batch_size
+    )
 
 
 def visitor_cookie_choice(visitor_id) -> dict[str, bool] | None:
