@@ -19,6 +19,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import zip_longest
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +56,7 @@ from privacy.bulk import insert_fields, insert_values
 from privacy.hashing import identifier_hmac
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
+from privacy.selectors import ids_in_batches
 from privacy.services import audit_event_record, contact_create, staff_user
 
 logger = logging.getLogger(__name__)
@@ -1404,19 +1406,18 @@ def consent_records_purge(
     cookie_cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
     # A visitor's state is the latest of its events, so an old state means every event
     # of that visitor and purpose is old too: deleting both keeps the projection exact.
-    while True:
-        state_ids = list(
-            ConsentState.objects.filter(visitor_id__isnull=False, since__lt=cookie_cutoff)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        event_ids = list(
-            ConsentEvent.objects.filter(visitor_id__isnull=False, occurred_at__lt=cookie_cutoff)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not state_ids and not event_ids:
-            break
+    # A batch of each per transaction, states first (their last events are protected).
+    for state_ids, event_ids in zip_longest(
+        ids_in_batches(
+            ConsentState.objects.filter(visitor_id__isnull=False, since__lt=cookie_cutoff),
+            batch_size=batch_size,
+        ),
+        ids_in_batches(
+            ConsentEvent.objects.filter(visitor_id__isnull=False, occurred_at__lt=cookie_cutoff),
+            batch_size=batch_size,
+        ),
+        fillvalue=[],
+    ):
         with transaction.atomic():
             counts["visitor_states"] += ConsentState.objects.filter(pk__in=state_ids).delete()[0]
             counts["visitor_events"] += ConsentEvent.objects.filter(pk__in=event_ids).delete()[0]
