@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
+from consent.selectors import identifiers
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
 from privacy.identifiers import parse_phone
@@ -57,7 +58,7 @@ def test_e164_fast_path_agrees_with_parse_phone_across_the_numbering_plan():
     valid = 0
     for raw in sample:
         expected = _outcome(_the_long_way, raw, "US")
-        assert _outcome(selectors._phone_e164, raw, "US") == expected, raw
+        assert _outcome(identifiers._phone_e164, raw, "US") == expected, raw
         valid += isinstance(expected, str)
     # Both kinds were exercised: the sample is not all valid or all invalid.
     assert 0.3 * len(sample) < valid < 0.95 * len(sample)
@@ -80,7 +81,7 @@ def test_e164_fast_path_agrees_with_parse_phone_across_the_numbering_plan():
 def test_e164_fast_path_agrees_with_parse_phone_on_odd_input(raw, region):
     """Spaces, other scripts' digits, extensions, other countries: the fast path either
     gives parse_phone's answer or leaves the input to it, error message included."""
-    assert _outcome(selectors._phone_e164, raw, region) == _outcome(_the_long_way, raw, region)
+    assert _outcome(identifiers._phone_e164, raw, region) == _outcome(_the_long_way, raw, region)
 
 
 def test_the_check_still_refuses_an_invalid_number_with_parse_phones_message(customer):
@@ -336,7 +337,7 @@ def test_distinct_recipients_add_nothing_per_recipient_to_any_cache(customer, se
     """A send list of a million numbers must not leave a million cache entries: the
     per-worker caches are keyed by sender, query shape, exchange and hour only."""
     caches = {
-        "senders": selectors._sender_normalize,
+        "senders": identifiers._sender_normalize,
         "statements": selectors._check_statement,
         "locales": quiet_hours._locale_of,
         "quiet walks": quiet_hours._quiet_until_cached,
