@@ -16,8 +16,6 @@ import functools
 import hashlib
 import hmac
 import re
-import threading
-import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +45,7 @@ from privacy.hashing import identifier_hmacs_all_keys
 from privacy.models import Contact, ContactIdentifier, Suppression
 from privacy.selectors import ids_in_batches
 
+from .caches import _api_keys, _purposes, _senders, caches_clear
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
 
 __all__ = [
@@ -77,51 +76,6 @@ __all__ = [
 ]
 
 PREFERENCE_SALT = "consent.preference-centre"
-
-
-# --- small per-worker caches ------------------------------------------------------------
-
-
-class _TtlCache:
-    """Values kept for ``CONSENT_API_CACHE_SECONDS``; at ``max_size`` entries it starts
-    again empty, so a worker's memory stays bounded whatever it is asked."""
-
-    def __init__(self, *, max_size: int = 10000) -> None:
-        self._data: dict = {}
-        self._lock = threading.Lock()
-        self.max_size = max_size
-
-    def get(self, key):
-        item = self._data.get(key)
-        if item is None or item[0] < time.monotonic():
-            return None
-        return item[1]
-
-    def set(self, key, value) -> None:
-        with self._lock:
-            if len(self._data) >= self.max_size:
-                self._data.clear()
-            self._data[key] = (time.monotonic() + settings.CONSENT_API_CACHE_SECONDS, value)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-_purposes = _TtlCache()
-_api_keys = _TtlCache()
-_senders = _TtlCache()
-
-
-def caches_clear() -> None:
-    """Forget cached purposes, keys and sender numbers (tests; after revoking a key or
-    saving a sender number in this process)."""
-    _purposes.clear()
-    _api_keys.clear()
-    _senders.clear()
 
 
 @dataclass(frozen=True)

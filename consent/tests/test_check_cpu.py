@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
+from consent.selectors import caches as selector_caches
 from consent.selectors import identifiers
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
@@ -372,7 +373,7 @@ def test_a_key_revoked_by_another_worker_stops_working_within_the_cache_time(
     ApiKey.objects.update(revoked_at=NOON_PACIFIC)
     assert client.get("/api/v1/consent/check", params, **auth).status_code == 200
     later = time.monotonic() + 31
-    monkeypatch.setattr(selectors, "time", types.SimpleNamespace(monotonic=lambda: later))
+    monkeypatch.setattr(selector_caches, "time", types.SimpleNamespace(monotonic=lambda: later))
     response = client.get("/api/v1/consent/check", params, **auth)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
