@@ -35,7 +35,6 @@ from consent.models import (
     ConsentEvent,
     ConsentState,
     CookieConsent,
-    Notice,
     Purpose,
     SenderNumber,
     SmsSubscription,
@@ -45,8 +44,9 @@ from privacy.hashing import identifier_hmacs_all_keys
 from privacy.models import Contact, ContactIdentifier, Suppression
 from privacy.selectors import ids_in_batches
 
-from .caches import _api_keys, _purposes, _senders, caches_clear
+from .caches import _api_keys, _senders, caches_clear
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
+from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
 
 __all__ = [
     "PREFERENCE_SALT",
@@ -76,50 +76,6 @@ __all__ = [
 ]
 
 PREFERENCE_SALT = "consent.preference-centre"
-
-
-@dataclass(frozen=True)
-class PurposeInfo:
-    id: int
-    code: str
-    channel: str
-    legal_basis: str
-    is_marketing: bool
-    requires_double_opt_in: bool
-    is_per_identifier: bool
-
-
-def purpose_get(code: str) -> Purpose:
-    """The active Purpose row with this code (cached like ``purpose_info``), or
-    ``ValidationError``. The webhook and the services read it on every event."""
-    key = ("row", code)
-    purpose = _purposes.get(key)
-    if purpose is None:
-        purpose = Purpose.objects.filter(code=code, is_active=True).first()
-        if purpose is None:
-            raise ValidationError("Unknown purpose.", code="purpose_unknown")
-        _purposes.set(key, purpose)
-    return purpose
-
-
-def purpose_info(code: str) -> PurposeInfo:
-    """The active purpose with this code (cached), or ``ValidationError``."""
-    info = _purposes.get(code)
-    if info is None:
-        purpose = Purpose.objects.filter(code=code, is_active=True).first()
-        if purpose is None:
-            raise ValidationError("Unknown purpose.", code="purpose_unknown")
-        info = PurposeInfo(
-            id=purpose.pk,
-            code=purpose.code,
-            channel=purpose.channel,
-            legal_basis=purpose.legal_basis,
-            is_marketing=purpose.is_marketing,
-            requires_double_opt_in=purpose.requires_double_opt_in,
-            is_per_identifier=purpose.is_per_identifier,
-        )
-        _purposes.set(code, info)
-    return info
 
 
 # --- API keys -------------------------------------------------------------------------
@@ -488,16 +444,6 @@ def sender_for_number(number: str) -> SenderNumber | None:
         if sender is not None:
             _senders.set(number, sender)
     return sender
-
-
-def notice_published(*, purpose_code: str, version: int | None = None) -> Notice | None:
-    """The given published version of a purpose's notice, or its latest published one."""
-    notices = Notice.objects.filter(
-        purpose__code=purpose_code, published_at__isnull=False
-    ).select_related("purpose")
-    if version is not None:
-        return notices.filter(version=version).first()
-    return notices.order_by("-version").first()
 
 
 _CONTACT_FOR_IDENTIFIER_SQL = """
