@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import hmac
 import re
 import weakref
 from collections.abc import Iterator
@@ -30,7 +29,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from consent.models import (
-    ApiKey,
     Channel,
     ConsentEvent,
     ConsentState,
@@ -44,7 +42,8 @@ from privacy.hashing import identifier_hmacs_all_keys
 from privacy.models import Contact, ContactIdentifier, Suppression
 from privacy.selectors import ids_in_batches
 
-from .caches import _api_keys, _senders, caches_clear
+from .api_keys import ApiPrincipal, api_key_authenticate, api_key_hash
+from .caches import _senders, caches_clear
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
 from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
 
@@ -76,41 +75,6 @@ __all__ = [
 ]
 
 PREFERENCE_SALT = "consent.preference-centre"
-
-
-# --- API keys -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ApiPrincipal:
-    api_key_id: int
-    customer_id: int
-    default_region: str
-
-
-def api_key_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
-
-
-def api_key_authenticate(raw_key: str) -> ApiPrincipal | None:
-    """The customer an API key acts for, or None for an unknown or revoked key."""
-    if not raw_key or len(raw_key) > 200:
-        return None
-    digest = api_key_hash(raw_key)
-    cached = _api_keys.get(digest)
-    if cached is not None:
-        return cached or None
-    prefix = raw_key.split("_")[1] if raw_key.count("_") >= 2 else ""
-    row = (
-        ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True)
-        .values_list("pk", "key_hash", "customer_id", "customer__default_phone_region")
-        .first()
-    )
-    principal: ApiPrincipal | bool = False
-    if row and hmac.compare_digest(row[1], digest):
-        principal = ApiPrincipal(api_key_id=row[0], customer_id=row[2], default_region=row[3])
-    _api_keys.set(digest, principal)
-    return principal or None
 
 
 # --- the consent check ------------------------------------------------------------------
