@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
 from consent.selectors import caches as selector_caches
-from consent.selectors import identifiers
+from consent.selectors import identifiers, statements
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
 from privacy.identifiers import parse_phone
@@ -129,14 +129,14 @@ def test_a_failed_first_execute_does_not_break_the_connection(db, prepare_stays)
     """PREPARE outlives a failed EXECUTE in the same round trip (and its rollback): the
     next check on that connection must neither prepare it again (an error for good on
     a pooled connection) nor execute a statement that is not there."""
-    statement = selectors._Statement.of(f"SELECT %s::bigint + 1 AS probe_{uuid.uuid4().hex}")
+    statement = statements._Statement.of(f"SELECT %s::bigint + 1 AS probe_{uuid.uuid4().hex}")
     with pytest.raises(DataError), transaction.atomic():
-        selectors._fetchall_prepared(connection, statement, ["not a number"])
+        statements._fetchall_prepared(connection, statement, ["not a number"])
     if not prepare_stays:
         with connection.cursor() as cursor:
             cursor.execute(f"DEALLOCATE {statement.name}")
-    assert selectors._fetchall_prepared(connection, statement, [41]) == [(42,)]
-    assert selectors._fetchall_prepared(connection, statement, [1]) == [(2,)]
+    assert statements._fetchall_prepared(connection, statement, [41]) == [(42,)]
+    assert statements._fetchall_prepared(connection, statement, [1]) == [(2,)]
 
 
 def _forget_prepared_statements() -> None:
@@ -144,7 +144,7 @@ def _forget_prepared_statements() -> None:
     (those of the test would not match the rolled-back schema)."""
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
-    selectors._prepared_statements.pop(connection.connection, None)
+    statements._prepared_statements.pop(connection.connection, None)
 
 
 _METHOD_LENGTH = ConsentState._meta.get_field("method").max_length
