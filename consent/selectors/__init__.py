@@ -30,7 +30,6 @@ from consent.models import (
     ConsentState,
     CookieConsent,
     Purpose,
-    SenderNumber,
     SmsSubscription,
 )
 from consent.quiet_hours import quiet_hours_at
@@ -39,9 +38,10 @@ from privacy.models import Contact, ContactIdentifier, Suppression
 from privacy.selectors import ids_in_batches
 
 from .api_keys import ApiPrincipal, api_key_authenticate, api_key_hash
-from .caches import _senders, caches_clear
+from .caches import caches_clear
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
 from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
+from .senders import sender_for_number
 from .statements import _fetchall_prepared, _Statement
 
 __all__ = [
@@ -284,30 +284,6 @@ def _after_quiet_hours(
 
 
 # --- other reads ----------------------------------------------------------------------
-
-
-def sender_for_number(number: str) -> SenderNumber | None:
-    """The active sender number an inbound text was sent to, with its customer, or None.
-
-    A sender found is cached per worker like the purposes, for
-    ``CONSENT_API_CACHE_SECONDS`` (the webhook asks on every text, and the ORM query
-    cost more CPU than the rest of a STOP's reads). "Unknown" answers are not cached: a
-    number just added must be found on the very next text, or a STOP sent to it would
-    be logged as "unknown sender" and lost. So only a sender number deactivated or moved
-    to another customer is seen late by the other worker processes, when their entry
-    expires, up to that many seconds later (a STOP to it is still honoured); the admin
-    clears the cache of the process that saved it. The row is shared by the requests
-    of the worker: read it, never change it."""
-    sender = _senders.get(number)
-    if sender is None:
-        sender = (
-            SenderNumber.objects.filter(number=number, is_active=True)
-            .select_related("customer")
-            .first()
-        )
-        if sender is not None:
-            _senders.set(number, sender)
-    return sender
 
 
 _CONTACT_FOR_IDENTIFIER_SQL = """
