@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
@@ -27,14 +24,12 @@ from consent.models import (
     Channel,
     ConsentEvent,
     ConsentState,
-    CookieConsent,
     Purpose,
     SmsSubscription,
 )
 from consent.quiet_hours import quiet_hours_at
 from privacy.hashing import identifier_hmacs_all_keys
 from privacy.models import Contact, ContactIdentifier, Suppression
-from privacy.selectors import ids_in_batches
 
 from .api_keys import ApiPrincipal, api_key_authenticate, api_key_hash
 from .caches import caches_clear
@@ -45,6 +40,14 @@ from .contacts import (
     contact_is_granted,
 )
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
+from .preferences import (
+    PREFERENCE_SALT,
+    PreferenceLinkExpired,
+    cookie_records_expired,
+    preference_token_contact,
+    preference_token_make,
+    visitor_cookie_choice,
+)
 from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
 from .senders import sender_for_number
 from .statements import _fetchall_prepared, _Statement
@@ -75,8 +78,6 @@ __all__ = [
     "sender_normalize",
     "visitor_cookie_choice",
 ]
-
-PREFERENCE_SALT = "consent.preference-centre"
 
 
 # --- the consent check ------------------------------------------------------------------
@@ -286,61 +287,3 @@ def _after_quiet_hours(
                 allowed=False, reason="quiet_hours", since=since, retry_at=answer.retry_at
             )
     return ConsentDecision(allowed=True, reason=reason, since=since)
-
-
-# --- preference centre ----------------------------------------------------------------
-
-
-def preference_token_make(*, contact_id: int) -> str:
-    """A signed token naming the contact by id (no e-mail or phone in the link)."""
-    return signing.dumps({"c": contact_id}, salt=PREFERENCE_SALT, compress=True)
-
-
-class PreferenceLinkExpired(Exception):
-    """The link was genuine but is too old."""
-
-
-def preference_token_contact(token: str) -> Contact | None:
-    """The contact a preference link is for; None if it was tampered with.
-    Raises ``PreferenceLinkExpired`` when it is older than the configured age."""
-    max_age = dt.timedelta(days=settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS)
-    try:
-        data = signing.loads(token, salt=PREFERENCE_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise PreferenceLinkExpired from None
-    except signing.BadSignature:
-        return None
-    contact_id = data.get("c") if isinstance(data, dict) else None
-    if not isinstance(contact_id, int):
-        return None
-    return (
-        Contact.objects.filter(pk=contact_id, erased_at__isnull=True)
-        .select_related("customer")
-        .first()
-    )
-
-
-# --- batches for sweeps ---------------------------------------------------------------
-
-
-def cookie_records_expired(*, now: dt.datetime, batch_size: int) -> Iterator[list[int]]:
-    """Ids of cookie-banner records older than the retention period, in batches by pk."""
-    cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
-    yield from ids_in_batches(
-        CookieConsent.objects.filter(recorded_at__lt=cutoff), batch_size=batch_size
-    )
-
-
-def visitor_cookie_choice(visitor_id) -> dict[str, bool] | None:
-    """A visitor's current cookie choices by category, or None for no visitor."""
-    if visitor_id is None:
-        return None
-    granted = dict(
-        ConsentState.objects.filter(visitor_id=visitor_id).values_list(
-            "purpose__code", "is_granted"
-        )
-    )
-    return {
-        "analytics": bool(granted.get(Purpose.Code.COOKIES_ANALYTICS)),
-        "advertising": bool(granted.get(Purpose.Code.COOKIES_ADVERTISING)),
-    }
