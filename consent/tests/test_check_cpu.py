@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
 from consent.selectors import caches as selector_caches
+from consent.selectors import check as check_selector
 from consent.selectors import identifiers, statements
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
@@ -107,13 +108,13 @@ def test_the_query_is_built_once_per_shape_and_prepared_once_per_connection(
 ):
     """Three shapes (SMS with a sender, SMS without, e-mail): three texts, each built
     once however many checks run, and each prepared once on the connection."""
-    selectors._check_statement.cache_clear()
+    check_selector._check_statement.cache_clear()
     before = _prepared_names() if connection.vendor == "postgresql" else set()
     for _ in range(3):
         check(customer, sender=sender.number)
         check(customer)
         check(customer, to=contact.email, purpose="email_marketing")
-    info = selectors._check_statement.cache_info()
+    info = check_selector._check_statement.cache_info()
     assert (info.currsize, info.misses, info.hits) == (3, 3, 6)
     if connection.vendor == "postgresql":
         after = _prepared_names()
@@ -339,7 +340,7 @@ def test_distinct_recipients_add_nothing_per_recipient_to_any_cache(customer, se
     per-worker caches are keyed by sender, query shape, exchange and hour only."""
     caches = {
         "senders": identifiers._sender_normalize,
-        "statements": selectors._check_statement,
+        "statements": check_selector._check_statement,
         "locales": quiet_hours._locale_of,
         "quiet walks": quiet_hours._quiet_until_cached,
     }
