@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from consent import selectors, services, sms
 from consent.models import ConsentEvent, ConsentState, CookieConsent, SmsSubscription
+from consent.services import ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -156,9 +157,9 @@ def test_nightly_purge_deletes_cookie_records_older_than_12_months():
         notice_version=1,
         recorded_at=thirteen_months,
     )
-    services._event_write(
+    ledger._event_write(
         actor=None,
-        purpose=services._purpose("cookies_analytics"),
+        purpose=ledger._purpose("cookies_analytics"),
         action="grant",
         method="cookie_banner",
         visitor_id=old_visitor,
@@ -187,8 +188,8 @@ def test_nightly_purge_walks_old_visitors_in_batches_and_keeps_the_recent_ones()
     for visitor in old_visitors:
         for code, action in (("cookies_analytics", "grant"), ("cookies_advertising", "grant"),
                              ("cookies_analytics", "withdraw")):  # fmt: skip
-            services._event_write(
-                actor=None, purpose=services._purpose(code), action=action,
+            ledger._event_write(
+                actor=None, purpose=ledger._purpose(code), action=action,
                 method="cookie_banner", visitor_id=visitor, occurred_at=thirteen_months,
             )  # fmt: skip
     recent = services.cookie_consent_record(
