@@ -15,6 +15,7 @@ from django.utils import timezone
 from consent import services
 from consent.models import ConsentEvent, Notice, SenderNumber
 from consent.selectors import notice_published
+from consent.services.ledger import _event_write
 from privacy.models import ContactIdentifier, Customer
 
 
@@ -63,7 +64,7 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
         }
         email = identifiers.get("email")
         if email and rng.random() < 0.7:
-            services._event_write(
+            _event_write(
                 actor=None,
                 purpose=notices[services.EMAIL_MARKETING].purpose,
                 action=ConsentEvent.Action.GRANT,
@@ -76,7 +77,7 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
             )
             counts["grants"] += 1
             if rng.random() < 0.15:
-                services._event_write(
+                _event_write(
                     actor=None,
                     purpose=notices[services.EMAIL_MARKETING].purpose,
                     action=ConsentEvent.Action.WITHDRAW,
@@ -92,7 +93,7 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
             for code in (services.SMS_MARKETING, services.SMS_INFORMATIONAL):
                 if code == services.SMS_INFORMATIONAL and rng.random() < 0.5:
                     continue
-                services._event_write(
+                _event_write(
                     actor=None,
                     purpose=notices[code].purpose,
                     action=ConsentEvent.Action.GRANT,

@@ -22,8 +22,9 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources
 
-from consent import selectors, services
+from consent import selectors
 from consent.models import Channel, ConsentEvent, Purpose
+from consent.services.ledger import _event_write
 from privacy.models import Customer
 from privacy.services import audit_event_record, contact_create
 
@@ -195,7 +196,7 @@ class ConsentEvidenceResource(resources.ModelResource):
             contact, _ = contact_create(
                 actor=self.actor, customer=plan.customer, source="consent import", **kwargs
             )
-        event = services._event_write(
+        event = _event_write(
             actor=self.actor,
             purpose=plan.purpose,
             action=plan.action,

@@ -29,6 +29,17 @@ class Channel(models.TextChoices):
 class Purpose(models.Model):
     """What a consent is for. Seeded by migration 0002; staff may add more."""
 
+    class Code(models.TextChoices):
+        """The seeded purposes the software itself relies on (STOP, the cookie banner,
+        GPC, the preference centre). Not the field's choices: staff may add others."""
+
+        SMS_MARKETING = "sms_marketing", "SMS marketing"
+        SMS_INFORMATIONAL = "sms_informational", "SMS informational"
+        EMAIL_MARKETING = "email_marketing", "E-mail marketing"
+        SALE_SHARING = "sale_sharing", "Sale/sharing for cross-context behavioural advertising"
+        COOKIES_ANALYTICS = "cookies_analytics", "Cookies: analytics"
+        COOKIES_ADVERTISING = "cookies_advertising", "Cookies: advertising"
+
     class LegalBasis(models.TextChoices):
         CONSENT = "consent", "Consent"
         LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest (opt-out)"

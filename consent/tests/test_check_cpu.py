@@ -20,6 +20,9 @@ from django.test.utils import CaptureQueriesContext
 
 from consent import quiet_hours, selectors, services
 from consent.models import ApiKey, ConsentState
+from consent.selectors import caches as selector_caches
+from consent.selectors import check as check_selector
+from consent.selectors import identifiers, statements
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory
 from privacy.identifiers import parse_phone
@@ -57,7 +60,7 @@ def test_e164_fast_path_agrees_with_parse_phone_across_the_numbering_plan():
     valid = 0
     for raw in sample:
         expected = _outcome(_the_long_way, raw, "US")
-        assert _outcome(selectors._phone_e164, raw, "US") == expected, raw
+        assert _outcome(identifiers._phone_e164, raw, "US") == expected, raw
         valid += isinstance(expected, str)
     # Both kinds were exercised: the sample is not all valid or all invalid.
     assert 0.3 * len(sample) < valid < 0.95 * len(sample)
@@ -80,7 +83,7 @@ def test_e164_fast_path_agrees_with_parse_phone_across_the_numbering_plan():
 def test_e164_fast_path_agrees_with_parse_phone_on_odd_input(raw, region):
     """Spaces, other scripts' digits, extensions, other countries: the fast path either
     gives parse_phone's answer or leaves the input to it, error message included."""
-    assert _outcome(selectors._phone_e164, raw, region) == _outcome(_the_long_way, raw, region)
+    assert _outcome(identifiers._phone_e164, raw, region) == _outcome(_the_long_way, raw, region)
 
 
 def test_the_check_still_refuses_an_invalid_number_with_parse_phones_message(customer):
@@ -105,13 +108,13 @@ def test_the_query_is_built_once_per_shape_and_prepared_once_per_connection(
 ):
     """Three shapes (SMS with a sender, SMS without, e-mail): three texts, each built
     once however many checks run, and each prepared once on the connection."""
-    selectors._check_statement.cache_clear()
+    check_selector._check_statement.cache_clear()
     before = _prepared_names() if connection.vendor == "postgresql" else set()
     for _ in range(3):
         check(customer, sender=sender.number)
         check(customer)
         check(customer, to=contact.email, purpose="email_marketing")
-    info = selectors._check_statement.cache_info()
+    info = check_selector._check_statement.cache_info()
     assert (info.currsize, info.misses, info.hits) == (3, 3, 6)
     if connection.vendor == "postgresql":
         after = _prepared_names()
@@ -127,14 +130,14 @@ def test_a_failed_first_execute_does_not_break_the_connection(db, prepare_stays)
     """PREPARE outlives a failed EXECUTE in the same round trip (and its rollback): the
     next check on that connection must neither prepare it again (an error for good on
     a pooled connection) nor execute a statement that is not there."""
-    statement = selectors._Statement.of(f"SELECT %s::bigint + 1 AS probe_{uuid.uuid4().hex}")
+    statement = statements._Statement.of(f"SELECT %s::bigint + 1 AS probe_{uuid.uuid4().hex}")
     with pytest.raises(DataError), transaction.atomic():
-        selectors._fetchall_prepared(connection, statement, ["not a number"])
+        statements._fetchall_prepared(connection, statement, ["not a number"])
     if not prepare_stays:
         with connection.cursor() as cursor:
             cursor.execute(f"DEALLOCATE {statement.name}")
-    assert selectors._fetchall_prepared(connection, statement, [41]) == [(42,)]
-    assert selectors._fetchall_prepared(connection, statement, [1]) == [(2,)]
+    assert statements._fetchall_prepared(connection, statement, [41]) == [(42,)]
+    assert statements._fetchall_prepared(connection, statement, [1]) == [(2,)]
 
 
 def _forget_prepared_statements() -> None:
@@ -142,7 +145,7 @@ def _forget_prepared_statements() -> None:
     (those of the test would not match the rolled-back schema)."""
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
-    selectors._prepared_statements.pop(connection.connection, None)
+    statements._prepared_statements.pop(connection.connection, None)
 
 
 _METHOD_LENGTH = ConsentState._meta.get_field("method").max_length
@@ -336,8 +339,8 @@ def test_distinct_recipients_add_nothing_per_recipient_to_any_cache(customer, se
     """A send list of a million numbers must not leave a million cache entries: the
     per-worker caches are keyed by sender, query shape, exchange and hour only."""
     caches = {
-        "senders": selectors._sender_normalize,
-        "statements": selectors._check_statement,
+        "senders": identifiers._sender_normalize,
+        "statements": check_selector._check_statement,
         "locales": quiet_hours._locale_of,
         "quiet walks": quiet_hours._quiet_until_cached,
     }
@@ -371,7 +374,7 @@ def test_a_key_revoked_by_another_worker_stops_working_within_the_cache_time(
     ApiKey.objects.update(revoked_at=NOON_PACIFIC)
     assert client.get("/api/v1/consent/check", params, **auth).status_code == 200
     later = time.monotonic() + 31
-    monkeypatch.setattr(selectors, "time", types.SimpleNamespace(monotonic=lambda: later))
+    monkeypatch.setattr(selector_caches, "time", types.SimpleNamespace(monotonic=lambda: later))
     response = client.get("/api/v1/consent/check", params, **auth)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'

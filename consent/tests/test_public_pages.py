@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from consent import selectors, services, sms
 from consent.models import ConsentEvent, ConsentState, CookieConsent, SmsSubscription
+from consent.services import ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -156,9 +157,9 @@ def test_nightly_purge_deletes_cookie_records_older_than_12_months():
         notice_version=1,
         recorded_at=thirteen_months,
     )
-    services._event_write(
+    ledger._event_write(
         actor=None,
-        purpose=services._purpose("cookies_analytics"),
+        purpose=ledger._purpose("cookies_analytics"),
         action="grant",
         method="cookie_banner",
         visitor_id=old_visitor,
@@ -177,3 +178,28 @@ def test_nightly_purge_deletes_cookie_records_older_than_12_months():
     assert services.consent_state_rebuild(actor=None, apply=False).drift == 0
     # Twice is the same as once.
     assert services.consent_records_purge() == {}
+
+
+def test_nightly_purge_walks_old_visitors_in_batches_and_keeps_the_recent_ones():
+    """Batches of one: every old visitor's states and events go (a state's events with
+    it), nothing recent is touched, and the projection still matches the ledger."""
+    thirteen_months = timezone.now() - dt.timedelta(days=400)
+    old_visitors = [uuid.uuid4() for _ in range(3)]
+    for visitor in old_visitors:
+        for code, action in (("cookies_analytics", "grant"), ("cookies_advertising", "grant"),
+                             ("cookies_analytics", "withdraw")):  # fmt: skip
+            ledger._event_write(
+                actor=None, purpose=ledger._purpose(code), action=action,
+                method="cookie_banner", visitor_id=visitor, occurred_at=thirteen_months,
+            )  # fmt: skip
+    recent = services.cookie_consent_record(
+        visitor_id=None, categories={"analytics": True}, notice_version=1, gpc=False
+    )
+
+    counts = services.consent_records_purge(batch_size=1)
+
+    assert counts == {"visitor_states": 6, "visitor_events": 9}
+    assert not ConsentEvent.objects.filter(visitor_id__in=old_visitors).exists()
+    assert not ConsentState.objects.filter(visitor_id__in=old_visitors).exists()
+    assert ConsentState.objects.filter(visitor_id=recent.visitor_id).count() == 2
+    assert services.consent_state_rebuild(actor=None, apply=False).drift == 0

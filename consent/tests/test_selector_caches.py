@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from consent import selectors
 from consent.models import InboundMessage, SenderNumber
+from consent.selectors import caches
 from consent.tests.factories import ContactFactory, CustomerFactory, SenderNumberFactory
 from privacy.models import Contact, ContactIdentifier
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 class _Clock:
-    """The caches' clock (``time.monotonic`` in consent.selectors), moved by hand."""
+    """The caches' clock (``time.monotonic`` in consent.selectors.caches), moved by hand."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -29,7 +30,7 @@ class _Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = _Clock()
-    monkeypatch.setattr(selectors, "time", fake)
+    monkeypatch.setattr(caches, "time", fake)
     return fake
 
 
@@ -59,7 +60,7 @@ def test_a_sender_added_after_a_miss_is_found_on_the_very_next_call(customer, se
     """ "Unknown" is never cached: a STOP to a number added seconds ago is not lost."""
     settings.CONSENT_API_CACHE_SECONDS = 30
     assert selectors.sender_for_number("+12125550199") is None
-    assert len(selectors._senders) == 0
+    assert len(caches._senders) == 0
 
     added = SenderNumberFactory(customer=customer, number="+12125550199")
 
@@ -87,17 +88,17 @@ def test_caches_clear_forgets_senders(sender):
 
 
 def test_the_sender_cache_is_bounded(customer, monkeypatch):
-    monkeypatch.setattr(selectors._senders, "max_size", 3)
+    monkeypatch.setattr(caches._senders, "max_size", 3)
     senders = [
         SenderNumberFactory(customer=customer, number=f"+1212555{line + 200:04d}")
         for line in range(10)
     ]
     for sender in senders:
         assert selectors.sender_for_number(sender.number) == sender
-        assert len(selectors._senders) <= 3
+        assert len(caches._senders) <= 3
     for line in range(10):
         assert selectors.sender_for_number(f"+1646555{line + 200:04d}") is None
-    assert len(selectors._senders) <= 3
+    assert len(caches._senders) <= 3
 
 
 def test_saving_a_sender_in_the_admin_clears_this_workers_cache(

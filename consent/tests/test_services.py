@@ -16,6 +16,7 @@ from consent import services, sms
 from consent.demo import seed_demo_consent
 from consent.models import ConsentEvent, ConsentState, Notice, SmsSubscription
 from consent.quiet_hours import quiet_hours_at
+from consent.services import ledger
 from consent.tests.conftest import NOON_PACIFIC, check
 from consent.tests.factories import ContactFactory, SmsSubscriptionFactory
 from privacy.models import AuditEvent
@@ -268,10 +269,10 @@ def test_a_back_dated_event_leaves_a_later_state_and_a_tie_goes_to_the_later_eve
 def test_one_decision_for_two_purposes_is_written_together_each_state_naming_its_event(
     contact, sender
 ):
-    events = services._events_save(
+    events = ledger._events_save(
         [
-            services._event_build(
-                actor=None, purpose=services._purpose(code), action="withdraw",
+            ledger._event_build(
+                actor=None, purpose=ledger._purpose(code), action="withdraw",
                 method="sms_keyword", contact=contact, identifier=contact.phone,
                 sender=sender.number, occurred_at=T0, reference="SM1",
             )
@@ -292,8 +293,8 @@ def test_one_decision_for_two_purposes_is_written_together_each_state_naming_its
 
 def test_events_written_together_must_be_one_decision(contact, sender):
     def build(code, action):
-        return services._event_build(
-            actor=None, purpose=services._purpose(code), action=action, method="sms_keyword",
+        return ledger._event_build(
+            actor=None, purpose=ledger._purpose(code), action=action, method="sms_keyword",
             contact=contact, identifier=contact.phone, sender=sender.number,
         )  # fmt: skip
 
@@ -302,7 +303,7 @@ def test_events_written_together_must_be_one_decision(contact, sender):
         [build("sms_marketing", "withdraw"), build("sms_marketing", "withdraw")],
     ):
         with pytest.raises(ValueError):
-            services._events_save(events)
+            ledger._events_save(events)
     assert not ConsentEvent.objects.exists()
 
 

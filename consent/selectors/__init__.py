@@ -1,0 +1,62 @@
+"""Read queries of the consent app, one module per topic; every public name is
+importable from ``consent.selectors``.
+
+- ``check``: the hot path, ``consent_check`` (one SQL round trip; anything doubtful
+  answers "no"); ``statements``: how it and the webhook's contact lookup run as
+  prepared statements on PostgreSQL (planning cost several times the execution; see
+  bench/consent_results.md).
+- ``caches``: purposes, API keys and the sender numbers found (not unknown ones) are
+  cached per worker for ``CONSENT_API_CACHE_SECONDS``; normalised senders
+  (``identifiers``) for the life of the worker.
+- ``identifiers``, ``purposes``, ``api_keys``, ``senders``, ``contacts``,
+  ``preferences``: the other reads, by what they read."""
+
+from __future__ import annotations
+
+from .api_keys import ApiPrincipal, api_key_authenticate, api_key_hash
+from .caches import caches_clear
+from .check import ConsentDecision, consent_check
+from .contacts import (
+    contact_consent_history,
+    contact_consent_states,
+    contact_for_identifier,
+    contact_is_granted,
+)
+from .identifiers import identifier_kind, identifier_normalize, sender_normalize
+from .preferences import (
+    PREFERENCE_SALT,
+    PreferenceLinkExpired,
+    cookie_records_expired,
+    preference_token_contact,
+    preference_token_make,
+    visitor_cookie_choice,
+)
+from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
+from .senders import sender_for_number
+
+__all__ = [
+    "PREFERENCE_SALT",
+    "ApiPrincipal",
+    "ConsentDecision",
+    "PreferenceLinkExpired",
+    "PurposeInfo",
+    "api_key_authenticate",
+    "api_key_hash",
+    "caches_clear",
+    "consent_check",
+    "contact_consent_history",
+    "contact_consent_states",
+    "contact_for_identifier",
+    "contact_is_granted",
+    "cookie_records_expired",
+    "identifier_kind",
+    "identifier_normalize",
+    "notice_published",
+    "preference_token_contact",
+    "preference_token_make",
+    "purpose_get",
+    "purpose_info",
+    "sender_for_number",
+    "sender_normalize",
+    "visitor_cookie_choice",
+]

@@ -1,0 +1,65 @@
+"""Purposes (cached per worker; the webhook and the services read one on every event)
+and their published notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from consent.models import Notice, Purpose
+from consent.selectors.caches import _purposes
+
+
+@dataclass(frozen=True)
+class PurposeInfo:
+    id: int
+    code: str
+    channel: str
+    legal_basis: str
+    is_marketing: bool
+    requires_double_opt_in: bool
+    is_per_identifier: bool
+
+
+def purpose_get(code: str) -> Purpose:
+    """The active Purpose row with this code (cached like ``purpose_info``), or
+    ``ValidationError``. The webhook and the services read it on every event."""
+    key = ("row", code)
+    purpose = _purposes.get(key)
+    if purpose is None:
+        purpose = Purpose.objects.filter(code=code, is_active=True).first()
+        if purpose is None:
+            raise ValidationError("Unknown purpose.", code="purpose_unknown")
+        _purposes.set(key, purpose)
+    return purpose
+
+
+def purpose_info(code: str) -> PurposeInfo:
+    """The active purpose with this code (cached), or ``ValidationError``."""
+    info = _purposes.get(code)
+    if info is None:
+        purpose = Purpose.objects.filter(code=code, is_active=True).first()
+        if purpose is None:
+            raise ValidationError("Unknown purpose.", code="purpose_unknown")
+        info = PurposeInfo(
+            id=purpose.pk,
+            code=purpose.code,
+            channel=purpose.channel,
+            legal_basis=purpose.legal_basis,
+            is_marketing=purpose.is_marketing,
+            requires_double_opt_in=purpose.requires_double_opt_in,
+            is_per_identifier=purpose.is_per_identifier,
+        )
+        _purposes.set(code, info)
+    return info
+
+
+def notice_published(*, purpose_code: str, version: int | None = None) -> Notice | None:
+    """The given published version of a purpose's notice, or its latest published one."""
+    notices = Notice.objects.filter(
+        purpose__code=purpose_code, published_at__isnull=False
+    ).select_related("purpose")
+    if version is not None:
+        return notices.filter(version=version).first()
+    return notices.order_by("-version").first()
