@@ -36,7 +36,13 @@ from requests_app.models import (
     VerificationChallenge,
     VerificationMethod,
 )
-from requests_app.rules import CLOCK_VERIFICATION, LIMITED_REQUEST_TYPES, get_rule, rule_code_for
+from requests_app.rules import (
+    CLOCK_VERIFICATION,
+    LIMITED_REQUEST_TYPES,
+    SUBDIVISION_COUNTRIES,
+    get_rule,
+    rule_code_for,
+)
 from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.notices import notice_send, public_url
 from requests_app.services.transitions import privacy_request_transition, request_event_record
@@ -157,7 +163,7 @@ def privacy_request_submit(
     if request_type not in RequestType.values or request_type == RequestType.APPEAL:
         raise ValidationError({"request_type": "Choose what you would like us to do."})
     country = (country or "").strip().upper()
-    state = (state or "").strip().upper() if country == "US" else ""
+    state = (state or "").strip().upper() if country in SUBDIVISION_COUNTRIES else ""
     norm_email, norm_phone = _normalise_identity(email=email, phone=phone, country=country)
     email_key = email_match_key(norm_email) if norm_email else None
     norm_agent_email = None
@@ -185,9 +191,14 @@ def privacy_request_submit(
     if existing is not None:
         return SubmitResult(request=_link_duplicate(existing, now=now), created=False)
 
-    rule_code = rule_code_for(country=country, state=state, request_type=request_type)
-    rule = get_rule(rule_code)
+    # The law in force where the person lives on the day we received the request; the
+    # code and the dates computed from it are stored, so a later correction of the table
+    # never moves this request's deadline.
     received_on = timezone.localdate(now)
+    rule_code = rule_code_for(
+        country=country, state=state, request_type=request_type, received_on=received_on
+    )
+    rule = get_rule(rule_code)
     due_on = deadlines.due_date(rule_code, received_on)
     salt = new_salt()
     reference = privacy_request_reference_unused()
