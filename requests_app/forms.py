@@ -21,62 +21,30 @@ COUNTRIES = [
     ("ZA", "South Africa"), ("ZZ", "Another country"),
 ]  # fmt: skip
 
-US_STATES = [("", "Not in the United States")] + [
-    (code, code)
-    for code in [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-    ]
+US_STATE_CODES = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+]  # fmt: skip
+# Québec has its own law (rules.py routes CA-QC to it), so Canadians give a province too.
+CANADIAN_PROVINCES = [
+    ("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"), ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"), ("NS", "Nova Scotia"), ("NT", "Northwest Territories"),
+    ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island"), ("QC", "Québec"),
+    ("SK", "Saskatchewan"), ("YT", "Yukon"),
+]  # fmt: skip
+SUBDIVISIONS = {
+    "US": frozenset(US_STATE_CODES),
+    "CA": frozenset(code for code, _ in CANADIAN_PROVINCES),
+}
+STATE_CHOICES = [
+    ("", "Not in the United States or Canada"),
+    ("United States", [(code, code) for code in US_STATE_CODES]),
+    ("Canada", CANADIAN_PROVINCES),
 ]
+# Kept for callers that list US states only.
+US_STATES = [("", "Not in the United States")] + [(code, code) for code in US_STATE_CODES]
 
 PUBLIC_TYPES = [(value, label) for value, label in RequestType.choices if value != "appeal"]
 
@@ -87,7 +55,9 @@ class PrivacyRequestForm(forms.Form):
     )
     country = forms.ChoiceField(label="Country where you live", choices=COUNTRIES)
     state = forms.ChoiceField(
-        label="US state (if you live in the United States)", choices=US_STATES, required=False
+        label="State or province (if you live in the United States or Canada)",
+        choices=STATE_CHOICES,
+        required=False,
     )
     full_name = forms.CharField(label="Your full name", max_length=200, required=False)
     email = forms.CharField(
@@ -128,8 +98,17 @@ class PrivacyRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("country") == "US" and not data.get("state"):
-            self.add_error("state", "Choose your state.")
+        country, state = data.get("country"), data.get("state")
+        if country in SUBDIVISIONS:
+            if not state:
+                self.add_error(
+                    "state", "Choose your state." if country == "US" else "Choose your province."
+                )
+            elif state not in SUBDIVISIONS[country]:
+                self.add_error("state", "Choose a state or province of the country you chose.")
+        elif state:
+            # Only US states and Canadian provinces decide which law applies.
+            data["state"] = ""
         if not (data.get("email") or "").strip() and not (data.get("phone") or "").strip():
             self.add_error("email", "Give an e-mail address or a phone number so we can reply.")
         return data

@@ -2,8 +2,14 @@
 rows that staff edit in admin; the defaults are used only when a row is missing.
 
 Subjects and bodies are Django templates (plain text, no autoescaping). Every notice gets
-``reference``, ``request_type``, ``rule_name``, ``due_on``, ``status_url`` and
-``organisation``; the extra variables of each notice are listed in its description."""
+``reference``, ``request_type``, ``rule_name``, ``received_on``, ``due_on``,
+``status_url``, ``organisation``, ``is_appeal`` and the complaint authority of the
+request's rule (``authority_name``, ``authority_url``, ``authority_how``; empty under the
+house rule); the extra variables of each notice are listed in its description.
+
+Changing a default here does not change the stored row: ship a data migration that
+updates rows still holding the previous default (see migration 0005), so texts staff
+edited are kept."""
 
 from __future__ import annotations
 
@@ -65,14 +71,16 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
         ),
     },
     "denial": {
-        "description": "Request denied. Extra: reason, explanation, appeal_note, appeal_url (empty without an appeal right).",
+        "description": "Request or appeal denied. Extra: reason, explanation, appeal_note, appeal_url (empty without an appeal right or for an appeal).",
         "subject": "Your privacy request {{ reference }}",
         "body": (
-            "We cannot fulfil your {{ request_type }} request.\n\n"
+            "{% if is_appeal %}We reviewed your appeal and cannot change our decision.{% else %}We cannot fulfil your {{ request_type }} request.{% endif %}\n\n"
             "Reason: {{ reason }}\n"
             "{% if explanation %}{{ explanation }}\n{% endif %}\n"
-            "Your options: {{ appeal_note }}\n"
-            "{% if appeal_url %}To appeal, use this form: {{ appeal_url }}\n{% endif %}\n"
+            "{% if not is_appeal %}Your options: {{ appeal_note }}\n{% endif %}"
+            "{% if appeal_url %}To appeal, use this form: {{ appeal_url }}\n{% endif %}"
+            "{% if authority_name %}Where to complain: {{ authority_name }} — {{ authority_url }}\n"
+            "{% if authority_how %}{{ authority_how }}\n{% endif %}{% endif %}\n"
             "{{ organisation }}\n"
         ),
     },

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.template import Context, Engine
 from django.urls import reverse
 
-from requests_app.models import NoticeTemplate, PrivacyRequest, RequestEvent
+from requests_app.models import NoticeTemplate, PrivacyRequest, RequestEvent, RequestType
 from requests_app.notices import DEFAULT_NOTICES, ORGANISATION
 from requests_app.services.transitions import request_event_record
 from requests_app.tokens import derive_token
@@ -53,13 +53,21 @@ def notice_render(code: str, context: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def request_context(request: PrivacyRequest) -> dict[str, Any]:
+    """Variables every notice gets. The authority is the one of the request's own rule
+    (the law it was routed to), so a denial names where the person can complain."""
+    rule = request.rule
+    authority = rule.authority
     return {
         "reference": request.reference,
         "request_type": request.get_request_type_display().split(" (")[0].lower(),
-        "rule_name": request.rule.name,
+        "rule_name": rule.name,
         "received_on": request.received_at.date(),
         "due_on": request.effective_due_on,
         "status_url": status_url(request),
+        "is_appeal": request.request_type == RequestType.APPEAL,
+        "authority_name": authority.name if authority else "",
+        "authority_url": authority.url if authority else "",
+        "authority_how": authority.how if authority else "",
     }
 
 

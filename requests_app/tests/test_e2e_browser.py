@@ -75,7 +75,9 @@ def test_access_request_from_form_to_download(live_server, settings, browser_pag
     page.goto(f"{live_server.url}/privacy/request/")
     page.get_by_label("Access (a copy of my data)").check()
     page.get_by_label("Country where you live").select_option("US")
-    page.get_by_label("US state (if you live in the United States)").select_option("CA")
+    page.get_by_label(
+        "State or province (if you live in the United States or Canada)"
+    ).select_option("CA")
     page.get_by_label("Your full name").fill("E2E Person")
     page.get_by_label("E-mail address", exact=False).first.fill("e2e.person@example.org")
     page.get_by_role("button", name="Send my request").click()
