@@ -144,3 +144,19 @@ def test_a_quebec_resident_is_routed_to_quebecs_law(client):
     request = PrivacyRequest.objects.get(email="qc.person@example.org")
     assert (request.rule_code, request.state) == ("quebec", "QC")
     assert (request.due_on - request.received_at.date()).days == 30
+
+
+def test_staff_see_dates_citations_authority_and_our_promise_in_the_rule_table(client, settings):
+    from django.urls import reverse
+
+    from privacy.tests.factories import UserFactory
+
+    settings.REQUESTS_RESPONSE_PROMISE_DAYS = "gdpr=30"
+    client.force_login(UserFactory(role="Privacy officer"))
+    html = client.get(reverse("admin:requests_app_privacyrequest_rules")).content.decode()
+    assert "from 2026-01-01" in html  # Rhode Island, Indiana, Kentucky
+    assert "until 2023-08-31" in html  # the replaced Swiss FADP
+    assert "ORS 646A.576(6)(d)" in html
+    assert "https://justice.oregon.gov/consumercomplaints/" in html
+    assert "answer within 30 days; no extension" in html
+    assert "2026-11-30" in html and "not yet" in html

@@ -329,3 +329,17 @@ def test_rows_are_never_removed_so_stored_codes_keep_resolving():
     assert max(len(code) for code in RULES) <= 20  # PrivacyRequest.rule_code max_length
     assert dict(rules.RULE_CHOICES).keys() == RULES.keys()
     assert {MONTHS, DAYS} >= {r.respond.unit for r in RULES.values()} - rules.COUNTED_ON_CALENDAR
+
+
+def test_docs_list_every_rule_with_its_check_date():
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    text = (Path(django_settings.BASE_DIR) / "docs" / "law.md").read_text()
+    for code, rule in RULES.items():
+        heading = f"### `{code}` — "
+        assert heading in text, f"docs/law.md has no entry for {code}"
+        entry = text.split(heading, 1)[1].split("\n### ", 1)[0]
+        assert f"**Checked**: {rule.checked_on or 'not yet'}" in entry, code
+        assert rule.citations.respond in entry, code
