@@ -100,7 +100,9 @@ class PrivacyRequest(models.Model):
     rule_code = models.CharField("jurisdiction rule", max_length=20, choices=RULE_CHOICES)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
-    state = models.CharField(max_length=10, blank=True, help_text="US state or Canadian province code")
+    state = models.CharField(
+        max_length=10, blank=True, help_text="US state or Canadian province code"
+    )
     customer = models.ForeignKey(
         "privacy.Customer",
         null=True,
