@@ -43,8 +43,22 @@ STATE_CHOICES = [
     ("United States", [(code, code) for code in US_STATE_CODES]),
     ("Canada", CANADIAN_PROVINCES),
 ]
-# Kept for callers that list US states only.
-US_STATES = [("", "Not in the United States")] + [(code, code) for code in US_STATE_CODES]
+
+
+def state_clean(form: forms.Form, data: dict) -> None:
+    """A US state or Canadian province must belong to the country chosen (it decides
+    which law applies); with another country it is dropped."""
+    country, state = data.get("country"), data.get("state")
+    if country in SUBDIVISIONS:
+        if not state:
+            form.add_error(
+                "state", "Choose your state." if country == "US" else "Choose your province."
+            )
+        elif state not in SUBDIVISIONS[country]:
+            form.add_error("state", "Choose a state or province of the country you chose.")
+    elif state:
+        data["state"] = ""
+
 
 PUBLIC_TYPES = [(value, label) for value, label in RequestType.choices if value != "appeal"]
 
@@ -98,17 +112,7 @@ class PrivacyRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        country, state = data.get("country"), data.get("state")
-        if country in SUBDIVISIONS:
-            if not state:
-                self.add_error(
-                    "state", "Choose your state." if country == "US" else "Choose your province."
-                )
-            elif state not in SUBDIVISIONS[country]:
-                self.add_error("state", "Choose a state or province of the country you chose.")
-        elif state:
-            # Only US states and Canadian provinces decide which law applies.
-            data["state"] = ""
+        state_clean(self, data)
         if not (data.get("email") or "").strip() and not (data.get("phone") or "").strip():
             self.add_error("email", "Give an e-mail address or a phone number so we can reply.")
         return data

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from requests_app.forms import COUNTRIES, PUBLIC_TYPES, US_STATES
+from requests_app.forms import COUNTRIES, PUBLIC_TYPES, STATE_CHOICES, state_clean
 from requests_app.models import Channel, DenialReason, Relay, VerificationMethod
 
 
@@ -64,11 +64,16 @@ class IntakeForm(forms.Form):
     )
     request_type = forms.ChoiceField(choices=PUBLIC_TYPES)
     country = forms.ChoiceField(choices=COUNTRIES)
-    state = forms.ChoiceField(choices=US_STATES, required=False)
+    state = forms.ChoiceField(label="State or province", choices=STATE_CHOICES, required=False)
     full_name = forms.CharField(required=False)
     email = forms.CharField(required=False)
     phone = forms.CharField(required=False)
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        state_clean(self, data)
+        return data
 
 
 class CorrectionForm(forms.Form):

@@ -235,10 +235,12 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
     @admin.display(description="Jurisdiction rule")
     def rule_summary(self, obj: PrivacyRequest):
         rule = obj.rule
+        promise = f" (our promise: {rule.promise})" if rule.promise else ""
         return format_html(
-            '{} — respond within {}; <a href="{}">rule table</a>',
+            '{} — respond within {}{}; <a href="{}">rule table</a>',
             rule.name,
             rule.respond,
+            promise,
             reverse("admin:requests_app_privacyrequest_rules"),
         )
 

@@ -74,7 +74,7 @@ def privacy_request_extend(
     today: dt.date | None = None,
 ) -> PrivacyRequest:
     """Extend once, before the original deadline has passed, with the reason sent to
-    the person in the extension notice."""
+    the person in the extension notice; never beyond what the law and our promise allow."""
     today = today or timezone.localdate()
     reason = (reason or "").strip()
     request = privacy_request_lock(request)
@@ -82,8 +82,10 @@ def privacy_request_extend(
         raise ValidationError("An extension needs a reason; it is sent to the person.")
     if request.status not in OPEN_STATUSES:
         raise ValidationError("Only open requests can be extended.")
-    if request.rule.extension is None:
-        raise ValidationError(f"{request.rule.name} allows no extension.")
+    # The law may allow none, or our own promise (REQUESTS_RESPONSE_PROMISE_DAYS) may.
+    refusal = deadlines.extension_refusal(request.rule_code)
+    if refusal is not None:
+        raise ValidationError(refusal)
     if request.extended_due_on:
         raise ValidationError("This request has already been extended; the rule allows it once.")
     if today > request.due_on:

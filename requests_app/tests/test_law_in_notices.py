@@ -2,6 +2,7 @@
 the authority of the request's own rule; the stored notice text is updated only where
 staff have not edited it; Canadians give a province so Québec's law can apply."""
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -160,3 +161,64 @@ def test_staff_see_dates_citations_authority_and_our_promise_in_the_rule_table(c
     assert "https://justice.oregon.gov/consumercomplaints/" in html
     assert "answer within 30 days; no extension" in html
     assert "2026-11-30" in html and "not yet" in html
+
+
+def test_extending_a_request_our_promise_allows_no_extension_for_is_refused_with_the_reason(
+    settings,
+):
+    from django.core.exceptions import ValidationError
+
+    settings.REQUESTS_RESPONSE_PROMISE_DAYS = "gdpr=30"
+    request = PrivacyRequestFactory(
+        status=Status.IN_PROGRESS, rule_code="gdpr", country="DE", state=""
+    )
+    with pytest.raises(ValidationError, match=r"Our promise .* allows no extension beyond 30 days"):
+        services.privacy_request_extend(actor=None, request=request, reason="Many records")
+    request.refresh_from_db()
+    assert request.extended_due_on is None
+
+
+def test_an_extension_under_a_promise_that_allows_one_stops_at_the_promise(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.REQUESTS_RESPONSE_PROMISE_DAYS = "gdpr=30+30"
+    request = PrivacyRequestFactory(
+        status=Status.IN_PROGRESS, rule_code="gdpr", country="DE", state=""
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.privacy_request_extend(actor=None, request=request, reason="Many records")
+    request.refresh_from_db()
+    assert request.extended_due_on == request.due_on + dt.timedelta(days=30)
+    assert request.deadline_on == request.extended_due_on
+    assert "More time needed" in mail.outbox[-1].subject
+
+
+def test_staff_taking_a_request_by_phone_give_a_province_for_canadians(client):
+    from django.urls import reverse
+
+    from privacy.tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="Support agent"))
+    add_url = reverse("admin:requests_app_privacyrequest_add")
+    base = {"channel": "phone", "request_type": "access", "country": "CA", "phone": "514 555 0142"}
+    refused = client.post(add_url, {**base, "state": "TX"})
+    assert refused.status_code == 200 and not PrivacyRequest.objects.exists()
+    assert "Choose a state or province of the country you chose." in refused.content.decode()
+    assert client.post(add_url, {**base, "state": "QC"}).status_code == 302
+    assert PrivacyRequest.objects.get().rule_code == "quebec"
+
+
+def test_a_requests_page_shows_our_promise_beside_its_rule(client, settings):
+    from django.urls import reverse
+
+    from privacy.tests.factories import UserFactory
+
+    settings.REQUESTS_RESPONSE_PROMISE_DAYS = "gdpr=30"
+    client.force_login(UserFactory(role="Privacy officer"))
+    request = PrivacyRequestFactory(
+        status=Status.IN_PROGRESS, rule_code="gdpr", country="FR", state=""
+    )
+    html = client.get(
+        reverse("admin:requests_app_privacyrequest_change", args=[request.pk])
+    ).content.decode()
+    assert "respond within 1 month (our promise: answer within 30 days; no extension)" in html
