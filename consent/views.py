@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from consent import selectors, services
+from privacy.http import client_ip
 from privacy.models import ContactIdentifier
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def _gpc(request: HttpRequest) -> bool:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    # Behind a trusted proxy, the visitor's address, not the proxy's (privacy.http).
+    return client_ip(request) or None
 
 
 def _masked(kind: str, value: str) -> str:

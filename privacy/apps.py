@@ -7,7 +7,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # privacy's own personal data joins the registry like every other app's.
-        from privacy import lookups, providers
+        from privacy import lookups, providers, signals  # noqa: F401 - connects receivers
 
         lookups.register()
         providers.register_privacy_providers()

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from privacy.http import client_ip
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
 from requests_app.forms import AppealForm, PrivacyRequestForm, VerificationCodeForm
@@ -35,10 +36,6 @@ def _private(view):
     return wrapper
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request: HttpRequest) -> HttpResponse:
     return render(request, "requests_app/rate_limited.html", status=429)
 
@@ -56,7 +53,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
     form = PrivacyRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not rate_limit_hit(
-            scope="ip", key=_client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
+            scope="ip", key=client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
         ):
             return _rate_limited(request)
         if request.POST.get("website"):
@@ -120,7 +117,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
     form = VerificationCodeForm(request.POST or None)
     if request.method == "POST":
         if not rate_limit_hit(
-            scope="code", key=_client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
+            scope="code", key=client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
         ):
             return _rate_limited(request)
         if form.is_valid():

@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env
+from .components.security import shared_cache
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 SUPPRESSION_HMAC_KEYS = env.dict("SUPPRESSION_HMAC_KEYS")
@@ -30,3 +31,9 @@ CONSENT_SMS_GATEWAY = env("CONSENT_SMS_GATEWAY", default="consent.sms.TwilioGate
 REQUESTS_SMS_SENDER = env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsentGatewaySmsSender")
 if "Console" in CONSENT_SMS_GATEWAY or "Console" in REQUESTS_SMS_SENDER:
     raise ImproperlyConfigured("Console SMS gateways print message bodies; not for production.")
+
+# Rate-limit counters must be shared by every web process: Redis (by default the
+# broker's server; a database of its own, e.g. redis://host:6379/1, is tidier).
+CACHES = {"default": shared_cache(env("DJANGO_CACHE_URL", default=CELERY_BROKER_URL))}
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    raise ImproperlyConfigured("Production needs a shared cache (Redis or the database cache).")

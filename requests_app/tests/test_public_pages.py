@@ -297,3 +297,38 @@ def test_production_sms_sender_goes_through_the_consent_gateway(settings):
     assert [(m.to, m.sender, m.body) for m in consent_sms.outbox] == [
         ("+14155550123", "+12125550100", "Your code is 123456")
     ]
+
+
+def test_rate_limit_counts_the_client_behind_a_trusted_proxy(client, settings):
+    """Behind the configured proxy each visitor has a limit of their own: keyed on the
+    address the proxy saw, not on the proxy's."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.REQUESTS_RATE_LIMIT_PER_IP = "2/3600"
+
+    def post(visitor: str, n: int) -> int:
+        return client.post(
+            FORM,
+            form_data(email=f"v{n}@example.org"),
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR=visitor,
+        ).status_code
+
+    assert [post("198.51.100.1", n) for n in range(3)] == [302, 302, 429]
+    assert post("198.51.100.2", 9) == 302
+
+
+def test_rate_limit_ignores_a_forwarded_for_header_from_anyone_else(client, settings):
+    """Without a trusted proxy in between, X-Forwarded-For is the sender's own claim:
+    changing it on every post gets no fresh limit."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.REQUESTS_RATE_LIMIT_PER_IP = "2/3600"
+    codes = [
+        client.post(
+            FORM,
+            form_data(email=f"s{n}@example.org"),
+            REMOTE_ADDR="203.0.113.50",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]

@@ -40,6 +40,9 @@ REQUESTS_LOG_RETENTION_MONTHS = _env.int("REQUESTS_LOG_RETENTION_MONTHS", defaul
 # Rate limits on the public form: "<count>/<seconds>".
 REQUESTS_RATE_LIMIT_PER_IP = _env("REQUESTS_RATE_LIMIT_PER_IP", default="20/3600")
 REQUESTS_RATE_LIMIT_PER_IDENTIFIER = _env("REQUESTS_RATE_LIMIT_PER_IDENTIFIER", default="5/86400")
+# The cache alias holding the counters: one every web process shares (Redis in
+# production, the database cache on the embedded default).
+REQUESTS_RATE_LIMIT_CACHE = _env("REQUESTS_RATE_LIMIT_CACHE", default="default")
 
 # Authorised-agent proof upload.
 REQUESTS_AGENT_PROOF_MAX_BYTES = _env.int("REQUESTS_AGENT_PROOF_MAX_BYTES", default=5 * 1024 * 1024)

@@ -1,0 +1,129 @@
+"""Staff access: two-factor enrolment (django-otp) and the audit trail of failed logins
+and lockouts (django-axes). Summaries name the staff account by its id and carry counts:
+never the username typed, the password or the address it came from."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from privacy.services.audit import audit_event_record
+
+APP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def staff_otp_enrolment_device(*, actor: AbstractBaseUser) -> TOTPDevice:
+    """The not-yet-confirmed authenticator of ``actor`` (created on first call), whose
+    secret the enrolment page shows as a QR code."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("-pk").first()
+    return device or TOTPDevice.objects.create(user=actor, name=APP_DEVICE_NAME, confirmed=False)
+
+
+def totp_secret_for_display(device: TOTPDevice) -> str:
+    """The secret in the base32 form authenticator apps accept when typed in."""
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def _recovery_code() -> str:
+    # All-digit codes would be taken for app codes at login (the shape picks the device).
+    while (code := StaticToken.random_token()).isdigit():
+        continue
+    return code
+
+
+@transaction.atomic
+def staff_otp_enrol_confirm(
+    *, actor: AbstractBaseUser, device: TOTPDevice, token: str
+) -> list[str]:
+    """Confirm ``device`` with a code it produced; it replaces any earlier authenticator
+    of the account, and a fresh set of recovery codes replaces the old one. Returns the
+    recovery codes (shown once, stored only in django-otp's table)."""
+    if device.user_id != actor.pk or device.confirmed:
+        raise ValidationError("Start the set-up again.")
+    if not device.verify_token(token.strip()):
+        raise ValidationError(
+            "That code is not valid: check the clock of your phone and try again."
+        )
+    TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=actor).delete()
+    recovery = StaticDevice.objects.create(user=actor, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [_recovery_code() for _ in range(settings.STAFF_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
+    audit_event_record(
+        actor=actor,
+        action="staff.otp_enrolled",
+        object_type="user",
+        object_id=actor.pk,
+        summary={"recovery_codes": len(codes)},
+    )
+    return codes
+
+
+def staff_otp_session_verify(*, request: HttpRequest, device: TOTPDevice) -> None:
+    """Mark the session as verified by ``device`` (just confirmed with a fresh code)."""
+    otp_login(request, device)
+
+
+def _account_id(username: str | None) -> int | None:
+    if not username:
+        return None
+    User = get_user_model()
+    return (
+        User.objects.filter(**{User.USERNAME_FIELD: username}).values_list("pk", flat=True).first()
+    )
+
+
+@transaction.atomic
+def staff_login_failure_record(*, username: str | None, locked_out: bool) -> None:
+    """A failed staff login. Only failures against a real account are kept (so guessing
+    names cannot fill the append-only trail); once the account is locked out, further
+    failures are not recorded one by one — the lockout itself is."""
+    account_id = _account_id(username)
+    if account_id is None or locked_out:
+        return
+    from axes.models import AccessAttempt
+
+    failures = (
+        AccessAttempt.objects.filter(username=username)
+        .values_list("failures_since_start", flat=True)
+        .first()
+    )
+    audit_event_record(
+        actor=None,
+        action="staff.login_failed",
+        object_type="user",
+        object_id=account_id,
+        summary={"failures": failures or 1, "limit": settings.AXES_FAILURE_LIMIT},
+    )
+
+
+@transaction.atomic
+def staff_lockout_record(*, username: str | None) -> None:
+    """An account locked out after repeated failures (django-axes). Made-up names are
+    locked out too, but leave no row (unbounded names must not grow the trail)."""
+    account_id = _account_id(username)
+    if account_id is None:
+        return
+    audit_event_record(
+        actor=None,
+        action="staff.locked_out",
+        object_type="user",
+        object_id=account_id,
+        summary={
+            "limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
