@@ -90,6 +90,41 @@ def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _teardown_flush_may_truncate_append_only_tables():
+    """The audit trail and the consent ledger refuse TRUNCATE on PostgreSQL
+    (privacy/migration_ops.py), and a transactional test ends by flushing every table
+    with it. The flush of that teardown, and nothing else, runs with the setting that
+    lets it through: on for the teardown's database session, reset right after."""
+    from django.db import connections
+    from django.test import TransactionTestCase
+
+    from privacy.migration_ops import ALLOW_TRUNCATE_SETTING
+
+    original = TransactionTestCase._fixture_teardown
+
+    def _set(names: list[str], statement: str) -> None:
+        for name in names:
+            with connections[name].cursor() as cursor:
+                cursor.execute(statement)
+
+    def teardown(self):
+        names = [
+            name
+            for name in self._databases_names(include_mirrors=False)
+            if connections[name].vendor == "postgresql"
+        ]
+        _set(names, f"SET {ALLOW_TRUNCATE_SETTING} = 'on'")
+        try:
+            original(self)
+        finally:
+            _set(names, f"RESET {ALLOW_TRUNCATE_SETTING}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", teardown)
+        yield
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return settings.POSTGRES_AVAILABLE

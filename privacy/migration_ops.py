@@ -54,3 +54,44 @@ def create_single_column_indexes(schema_editor, columns: Iterable[tuple[str, str
             f"CREATE INDEX {_concurrently(schema_editor)}IF NOT EXISTS "
             f"{quote(f'{table}_{column}_restored')} ON {quote(table)} ({quote(column)})"
         )
+
+
+# --- append-only tables: TRUNCATE refused ---------------------------------------------
+# TRUNCATE fires no row trigger, so the UPDATE/DELETE guards of an append-only table
+# don't see it: a statement trigger refuses it too. The test suite's teardown flush (and
+# only it) sets this setting for its own transaction (conftest.py); `manage.py flush` on
+# a real installation is refused with the error below.
+ALLOW_TRUNCATE_SETTING = "pbo.allow_truncate"
+
+
+def refuse_truncate(schema_editor, table: str) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION {table}_no_truncate() RETURNS trigger AS $$
+        BEGIN
+            IF current_setting('{ALLOW_TRUNCATE_SETTING}', true) = 'on' THEN
+                RETURN NULL;
+            END IF;
+            RAISE EXCEPTION '{table} is append-only: TRUNCATE refused'
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$ LANGUAGE plpgsql;
+
+        CREATE TRIGGER {table}_no_truncate
+            BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {table}_no_truncate();
+        """,
+        params=None,
+    )
+
+
+def allow_truncate(schema_editor, table: str) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};"
+        f" DROP FUNCTION IF EXISTS {table}_no_truncate();",
+        params=None,
+    )

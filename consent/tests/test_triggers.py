@@ -105,3 +105,16 @@ def test_any_real_change_to_the_ledger_is_refused(event, change):
         ConsentEvent.objects.filter(pk=event.pk).update(**change)
     event.refresh_from_db()
     assert (event.action, event.method, event.occurred_at) == ("grant", "web_form", PUBLISHED_AT)
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows, as on a real installation
+def test_the_ledger_refuses_truncate(event):
+    """Rows leave the ledger by audited DELETEs only (erasure, purge): TRUNCATE, and so
+    `manage.py flush`, is refused (migration 0009)."""
+    with (
+        pytest.raises(DatabaseError, match="consent_consentevent is append-only: TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE consent_consentevent")
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()

@@ -1,6 +1,5 @@
 """The audit trail is append-only: on PostgreSQL the database itself refuses UPDATE and
-DELETE on its table, whatever the application does. (TRUNCATE is left to database
-privileges: test runners flush tables with it.)"""
+DELETE on its table, whatever the application does. (TRUNCATE: migration 0007.)"""
 
 from django.db import migrations
 

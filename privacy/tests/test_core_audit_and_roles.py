@@ -54,6 +54,25 @@ def test_postgres_refuses_update_and_delete_of_audit_events():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # committed rows, as on a real installation
+def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
+    from django.core.management import CommandError, call_command
+
+    audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+    with (
+        pytest.raises(DatabaseError, match="privacy_auditevent is append-only: TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE privacy_auditevent")
+    # `manage.py flush` truncates every table: refused as a whole, nothing is lost.
+    with pytest.raises(CommandError, match="couldn't be flushed") as refused:
+        call_command("flush", interactive=False, verbosity=0)
+    assert "append-only: TRUNCATE refused" in str(refused.value.__cause__)
+    assert AuditEvent.objects.filter(action="test.done").exists()
+
+
 # --- no personal data -------------------------------------------------------------------
 
 
