@@ -36,6 +36,7 @@ from privacy.services.imports import (
     contacts_import_record,
     identifiers_bulk_create,
 )
+from privacy.spreadsheets import neutralised_dataset
 
 # --- formats that remember where each row starts in the file -------------------------
 
@@ -119,8 +120,24 @@ try:
     _XLSX = True
 except ImportError:  # pragma: no cover - depends on the installation
     _XLSX = False
+
+
+class FormulaSafeCSV(base_formats.CSV):
+    """CSV export whose text cells can't run as spreadsheet formulas (privacy.spreadsheets)."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(neutralised_dataset(dataset), **kwargs)
+
+
+class FormulaSafeXLSX(base_formats.XLSX):
+    """XLSX export, the same: openpyxl would store a text starting with "=" as a formula."""
+
+    def export_data(self, dataset, **kwargs):
+        return super().export_data(neutralised_dataset(dataset), **kwargs)
+
+
 IMPORT_FORMATS = [LineNumberedCSV, *([LineNumberedXLSX] if _XLSX else [])]
-EXPORT_FORMATS = [base_formats.CSV, *([base_formats.XLSX] if _XLSX else [])]
+EXPORT_FORMATS = [FormulaSafeCSV, *([FormulaSafeXLSX] if _XLSX else [])]
 
 OVERLONG = "Has more cells than the header row (check the quoting of a cell with a comma)."
 

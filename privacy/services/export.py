@@ -1,7 +1,8 @@
 """The export engine: a subject's data from every registered provider as a zip with one
 JSON and one CSV file per table, plus a short human-readable summary. Rows are streamed
 from the database into the zip, so a contact with a long history costs no more memory
-than a short one."""
+than a short one. CSV cells that a spreadsheet would run as formulas are neutralised
+(privacy.spreadsheets); the JSON keeps every value as stored."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from privacy import registry
 from privacy.models import Contact, DataCategory
 from privacy.services.audit import audit_event_record
+from privacy.spreadsheets import neutralise_formula
 
 _ENCODER = DjangoJSONEncoder()
 
@@ -28,10 +30,10 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, cls=DjangoJSONEncoder)
+        return neutralise_formula(json.dumps(value, cls=DjangoJSONEncoder))
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
+    return neutralise_formula(value)
 
 
 def _write_table(archive: zipfile.ZipFile, folder: str, table: registry.ExportTable) -> int:

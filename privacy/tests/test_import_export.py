@@ -373,6 +373,21 @@ def test_contact_export_is_a_file_and_a_bulk_read_audit_event(client):
     assert event.summary == {"rows": 3, "via": "admin_export"}
 
 
+def test_admin_export_neutralises_formula_cells(client):
+    """CSV injection: a contact's name that a spreadsheet would run comes out as text."""
+    customer = CustomerFactory(slug="exp")
+    ContactFactory(customer=customer, first_name='=HYPERLINK("https://evil.example","x")')
+    officer = _officer(client)
+
+    response = officer.post(
+        reverse("admin:privacy_contact_export"),
+        {"format": "0", "resource": "0", "contactexportresource_first_name": "on"},
+    )
+
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert row["first_name"] == '\'=HYPERLINK("https://evil.example","x")'
+
+
 def test_export_needs_the_export_permission(client):
     client.force_login(UserFactory(role="Auditor"))
     assert client.get(reverse("admin:privacy_contact_export")).status_code == 403
