@@ -124,7 +124,7 @@ class PrivacyAdminSite(admin.AdminSite):
 
     def get_urls(self):
         return [
-            path("otp/enrol/", self.otp_enrol_view, name="otp_enrol"),
+            path("otp/enrol/", never_cache(csrf_protect(self.otp_enrol_view)), name="otp_enrol"),
             *super().get_urls(),
         ]
 
@@ -132,8 +132,6 @@ class PrivacyAdminSite(admin.AdminSite):
         return _otp_enrol(self, request)
 
 
-@never_cache
-@csrf_protect
 def _otp_enrol(site: PrivacyAdminSite, request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: open to a logged-in staff member with no device yet
     (the first login) or with a verified session (a new phone). Shows the QR code, takes

@@ -12,10 +12,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from privacy.models import AuditEvent
 from privacy.services.audit import audit_event_record
 
 APP_DEVICE_NAME = "Authenticator app"
@@ -116,6 +118,15 @@ def staff_lockout_record(*, username: str | None) -> None:
     locked out too, but leave no row (unbounded names must not grow the trail)."""
     account_id = _account_id(username)
     if account_id is None:
+        return
+    # axes signals again for every attempt during the lockout: one row per lockout.
+    cooloff_started = timezone.now() - settings.AXES_COOLOFF_TIME
+    if AuditEvent.objects.filter(
+        action="staff.locked_out",
+        object_type="user",
+        object_id=str(account_id),
+        occurred_at__gte=cooloff_started,
+    ).exists():
         return
     audit_event_record(
         actor=None,
