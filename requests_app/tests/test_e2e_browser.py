@@ -58,6 +58,16 @@ def browser_page():
         context = browser.new_context(accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(20_000)
+        # Anything the Content-Security-Policy blocked (a script, a style) is reported
+        # on the console: the pages must work under the policy, so there must be none.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text
+                and page.csp_violations.append(f"{page.url}: {message.text}")
+            ),
+        )
         yield page
         context.close()
         browser.close()
@@ -114,3 +124,48 @@ def test_access_request_from_form_to_download(live_server, settings, browser_pag
     download_info.value.save_as(target)
     assert target.read_bytes()[:2] == b"PK"
     assert ExportPackage.objects.get(request=request).download_count == 1
+    assert page.csp_violations == [], page.csp_violations
+
+
+def test_staff_two_factor_enrolment_and_admin_pages_under_the_content_security_policy(
+    live_server, settings, browser_page
+):
+    """Production's two-factor login in a real browser: first login by password goes to
+    the enrolment page, a code from the (computed) app turns it on and shows recovery
+    codes; then the admin's pages load with nothing blocked by the policy."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.STAFF_OTP_REQUIRED = True
+    contact = ContactFactory(customer=None, email="csp.person@example.org")
+    UserFactory(username="officer_2fa", role="Privacy officer")
+    page = browser_page
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("officer_2fa")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Turn on two-factor login").wait_for()
+    assert page.locator(".otp-qr svg").count() == 1
+    device = TOTPDevice.objects.get(user__username="officer_2fa", confirmed=False)
+    page.get_by_label("Code from the app").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Turn on two-factor login").click()
+    page.get_by_text("Your recovery codes").wait_for()
+    assert page.locator(".otp-recovery-codes li").count() == 10
+    page.get_by_role("link", name="Continue to the back office").click()
+    page.get_by_role("heading", name="Privacy operations").wait_for()
+
+    for path in (
+        "/admin/privacy/contact/",
+        f"/admin/privacy/contact/{contact.pk}/change/",
+        "/admin/privacy/contact/export/",
+        "/admin/privacy/contact/import/",
+        "/admin/requests_app/privacyrequest/dashboard/",
+        "/admin/requests_app/privacyrequest/rules/",
+        "/admin/privacy/auditevent/",
+        "/privacy/request/",
+        "/privacy/verify/code/",
+    ):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+    assert page.csp_violations == [], page.csp_violations
