@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import uuid
 import zlib
 from collections import defaultdict
@@ -30,7 +29,6 @@ from django.utils import timezone
 
 from consent import keywords
 from consent.models import (
-    ApiKey,
     ConsentEvent,
     ConsentState,
     CookieConsent,
@@ -41,8 +39,6 @@ from consent.models import (
     SmsSubscription,
 )
 from consent.selectors import (
-    api_key_hash,
-    caches_clear,
     contact_for_identifier,
     notice_published,
     sender_for_number,
@@ -52,8 +48,9 @@ from privacy.hashing import identifier_hmac
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.selectors import ids_in_batches
-from privacy.services import audit_event_record, contact_create, staff_user
+from privacy.services import audit_event_record, contact_create
 
+from .api_keys import api_key_create, api_key_revoke
 from .ledger import (
     SMS_PURPOSES,
     _audit_event,
@@ -121,51 +118,6 @@ COOKIE_CATEGORIES = {"analytics": COOKIES_ANALYTICS, "advertising": COOKIES_ADVE
 # handled" (privacy's bulk import uses 0x1A4C).
 _NUMBER_LOCK_CLASS = 0x534D
 Method = ConsentEvent.Method
-
-
-# --- API keys -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def api_key_create(
-    *, actor: AbstractBaseUser | None, customer: Customer, name: str
-) -> tuple[ApiKey, str]:
-    """A new key for the customer. Returns the row and the full key, which is shown
-    once and never stored."""
-    prefix = secrets.token_hex(6)
-    raw_key = f"pbo_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(
-        customer=customer,
-        name=name[:100],
-        prefix=prefix,
-        key_hash=api_key_hash(raw_key),
-        created_by=staff_user(actor),
-    )
-    audit_event_record(
-        actor=actor,
-        action="consent.api_key_created",
-        object_type="api_key",
-        object_id=key.pk,
-        summary={"customer_id": customer.pk},
-    )
-    return key, raw_key
-
-
-@transaction.atomic
-def api_key_revoke(*, actor: AbstractBaseUser | None, api_key: ApiKey) -> bool:
-    updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    if updated:
-        caches_clear()
-        audit_event_record(
-            actor=actor,
-            action="consent.api_key_revoked",
-            object_type="api_key",
-            object_id=api_key.pk,
-            summary={"customer_id": api_key.customer_id},
-        )
-    return bool(updated)
 
 
 # --- inbound SMS ----------------------------------------------------------------------
