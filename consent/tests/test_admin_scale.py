@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consent import services
+from consent import selectors, services
 from consent.models import ConsentEvent
 from consent.tests.factories import ContactFactory, CustomerFactory, UserFactory
 
@@ -31,7 +31,7 @@ def _events(count: int) -> None:
             actor=None, purpose="sale_sharing" if n % 2 else "email_marketing",
             action="grant", method="api", contact=contact,
             identifier="" if n % 2 else contact.email,
-            notice=None if n % 2 else services.notice_published(purpose_code="email_marketing"),
+            notice=None if n % 2 else selectors.notice_published(purpose_code="email_marketing"),
         )  # fmt: skip
 
 

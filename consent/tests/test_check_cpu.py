@@ -226,7 +226,7 @@ def test_since_is_the_moment_django_reads_from_the_state(customer, contact, send
     services.consent_event_record(
         actor=None, purpose="sms_marketing", action="grant", method="web_form",
         contact=contact, identifier=contact.phone, sender=sender.number,
-        notice=services.notice_published(purpose_code="sms_marketing"),
+        notice=selectors.notice_published(purpose_code="sms_marketing"),
         occurred_at=occurred_at,
     )  # fmt: skip
     decision = check(customer, sender=sender.number)
@@ -243,7 +243,7 @@ def test_a_suppression_under_a_rotated_out_key_still_says_no(settings, customer,
     services.consent_event_record(
         actor=None, purpose="sms_marketing", action="grant", method="web_form",
         contact=contact, identifier=contact.phone, sender=sender.number,
-        notice=services.notice_published(purpose_code="sms_marketing"),
+        notice=selectors.notice_published(purpose_code="sms_marketing"),
         occurred_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
     )  # fmt: skip
     assert check(customer, sender=sender.number).allowed  # the one-key shape, granted

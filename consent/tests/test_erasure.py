@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from consent import services
+from consent import selectors, services
 from consent.models import ConsentEvent, ConsentState, InboundMessage, SmsSubscription
 from consent.tests.conftest import NOON_PACIFIC, check
 from privacy.models import ErasureCertificate
@@ -29,7 +29,7 @@ def _grant(contact, purpose, identifier="", sender="", notice=True):
         contact=contact,
         identifier=identifier,
         sender=sender,
-        notice=services.notice_published(purpose_code=purpose) if notice else None,
+        notice=selectors.notice_published(purpose_code=purpose) if notice else None,
         ip_address="203.0.113.7",
         user_agent="Mozilla/5.0",
     )
@@ -54,7 +54,7 @@ def test_export_has_the_ledger_with_the_exact_notice_text(contact, sender, text)
     ledger = tables["consent/consent_ledger.json"]
     assert [row["action"] for row in ledger][:2] == ["grant", "grant"]
     email_grant = next(r for r in ledger if r["purpose"] == "email_marketing")
-    notice = services.notice_published(purpose_code="email_marketing")
+    notice = selectors.notice_published(purpose_code="email_marketing")
     assert email_grant["notice_text"] == notice.text
     assert email_grant["notice_sha256"] == notice.text_sha256
     assert tables["consent/inbound_texts.json"][0]["keyword"] == "stop"

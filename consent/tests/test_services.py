@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from consent import services, sms
+from consent import selectors, services, sms
 from consent.demo import seed_demo_consent
 from consent.models import ConsentEvent, ConsentState, Notice, SmsSubscription
 from consent.quiet_hours import quiet_hours_at
@@ -122,7 +122,7 @@ def test_published_notice_is_frozen_and_a_change_is_a_new_version(customer):
     assert services.notice_publish(actor=None, notice=draft)
     draft.refresh_from_db()
     assert draft.text_sha256 == services.notice_text_hash("New words")
-    assert services.notice_published(purpose_code="email_marketing").version == 2
+    assert selectors.notice_published(purpose_code="email_marketing").version == 2
 
 
 @pytest.mark.postgres
@@ -224,7 +224,7 @@ def test_unticking_one_address_on_the_preference_centre_leaves_the_others(custom
         services.consent_event_record(
             actor=None, purpose="email_marketing", action="grant", method="web_form",
             contact=person, identifier=address,
-            notice=services.notice_published(purpose_code="email_marketing"),
+            notice=selectors.notice_published(purpose_code="email_marketing"),
         )  # fmt: skip
 
     outcome = services.preference_choice_set(

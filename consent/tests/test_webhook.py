@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consent import services
+from consent import selectors, services
 from consent.models import ConsentEvent, InboundMessage, SmsSubscription
 from consent.tests.conftest import NOON_PACIFIC, check, new_sid, sign
 from privacy.models import AuditEvent, Contact
@@ -22,7 +22,7 @@ def _grant_sms_marketing(contact, sender="", **overrides):
         contact=contact,
         identifier=contact.phone,
         sender=sender,
-        notice=services.notice_published(purpose_code="sms_marketing"),
+        notice=selectors.notice_published(purpose_code="sms_marketing"),
         **{"method": "web_form", **overrides},
     )
 

@@ -18,8 +18,8 @@ from consent.tests.conftest import new_sid
 
 pytestmark = pytest.mark.django_db
 
-# Every count includes the number's advisory lock (services._number_lock; PostgreSQL
-# only, where CI counts).
+# Every count includes the number's advisory lock (consent.services.inbound._number_lock;
+# PostgreSQL only, where CI counts).
 # The lock, the contact, the inbound message, the two ledger rows (one INSERT), their
 # state upsert, the subscription upsert, the audit row; + SAVEPOINT and RELEASE.
 STOP_STATEMENTS = 9

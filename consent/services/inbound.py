@@ -1,0 +1,359 @@
+"""Inbound texts (the Twilio webhook, after its signature was checked): the keyword's
+plan decided by reads alone, then one write of the inbound message, the ledger events
+of an opt-out (STOP, STOPALL) or a rejoin (START, YES), and the compliant reply. The
+opt-out is committed before the reply goes out; no reply holds marketing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from consent import keywords
+from consent.models import (
+    ConsentEvent,
+    ConsentState,
+    InboundMessage,
+    Notice,
+    Purpose,
+    SenderNumber,
+    SmsSubscription,
+)
+from consent.selectors import sender_for_number
+from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
+from consent.services.sms import _brand, _contact_for_phone
+from privacy.identifiers import parse_phone
+from privacy.models import Contact, Customer
+from privacy.services import audit_event_record, contact_create
+
+Method = ConsentEvent.Method
+# pg_advisory_xact_lock class for "a text from this number to this customer is being
+# handled" (privacy's bulk import uses 0x1A4C).
+_NUMBER_LOCK_CLASS = 0x534D
+
+
+def sms_reply_text(kind: str, sender: SenderNumber | None) -> str:
+    """The compliant replies. No marketing in any of them."""
+    brand, help_contact = _brand(sender)
+    freq = settings.CONSENT_SMS_MARKETING_FREQUENCY
+    return {
+        "stop": f"{brand}: You are unsubscribed and will receive no further messages from "
+        "this number. Reply START to rejoin.",
+        "stopall": f"{brand}: You are unsubscribed from all {brand} numbers and will receive "
+        "no further messages. Reply START to rejoin.",
+        "rejoin": f"{brand}: You are subscribed again. {freq}. Msg & data rates may apply. "
+        "Reply HELP for help, STOP to cancel.",
+        "confirmed": f"{brand}: Thanks, you are subscribed to marketing texts. {freq}. "
+        "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
+        "help": f"{brand}: Help: {help_contact}. {freq}. Msg & data rates may apply. "
+        "Reply STOP to cancel.",
+    }[kind]
+
+
+@dataclass
+class InboundResult:
+    reply: str = ""
+    outcome: str = ""
+    duplicate: bool = False
+    message: InboundMessage | None = None
+
+
+def _sms_keyword_events(
+    *,
+    purpose_codes: tuple[str, ...],
+    action: str,
+    contact: Contact,
+    phone: str,
+    sender: str,
+    message_sid: str,
+    at: dt.datetime,
+    method: str = Method.SMS_KEYWORD,
+    notice: Notice | None = None,
+) -> list[ConsentEvent]:
+    """One keyword's decision for one or more SMS purposes, written together."""
+    return _events_save(
+        [
+            _event_build(
+                actor=None,
+                purpose=_purpose(code),
+                action=action,
+                method=method,
+                contact=contact,
+                identifier=phone,
+                sender=sender,
+                notice=notice,
+                occurred_at=at,
+                reference=message_sid,
+            )
+            for code in purpose_codes
+        ]
+    )
+
+
+def _sms_opt_out(
+    *,
+    customer: Customer,
+    contact: Contact,
+    phone: str,
+    sender: str,
+    everywhere: bool,
+    message_sid: str,
+    at: dt.datetime,
+) -> list[ConsentEvent]:
+    """STOP (this sender) or STOPALL (every sender of the customer): both SMS purposes
+    are withdrawn, and with them every subscription of the number in scope whatever
+    its status, so a pending sign-up ends too (the withdrawal's subscription write
+    covers this sender's subscriptions, or for STOPALL all of the number's)."""
+    events = _sms_keyword_events(
+        purpose_codes=SMS_PURPOSES,
+        action=ConsentEvent.Action.WITHDRAW,
+        contact=contact,
+        phone=phone,
+        sender="" if everywhere else sender,
+        message_sid=message_sid,
+        at=at,
+    )
+    if everywhere:
+        # A row for the number the STOPALL was sent to, even if it had none: the record
+        # of the opt-out outlives any later ledger clean-up of other purposes. Rows that
+        # exist were opted out just above and stay as they are.
+        _rows_insert(
+            [
+                SmsSubscription(
+                    customer=customer,
+                    contact=contact,
+                    phone=phone,
+                    sender=sender,
+                    program=program,
+                    status=SmsSubscription.Status.OPTED_OUT,
+                    opted_out_at=at,
+                )
+                for program in SmsSubscription.Program.values
+            ],
+            "ON CONFLICT (customer_id, phone, sender, program) WHERE (phone IS NOT NULL) "
+            "DO NOTHING",
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class _InboundPlan:
+    """What an inbound text will do, decided by reads alone before anything is written
+    (so the inbound message is written once, with its outcome)."""
+
+    outcome: str
+    reply: str = ""
+    grant: tuple[str, ...] = ()  # purposes START / YES grants again
+    method: str = Method.SMS_KEYWORD
+    notice: Notice | None = None
+
+
+def _inbound_plan(
+    *, keyword: str, sender: SenderNumber | None, phone: str | None, contact: Contact | None
+) -> _InboundPlan:
+    if sender is None:
+        return _InboundPlan("unknown_sender")
+    if not keyword:
+        return _InboundPlan("no_keyword")
+    if keyword == keywords.HELP:
+        return _InboundPlan("help", sms_reply_text("help", sender))
+    if phone is None:
+        return _InboundPlan("invalid_from")
+    if keyword == keywords.STOP:
+        return _InboundPlan("opted_out", sms_reply_text("stop", sender))
+    if keyword == keywords.STOPALL:
+        return _InboundPlan("opted_out_all", sms_reply_text("stopall", sender))
+    return _rejoin_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+
+
+def _rejoin_plan(
+    *, keyword: str, sender: SenderNumber, phone: str, contact: Contact | None
+) -> _InboundPlan:
+    """START, UNSTOP or YES: YES confirms a pending double opt-in at this sender;
+    otherwise each SMS purpose the number had granted (at this sender or every sender)
+    and has withdrawn since is granted again."""
+    if keyword == keywords.YES:
+        pending = (
+            SmsSubscription.objects.select_for_update(of=("self",))
+            .filter(
+                customer_id=sender.customer_id,
+                phone=phone,
+                sender=sender.number,
+                program=SmsSubscription.Program.MARKETING,
+                status=SmsSubscription.Status.PENDING,
+            )
+            .select_related("prompt_notice")
+            .first()
+        )
+        if pending is not None:
+            return _InboundPlan(
+                "confirmed",
+                sms_reply_text("confirmed", sender),
+                grant=(Purpose.Code.SMS_MARKETING,),
+                method=Method.DOUBLE_OPT_IN,
+                notice=pending.prompt_notice,
+            )
+    if contact is None:
+        return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
+    purposes = {_purpose(code).pk: code for code in SMS_PURPOSES}
+    scope = {
+        "contact": contact,
+        "purpose_id__in": list(purposes),
+        "identifier": phone,
+        "sender__in": [sender.number, ""],
+    }
+    had_consent = set(
+        ConsentEvent.objects.filter(
+            **scope, action=ConsentEvent.Action.GRANT, deidentified_at__isnull=True
+        )
+        .order_by()
+        .values_list("purpose_id", flat=True)
+        .distinct()
+    )
+    # The latest state of each purpose, at this sender or every sender, decides.
+    latest: dict[int, tuple] = {}  # purpose id → ((since, last_event_id), is_granted)
+    for purpose_id, since, last_event_id, is_granted in ConsentState.objects.filter(
+        **scope
+    ).values_list("purpose_id", "since", "last_event_id", "is_granted"):
+        if purpose_id not in latest or (since, last_event_id) > latest[purpose_id][0]:
+            latest[purpose_id] = ((since, last_event_id), is_granted)
+    grant = tuple(
+        code
+        for purpose_id, code in purposes.items()
+        if purpose_id in had_consent and not (purpose_id in latest and latest[purpose_id][1])
+    )
+    if not grant:
+        return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
+    return _InboundPlan("rejoined", sms_reply_text("rejoin", sender), grant=grant)
+
+
+def _number_lock(customer_id: int, phone: str) -> None:
+    """Serialise the texts of one number to one customer until the transaction ends.
+
+    Without it, a STOP and a STOPALL (or START) arriving together take the number's
+    subscription rows in different orders and can deadlock, losing one of them, and two
+    STOPs from a number we did not know yet both create its contact, the second failing
+    on the unique identifier. PostgreSQL only: SQLite serialises every write anyway. The
+    key is a hash: two numbers sharing one only wait for each other."""
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"{customer_id}:{phone}".encode()) - 2**31
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NUMBER_LOCK_CLASS, key])
+
+
+@transaction.atomic
+def sms_inbound_handle(
+    *,
+    message_sid: str,
+    account_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: dt.datetime | None = None,
+) -> InboundResult:
+    """Handle one inbound text (the webhook, after its signature was checked).
+
+    The opt-out is committed when this returns, before the reply goes out. The same
+    MessageSid a second time changes nothing and gets no reply: the inbound message is
+    written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
+    else is written when that inserts no row.
+
+    A STOP from a known number is seven statements once the worker has the sender
+    cached (``sender_for_number``; eight on a cold worker): the number's lock
+    (``_number_lock``, PostgreSQL), the contact, the inbound message, the two ledger
+    rows, their state upsert, the subscription upsert and the audit row
+    (consent/tests/test_webhook_statements.py)."""
+    now = now or timezone.now()
+    message_sid = (message_sid or "").strip()[:64]
+    if not message_sid:
+        raise ValidationError("MessageSid is missing.", code="sid")
+    to_number = (to_number or "").strip()
+    sender = sender_for_number(to_number)
+    keyword = keywords.keyword_classify(body)
+    phone = contact = None
+    if sender is not None:
+        try:
+            phone = parse_phone(
+                from_number, default_region=sender.customer.default_phone_region
+            ).e164
+        except ValidationError:
+            phone = None
+        if phone is not None:
+            _number_lock(sender.customer_id, phone)
+            # Every text of a known person is linked to them, so erasure and export find it.
+            contact = _contact_for_phone(sender.customer, phone, create=False)
+    plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+    message = InboundMessage(
+        message_sid=message_sid,
+        account_sid=(account_sid or "")[:64],
+        customer=sender.customer if sender else None,
+        contact=contact,
+        sender=to_number[:20],
+        from_number=phone,
+        body=body or "",
+        keyword=keyword,
+        received_at=now,
+        outcome=plan.outcome,
+        reply=plan.reply,
+    )
+    inserted = _rows_insert(
+        [message], "ON CONFLICT (message_sid) DO NOTHING RETURNING id", fetch=True
+    )
+    if not inserted:
+        return InboundResult(outcome="duplicate", duplicate=True)
+    message.pk = inserted[0][0]
+    message._state.adding = False
+    message._state.db = connection.alias
+
+    events: list[ConsentEvent] = []
+    stop = plan.outcome in ("opted_out", "opted_out_all")
+    if (stop or plan.grant) and contact is None:
+        # A STOP from a number we did not know (or a YES to a sign-up without a
+        # contact): the opt-out needs a contact to belong to.
+        contact, _ = contact_create(
+            actor=None, customer=sender.customer, phones=[phone], source="sms"
+        )
+        message.contact = contact
+        message.save(update_fields=["contact"])
+    if stop:
+        events = _sms_opt_out(
+            customer=sender.customer,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            everywhere=keyword == keywords.STOPALL,
+            message_sid=message_sid,
+            at=now,
+        )
+    elif plan.grant:
+        events = _sms_keyword_events(
+            purpose_codes=plan.grant,
+            action=ConsentEvent.Action.GRANT,
+            method=plan.method,
+            notice=plan.notice,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            message_sid=message_sid,
+            at=now,
+        )
+    audit_event_record(
+        actor=None,
+        action="consent.sms_inbound",
+        object_type="inbound_message",
+        object_id=message.pk,
+        summary={
+            "keyword": keyword,
+            "outcome": plan.outcome,
+            "contact_id": contact.pk if contact else None,
+            "customer_id": sender.customer_id if sender else None,
+            "events": [e.pk for e in events],
+        },
+    )
+    return InboundResult(reply=plan.reply, outcome=plan.outcome, message=message)

@@ -1,0 +1,359 @@
+"""Choices people make on the public pages: the preference centre (with double opt-in
+for SMS marketing and Global Privacy Control), the cookie banner, and the signed,
+expiring preference-centre link staff send by e-mail or SMS."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from consent.models import ConsentEvent, ConsentState, CookieConsent, Purpose, SenderNumber
+from consent.selectors import notice_published, preference_token_make, sender_normalize
+from consent.services.ledger import (
+    SMS_PURPOSES,
+    _audit_event,
+    _event_write,
+    _purpose,
+    contact_consent_withdraw,
+    contact_sale_sharing_opt_out,
+)
+from consent.services.sms import _brand, sms_subscription_request
+from consent.sms import OutboundSms, sms_gateway
+from privacy.models import Contact, ContactIdentifier
+from privacy.services import audit_event_record
+
+logger = logging.getLogger(__name__)
+Method = ConsentEvent.Method
+COOKIE_CATEGORIES = {
+    "analytics": Purpose.Code.COOKIES_ANALYTICS,
+    "advertising": Purpose.Code.COOKIES_ADVERTISING,
+}
+
+
+@transaction.atomic
+def preference_choice_set(
+    *,
+    contact: Contact,
+    purpose_code: str,
+    identifier: str,
+    grant: bool,
+    gpc: bool = False,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> str:
+    """A choice made on the preference centre. SMS marketing sign-ups go through
+    double opt-in. Returns "granted", "withdrawn", "pending" or "unchanged"."""
+    purpose = _purpose(purpose_code)
+    if purpose.code == Purpose.Code.SALE_SHARING:
+        identifier = ""
+    elif (
+        identifier
+        and not ContactIdentifier.objects.filter(contact=contact, match_key=identifier).exists()
+    ):
+        raise ValidationError("Unknown choice.")
+    if grant and purpose.code == Purpose.Code.SMS_MARKETING:
+        sms_subscription_request(
+            actor=None, contact=contact, phone=identifier, method=Method.PREFERENCE_CENTRE
+        )
+        return "pending"
+    if grant and gpc and purpose.code == Purpose.Code.SALE_SHARING:
+        return "unchanged"  # the browser's GPC signal says no; it wins over the click
+    current = (
+        ConsentState.objects.filter(contact=contact, purpose=purpose, identifier=identifier)
+        .order_by("-since", "-last_event_id")
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    if current is not None and bool(current) == grant:
+        return "unchanged"
+    if not grant and purpose.code != Purpose.Code.SALE_SHARING:
+        return (
+            "withdrawn"
+            if contact_consent_withdraw(
+                actor=None,
+                contact=contact,
+                purpose_codes=[purpose.code],
+                method=Method.PREFERENCE_CENTRE,
+                # Only the address the person unticked, not their other ones.
+                identifier=identifier,
+            )
+            else "unchanged"
+        )
+    event = _event_write(
+        actor=None,
+        purpose=purpose,
+        action=ConsentEvent.Action.GRANT if grant else ConsentEvent.Action.WITHDRAW,
+        method=Method.PREFERENCE_CENTRE,
+        contact=contact,
+        identifier=identifier,
+        notice=notice_published(purpose_code=purpose.code) if grant else None,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    _audit_event(None, event)
+    return "granted" if grant else "withdrawn"
+
+
+@transaction.atomic
+def contact_gpc_signal_record(*, contact: Contact) -> bool:
+    """A ``Sec-GPC: 1`` seen on the contact's preference centre: opt out of sale/sharing
+    (method GPC). False if already opted out."""
+    return contact_sale_sharing_opt_out(
+        actor=None, contact=contact, method=Method.GPC, reference="Sec-GPC"
+    )
+
+
+@dataclass
+class CookieChoice:
+    visitor_id: uuid.UUID
+    categories: dict[str, bool]
+    gpc: bool
+    record: CookieConsent | None = None
+
+
+@transaction.atomic
+def cookie_consent_record(
+    *,
+    visitor_id: uuid.UUID | None,
+    categories: dict[str, bool],
+    notice_version: int,
+    gpc: bool,
+    user_agent: str | None = None,
+) -> CookieChoice:
+    """Record a cookie-banner choice for an anonymous visitor. With GPC, advertising is
+    refused whatever was ticked, and sale/sharing is opted out (method GPC)."""
+    unknown = set(categories) - set(COOKIE_CATEGORIES)
+    if unknown:
+        raise ValidationError("Unknown cookie category.", code="category")
+    visitor_id = visitor_id or uuid.uuid4()
+    choices = {name: bool(categories.get(name, False)) for name in COOKIE_CATEGORIES}
+    if gpc:
+        choices["advertising"] = False
+    notices = {}
+    for name, code in COOKIE_CATEGORIES.items():
+        notice = notice_published(purpose_code=code, version=notice_version)
+        if notice is None:
+            raise ValidationError("Unknown cookie notice version.", code="notice_version")
+        notices[name] = notice
+    record = CookieConsent.objects.create(
+        visitor_id=visitor_id, categories=choices, notice_version=notice_version, gpc=gpc
+    )
+    for name, code in COOKIE_CATEGORIES.items():
+        current = (
+            ConsentState.objects.filter(visitor_id=visitor_id, purpose__code=code)
+            .values_list("is_granted", flat=True)
+            .first()
+        )
+        if current is not None and bool(current) == choices[name]:
+            continue
+        _event_write(
+            actor=None,
+            purpose=notices[name].purpose,
+            action=ConsentEvent.Action.GRANT if choices[name] else ConsentEvent.Action.WITHDRAW,
+            method=Method.GPC if gpc and name == "advertising" else Method.COOKIE_BANNER,
+            visitor_id=visitor_id,
+            notice=notices[name],
+            user_agent=user_agent,
+            reference=f"cookie-consent-{record.pk}",
+        )
+    if gpc:
+        state = (
+            ConsentState.objects.filter(
+                visitor_id=visitor_id, purpose__code=Purpose.Code.SALE_SHARING
+            )
+            .values_list("is_granted", flat=True)
+            .first()
+        )
+        if state is None or state:
+            _event_write(
+                actor=None,
+                purpose=_purpose(Purpose.Code.SALE_SHARING),
+                action=ConsentEvent.Action.WITHDRAW,
+                method=Method.GPC,
+                visitor_id=visitor_id,
+                reference=f"cookie-consent-{record.pk}",
+            )
+    audit_event_record(
+        actor=None,
+        action="consent.cookie_choice",
+        object_type="cookie_consent",
+        object_id=record.pk,
+        summary={"categories": choices, "notice_version": notice_version, "gpc": gpc},
+    )
+    return CookieChoice(visitor_id=visitor_id, categories=choices, gpc=gpc, record=record)
+
+
+# --- preference-centre link -------------------------------------------------------------
+
+PREFERENCE_LINK_CHANNELS = ("email", "sms")
+
+
+def preference_link_url(*, contact_id: int) -> str:
+    """The absolute, signed and expiring preference-centre link of a contact. It names
+    the contact by id only, so no e-mail or number ever appears in a URL."""
+    from django.urls import reverse
+
+    # A setting of its own can point the links elsewhere; otherwise the public pages of
+    # requests_app live on the same site.
+    base = settings.CONSENT_PUBLIC_BASE_URL or settings.REQUESTS_PUBLIC_BASE_URL
+    token = preference_token_make(contact_id=contact_id)
+    return base.rstrip("/") + reverse("consent:preference_centre", args=[token])
+
+
+def _primary_identifier(contact: Contact, kind: str) -> ContactIdentifier | None:
+    return (
+        ContactIdentifier.objects.filter(contact=contact, kind=kind)
+        .order_by("-is_primary", "id")
+        .first()
+    )
+
+
+def _sms_link_sender(contact: Contact, sender: str | None) -> SenderNumber:
+    senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
+    if sender:
+        region = contact.customer.default_phone_region if contact.customer_id else None
+        row = senders.filter(number=sender_normalize(sender, region=region)).first()
+    else:
+        row = senders.order_by("-is_default_marketing", "id").first()
+    if not contact.customer_id or row is None:
+        raise ValidationError(
+            "This contact's customer has no such active sender number to text from.",
+            code="no_sender",
+        )
+    return row
+
+
+def _sms_opted_out(*, contact: Contact, phone: str, sender: str) -> bool:
+    """Whether the person's last word on texts from this sender (or every sender) was
+    STOP or another withdrawal: then nothing but the STOP confirmation may be sent.
+    STOP, STOPALL and staff opt-outs all write ledger events, so the state tells."""
+    latest = (
+        ConsentState.objects.filter(
+            contact=contact,
+            purpose__code__in=SMS_PURPOSES,
+            identifier=phone,
+            sender__in=[sender, ""],
+        )
+        .order_by("-since", "-last_event_id")
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    return latest is False
+
+
+def _preference_link_deliver(
+    *, contact_id: int, channel: str, to: str, sender: str, brand: str
+) -> None:
+    """Build the link and hand the message to Django's mail or the SMS gateway. Runs
+    after the commit; the link is made here so it exists only in the message."""
+    from django.core.mail import send_mail
+
+    url = preference_link_url(contact_id=contact_id)
+    days = settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS
+    try:
+        if channel == "email":
+            send_mail(
+                f"{brand}: your communication choices",
+                "You can see and change which marketing e-mails and text messages you "
+                "receive from us, and opt out of the sale or sharing of your personal "
+                f"information, on this page:\n\n{url}\n\n"
+                f"The link works for {days} days. If you did not ask for it, you can "
+                "ignore this e-mail.\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [to],
+            )
+        else:
+            sms_gateway().send(
+                OutboundSms(
+                    to=to,
+                    sender=sender,
+                    body=f"{brand}: manage your messaging choices: {url} "
+                    f"(valid {days} days). Reply STOP to opt out.",
+                )
+            )
+    except Exception as exc:
+        # Neither the address, the link nor the error text (which may quote the address)
+        # is logged: the contact id finds the person.
+        logger.error(
+            "Preference-centre link (%s) for contact %s not sent: %s",
+            channel,
+            contact_id,
+            type(exc).__name__,
+        )
+        return
+    logger.info("Preference-centre link (%s) sent for contact %s", channel, contact_id)
+
+
+@transaction.atomic
+def preference_link_send(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    channel: str,
+    sender: str | None = None,
+) -> None:
+    """Send the contact the signed, expiring link to their preference centre, by e-mail
+    (their primary address) or by SMS (their primary number, from ``sender`` or the
+    customer's default sender). The message goes out after the commit.
+
+    Refused (``ValidationError``) for an erased or do-not-contact contact, a contact
+    without an address or number for the channel, an identifier on the suppression
+    list, and, by SMS, a number whose last word to that sender was STOP."""
+    from privacy.selectors import identifier_is_suppressed
+
+    if channel not in PREFERENCE_LINK_CHANNELS:
+        raise ValidationError("The link is sent by email or sms.", code="channel_invalid")
+    contact = Contact.objects.select_related("customer").get(pk=contact.pk)
+    if contact.erased_at:
+        raise ValidationError("This contact has been erased.", code="erased")
+    if contact.do_not_contact:
+        raise ValidationError("This contact asked not to be contacted.", code="do_not_contact")
+    kind = "email" if channel == "email" else "phone"
+    identifier = _primary_identifier(contact, kind)
+    if identifier is None:
+        raise ValidationError(
+            f"This contact has no {'e-mail address' if kind == 'email' else 'phone number'}.",
+            code="no_identifier",
+        )
+    if identifier_is_suppressed(
+        channel=kind, value=identifier.match_key, customer_id=contact.customer_id
+    ):
+        raise ValidationError(
+            "This contact's address or number is on the suppression list.", code="suppressed"
+        )
+    sender_row = None
+    if channel == "sms":
+        sender_row = _sms_link_sender(contact, sender)
+        if _sms_opted_out(contact=contact, phone=identifier.match_key, sender=sender_row.number):
+            raise ValidationError(
+                "This number opted out of texts from this sender (STOP).", code="opted_out"
+            )
+    brand, _ = _brand(sender_row)
+    transaction.on_commit(
+        partial(
+            _preference_link_deliver,
+            contact_id=contact.pk,
+            channel=channel,
+            to=identifier.value if kind == "email" else identifier.match_key,
+            sender=sender_row.number if sender_row else "",
+            brand=brand,
+        )
+    )
+    audit_event_record(
+        actor=actor,
+        action="consent.preference_link_sent",
+        object_type="contact",
+        object_id=contact.pk,
+        summary={
+            "channel": channel,
+            "sender_id": sender_row.pk if sender_row else None,
+            "valid_days": settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS,
+        },
+    )

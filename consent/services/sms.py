@@ -1,0 +1,159 @@
+"""SMS programmes: the brand a text goes out under, double opt-in for SMS marketing (the
+pending sign-up and its one prompt, sent after the commit) and staff opt-outs.
+
+The prompt is sent by the Celery task ``consent.tasks.sms_opt_in_prompt_send``; the
+tasks import these services, so the task is imported where it is queued, not here."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from consent.models import ConsentEvent, Notice, Purpose, SenderNumber, SmsSubscription
+from consent.selectors import contact_for_identifier, notice_published
+from consent.services.ledger import _audit_event, _event_write, _purpose
+from consent.sms import OutboundSms, sms_gateway
+from privacy.models import Contact, ContactIdentifier, Customer
+from privacy.services import audit_event_record, contact_create
+
+logger = logging.getLogger(__name__)
+Method = ConsentEvent.Method
+
+
+def _brand(sender: SenderNumber | None) -> tuple[str, str]:
+    brand = (sender.brand_name if sender else "") or settings.CONSENT_SMS_BRAND_NAME
+    help_contact = (sender.help_contact if sender else "") or settings.CONSENT_SMS_HELP_CONTACT
+    return brand, help_contact
+
+
+def _contact_for_phone(customer: Customer, e164: str, *, create: bool) -> Contact | None:
+    contact = contact_for_identifier(customer_id=customer.pk, channel="sms", match_key=e164)
+    if contact is None and create:
+        contact, _ = contact_create(actor=None, customer=customer, phones=[e164], source="sms")
+    return contact
+
+
+@transaction.atomic
+def sms_subscription_request(
+    *,
+    actor: AbstractBaseUser | None,
+    contact: Contact,
+    phone: str,
+    sender: str | None = None,
+    method: str = Method.WEB_FORM,
+) -> SmsSubscription:
+    """Start a double opt-in for SMS marketing: a pending subscription and the prompt
+    (the published SMS opt-in notice), sent after commit. The reply YES confirms it."""
+    if not contact.customer_id:
+        raise ValidationError("SMS sign-up is for contacts of a customer.")
+    if not ContactIdentifier.objects.filter(
+        contact=contact, kind="phone", match_key=phone
+    ).exists():
+        raise ValidationError("The number is not one of this contact's.")
+    senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
+    sender_row = (
+        senders.filter(number=sender).first()
+        if sender
+        else senders.filter(is_default_marketing=True).first()
+    )
+    if sender_row is None:
+        raise ValidationError("This customer has no such active sender for SMS marketing.")
+    notice = notice_published(purpose_code=Purpose.Code.SMS_MARKETING)
+    if notice is None or notice.kind != Notice.Kind.SMS_PROMPT:
+        raise ValidationError("No published SMS opt-in prompt notice for SMS marketing.")
+    now = timezone.now()
+    subscription, _ = SmsSubscription.objects.select_for_update().get_or_create(
+        customer_id=contact.customer_id,
+        phone=phone,
+        sender=sender_row.number,
+        program=SmsSubscription.Program.MARKETING,
+        defaults={"contact": contact, "status": SmsSubscription.Status.PENDING},
+    )
+    if subscription.status != SmsSubscription.Status.OPTED_IN:
+        subscription.status = SmsSubscription.Status.PENDING
+        subscription.contact = contact
+        subscription.prompt_notice = notice
+        subscription.requested_at = now
+        subscription.prompt_sent_at = None
+        subscription.updated_at = now
+        subscription.save()
+        from consent.tasks import sms_opt_in_prompt_send as task
+
+        subscription_id = subscription.pk
+
+        def prompt_enqueue() -> None:
+            task.delay(subscription_id)
+
+        # robust: with the broker unreachable the sign-up stays recorded (pending, no
+        # prompt sent) and the failure is logged, instead of an error after the commit.
+        transaction.on_commit(prompt_enqueue, robust=True)
+    audit_event_record(
+        actor=actor,
+        action="consent.sms_opt_in_requested",
+        object_type="contact",
+        object_id=contact.pk,
+        summary={
+            "subscription_id": subscription.pk,
+            "method": method,
+            "status": subscription.status,
+        },
+    )
+    return subscription
+
+
+def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
+    """Send the prompt of a pending subscription once (idempotent: the row is marked
+    before the send, so a retry never texts twice). Returns whether it sent."""
+    now = timezone.now()
+    claimed = SmsSubscription.objects.filter(
+        pk=subscription_id, status=SmsSubscription.Status.PENDING, prompt_sent_at__isnull=True
+    ).update(prompt_sent_at=now)
+    if not claimed:
+        return False
+    subscription = SmsSubscription.objects.select_related("prompt_notice").get(pk=subscription_id)
+    sender = SenderNumber.objects.filter(number=subscription.sender).first()
+    brand, _ = _brand(sender)
+    body = f"{brand}: {subscription.prompt_notice.text}"
+    sms_gateway().send(OutboundSms(to=subscription.phone, sender=subscription.sender, body=body))
+    logger.info("Opt-in prompt sent for subscription %s", subscription_id)
+    return True
+
+
+@transaction.atomic
+def sms_subscription_opt_out(
+    *, actor: AbstractBaseUser | None, subscription: SmsSubscription, reason: str = "staff"
+) -> bool:
+    """Staff opt a number out of one sender (a complaint, a STOP received elsewhere)."""
+    subscription = SmsSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if subscription.status == SmsSubscription.Status.OPTED_OUT or not subscription.phone:
+        return False
+    now = timezone.now()
+    contact = subscription.contact or _contact_for_phone(
+        subscription.customer, subscription.phone, create=True
+    )
+    code = (
+        Purpose.Code.SMS_MARKETING
+        if subscription.program == "marketing"
+        else Purpose.Code.SMS_INFORMATIONAL
+    )
+    event = _event_write(
+        actor=actor,
+        purpose=_purpose(code),
+        action=ConsentEvent.Action.WITHDRAW,
+        method=Method.STAFF,
+        contact=contact,
+        identifier=subscription.phone,
+        sender=subscription.sender,
+        occurred_at=now,
+        reference=reason[:100],
+    )
+    SmsSubscription.objects.filter(pk=subscription.pk).update(
+        status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now
+    )
+    _audit_event(actor, event, subscription_id=subscription.pk)
+    return True
