@@ -8,6 +8,8 @@ importable from ``consent.selectors``.
 - ``caches``: purposes, API keys and the sender numbers found (not unknown ones) are
   cached per worker for ``CONSENT_API_CACHE_SECONDS``; normalised senders
   (``identifiers``) for the life of the worker.
+- ``outbound``: ``outbound_block_reason``, the guard every outbound path (prompts,
+  links, notices, verification codes) consults before sending.
 - ``identifiers``, ``purposes``, ``api_keys``, ``senders``, ``contacts``,
   ``preferences``: the other reads, by what they read."""
 
@@ -23,6 +25,7 @@ from .contacts import (
     contact_is_granted,
 )
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
+from .outbound import OUTBOUND_CHANNELS, OutboundBlock, outbound_block_reason
 from .preferences import (
     PREFERENCE_SALT,
     PreferenceLinkExpired,
@@ -35,9 +38,11 @@ from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
 from .senders import sender_for_number
 
 __all__ = [
+    "OUTBOUND_CHANNELS",
     "PREFERENCE_SALT",
     "ApiPrincipal",
     "ConsentDecision",
+    "OutboundBlock",
     "PreferenceLinkExpired",
     "PurposeInfo",
     "api_key_authenticate",
@@ -52,6 +57,7 @@ __all__ = [
     "identifier_kind",
     "identifier_normalize",
     "notice_published",
+    "outbound_block_reason",
     "preference_token_contact",
     "preference_token_make",
     "purpose_get",
