@@ -9,6 +9,7 @@ import json
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from privacy.audit_actions import AuditAction, audit_action_label
 from privacy.models import AuditEvent
 from privacy.services import (
     contact_create,
@@ -20,7 +21,11 @@ from privacy.services import (
     legal_hold_place,
     retention_sweep,
 )
-from privacy.services.audit import PersonalDataInAuditError, audit_event_record
+from privacy.services.audit import (
+    PersonalDataInAuditError,
+    UnknownAuditActionError,
+    audit_event_record,
+)
 from privacy.tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +36,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.postgres
 def test_postgres_refuses_update_and_delete_of_audit_events():
-    event = audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+    event = audit_event_record(
+        actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", object_id=1
+    )
 
     for attempt in (
-        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="test.changed"),
+        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="contact.erased"),
         lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
         lambda: event.delete(),
     ):
@@ -49,7 +56,7 @@ def test_postgres_refuses_update_and_delete_of_audit_events():
         cursor.execute("UPDATE privacy_auditevent SET summary = '{}' WHERE id = %s", [event.pk])
 
     event.refresh_from_db()
-    assert event.action == "test.done"
+    assert event.action == "contact.viewed"
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -58,7 +65,9 @@ def test_postgres_refuses_update_and_delete_of_audit_events():
 def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
     from django.core.management import CommandError, call_command
 
-    audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+    audit_event_record(
+        actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", object_id=1
+    )
     with (
         pytest.raises(DatabaseError, match="privacy_auditevent is append-only: TRUNCATE"),
         transaction.atomic(),
@@ -69,7 +78,50 @@ def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
     with pytest.raises(CommandError, match="couldn't be flushed") as refused:
         call_command("flush", interactive=False, verbosity=0)
     assert "append-only: TRUNCATE refused" in str(refused.value.__cause__)
-    assert AuditEvent.objects.filter(action="test.done").exists()
+    assert AuditEvent.objects.filter(action="contact.viewed").exists()
+
+
+# --- one enumeration of actions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["contact.erasedd", "privacy_request.", "", "Contact.erased"])
+def test_an_action_not_in_the_enumeration_is_refused(action):
+    with pytest.raises(UnknownAuditActionError, match="AuditAction"):
+        audit_event_record(actor=None, action=action, object_type="contact", object_id=1)
+    assert not AuditEvent.objects.exists()
+
+
+def test_every_action_is_a_full_dotted_name_with_a_label_in_words():
+    for action in AuditAction:
+        obj, _, what = action.value.partition(".")
+        assert obj and what and action.value == action.value.lower(), action
+        assert action.name == action.value.upper().replace(".", "_"), action
+        assert audit_action_label(action.value) == action.label != action.value
+    # A name no longer listed (an old row) still shows, as itself.
+    assert audit_action_label("contact.renamed_long_ago") == "contact.renamed_long_ago"
+
+
+def test_no_action_name_is_built_from_pieces():
+    """Every action passed to the audit trail is an ``AuditAction`` member, never an
+    f-string or a concatenation: a name read in the trail is found by searching the code."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    built = []
+    for app in ("privacy", "config"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or "tests" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                for keyword in node.keywords:
+                    if keyword.arg == "action" and isinstance(
+                        keyword.value, ast.JoinedStr | ast.BinOp
+                    ):
+                        built.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert built == []
 
 
 # --- no personal data -------------------------------------------------------------------
@@ -88,7 +140,9 @@ def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
 )
 def test_summaries_that_look_personal_are_refused_without_repeating_the_value(summary):
     with pytest.raises(PersonalDataInAuditError) as info:
-        audit_event_record(actor=None, action="x", object_type="contact", summary=summary)
+        audit_event_record(
+            actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", summary=summary
+        )
     text = str(info.value)
     for fragment in ("jane", "555", "1098"):
         assert fragment not in text
@@ -97,15 +151,25 @@ def test_summaries_that_look_personal_are_refused_without_repeating_the_value(su
 
 def test_long_free_text_and_objects_are_refused():
     with pytest.raises(PersonalDataInAuditError):
-        audit_event_record(actor=None, action="x", object_type="t", summary={"note": "a" * 201})
+        audit_event_record(
+            actor=None,
+            action=AuditAction.CONTACT_VIEWED,
+            object_type="t",
+            summary={"note": "a" * 201},
+        )
     with pytest.raises(PersonalDataInAuditError):
-        audit_event_record(actor=None, action="x", object_type="t", summary={"who": object()})
+        audit_event_record(
+            actor=None,
+            action=AuditAction.CONTACT_VIEWED,
+            object_type="t",
+            summary={"who": object()},
+        )
 
 
 def test_counts_codes_dates_and_ids_are_accepted():
     event = audit_event_record(
         actor=None,
-        action="x",
+        action=AuditAction.CONTACT_VIEWED,
         object_type="contact",
         object_id=12345678,
         summary={
