@@ -7,23 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import deadlines
+from requests_app import deadlines, timeline
 from requests_app.models import (
     Appeal,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     Status,
     VerificationMethod,
 )
 from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.notices import notice_send
-from requests_app.services.transitions import (
-    privacy_request_audit,
-    privacy_request_lock,
-    privacy_request_transition,
-    request_event_record,
-)
+from requests_app.services.transitions import privacy_request_lock, privacy_request_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
 
 
@@ -70,19 +64,7 @@ def appeal_submit(*, original: PrivacyRequest, statement: str) -> PrivacyRequest
         status_token_hash=token_hash(derive_token(purpose="status", ident=reference, salt=salt)),
     )
     Appeal.objects.create(original=original, appeal_request=appeal_request, statement=statement)
-    request_event_record(
-        request=original,
-        kind=RequestEvent.Kind.NOTE,
-        note=f"Appealed: see {reference}.",
-        public_message="We received your appeal.",
-    )
-    request_event_record(
-        request=appeal_request,
-        kind=RequestEvent.Kind.STATUS,
-        to_status=Status.RECEIVED,
-        public_message="We received your appeal.",
-    )
-    privacy_request_audit(None, "appeal_received", appeal_request, original=original.reference)
+    timeline.appeal_received(original=original, appeal=appeal_request)
     # The appellant holds the original's status link: that is the verification.
     privacy_request_transition(
         actor=None,

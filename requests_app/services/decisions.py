@@ -17,13 +17,12 @@ from django.utils import timezone
 
 from privacy.models import Contact, DataCategory
 from privacy.services import contact_update
-from requests_app import deadlines
+from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_STATUSES,
     DenialReason,
     ExportPackage,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     ScheduledErasure,
     Status,
@@ -32,12 +31,7 @@ from requests_app.selectors import contacts_in_scope, privacy_request_completion
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.packages import download_url
-from requests_app.services.transitions import (
-    privacy_request_audit,
-    privacy_request_lock,
-    privacy_request_transition,
-    request_event_record,
-)
+from requests_app.services.transitions import privacy_request_lock, privacy_request_transition
 
 # Types fulfilled completely by a service call, so the request completes by itself.
 AUTOMATIC_TYPES = frozenset(
@@ -56,13 +50,7 @@ def privacy_request_assign(
 ) -> None:
     PrivacyRequest.objects.filter(pk=request.pk).update(assignee=assignee)
     request.assignee = assignee
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.ASSIGNMENT,
-        actor=actor,
-        note=f"Assigned to staff user #{assignee.pk if assignee else '—'}.",
-    )
-    privacy_request_audit(actor, "assigned", request, assignee_id=assignee.pk if assignee else None)
+    timeline.assigned(request=request, actor=actor, assignee_id=assignee.pk if assignee else None)
 
 
 @transaction.atomic
@@ -105,13 +93,7 @@ def privacy_request_extend(
         extra={"extended_due_on": new_due, "due_on": request.due_on, "reason": reason},
         public_message=f"We need more time; the new deadline is {new_due:%Y-%m-%d}.",
     )
-    privacy_request_audit(
-        actor,
-        "extended",
-        request,
-        due_on=request.due_on.isoformat(),
-        extended_due_on=new_due.isoformat(),
-    )
+    timeline.extended(request=request, actor=actor, due_on=request.due_on, extended_due_on=new_due)
     return request
 
 
@@ -212,7 +194,7 @@ def privacy_request_fee_estimate(
     )
     request.refresh_from_db()
     notice_send(request=request, code="fee_estimate", actor=actor, extra={"fee_estimate": amount})
-    privacy_request_audit(actor, "fee_estimated", request, amount=str(amount))
+    timeline.fee_estimated(request=request, actor=actor, amount=amount)
     return request
 
 
@@ -225,7 +207,7 @@ def privacy_request_fee_record(
         raise ValidationError("Send the fee estimate before recording a fee.")
     PrivacyRequest.objects.filter(pk=request.pk).update(fee=amount)
     request.refresh_from_db()
-    privacy_request_audit(actor, "fee_recorded", request, amount=str(amount))
+    timeline.fee_recorded(request=request, actor=actor, amount=amount)
     return request
 
 
@@ -260,14 +242,8 @@ def correction_apply(
     changed = contact_update(
         actor=actor, contact=contact, reason=f"privacy request {request.reference}", **changes
     )
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Contact #{contact.pk} corrected: {', '.join(changed) or 'nothing changed'}.",
-    )
-    privacy_request_audit(
-        actor, "correction_applied", request, contact_id=contact.pk, fields=sorted(changed)
+    timeline.correction_applied(
+        request=request, actor=actor, contact_id=contact.pk, fields=list(changed)
     )
     return changed
 
@@ -290,11 +266,5 @@ def privacy_request_agent_proof_open(
     extension = request.agent_proof.name.rsplit(".", 1)[-1].lower()
     content_type = AGENT_PROOF_CONTENT_TYPES.get(extension, "application/octet-stream")
     handle = request.agent_proof.storage.open(request.agent_proof.name, "rb")
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.NOTE,
-        actor=actor,
-        note="Authorised agent's proof opened by staff.",
-    )
-    privacy_request_audit(actor, "agent_proof_opened", request)
+    timeline.agent_proof_opened(request=request, actor=actor)
     return File(handle), f"{request.reference}-agent-proof.{extension}", content_type

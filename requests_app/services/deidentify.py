@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from privacy.models import ContactIdentifier
-from privacy.services import audit_event_record
+from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
     Appeal,
@@ -193,11 +193,5 @@ def privacy_request_deidentify_if_erased(
         return False
     privacy_requests_deidentify(request_ids=[request.pk], now=now or timezone.now())
     request.refresh_from_db()
-    audit_event_record(
-        actor=None,
-        action="privacy_request.deidentified",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={"reference": request.reference, "reason": "matched contact erased"},
-    )
+    timeline.deidentified(request=request)
     return True

@@ -14,21 +14,17 @@ from django.utils import timezone
 
 from privacy.models import ErasureCertificate
 from privacy.services import ErasureRefused, contact_erase, erasure_preview, staff_user
+from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     ScheduledErasure,
     Status,
 )
 from requests_app.selectors import contacts_in_scope
 from requests_app.services.decisions import privacy_request_auto_complete
-from requests_app.services.transitions import (
-    privacy_request_audit,
-    privacy_request_lock,
-    request_event_record,
-)
+from requests_app.services.transitions import privacy_request_lock
 
 
 @transaction.atomic
@@ -64,20 +60,7 @@ def erasure_schedule(
             },
         )
         scheduled.append(erasure)
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Erasure of {len(contacts)} contact record(s) scheduled for {run_at:%Y-%m-%d}.",
-        public_message=f"Your data is scheduled to be erased on {run_at:%Y-%m-%d}.",
-    )
-    privacy_request_audit(
-        actor,
-        "erasure_scheduled",
-        request,
-        contacts=len(contacts),
-        run_on=run_at.date().isoformat(),
-    )
+    timeline.erasure_scheduled(request=request, actor=actor, contacts=len(contacts), run_at=run_at)
     return scheduled
 
 
@@ -87,14 +70,8 @@ def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure)
         pk=erasure.pk, state=ScheduledErasure.State.SCHEDULED
     ).update(state=ScheduledErasure.State.CANCELLED)
     if updated:
-        request_event_record(
-            request=erasure.request,
-            kind=RequestEvent.Kind.FULFILMENT,
-            actor=actor,
-            note=f"Scheduled erasure of contact #{erasure.contact_id} cancelled.",
-        )
-        privacy_request_audit(
-            actor, "erasure_cancelled", erasure.request, contact_id=erasure.contact_id
+        timeline.erasure_cancelled(
+            request=erasure.request, actor=actor, contact_id=erasure.contact_id
         )
     return bool(updated)
 
@@ -128,12 +105,9 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
             erasure.state = ScheduledErasure.State.BLOCKED
             erasure.blocked_reason = exc.messages[0][:300]
             erasure.save(update_fields=["state", "blocked_reason"])
-            request_event_record(
-                request=request,
-                kind=RequestEvent.Kind.FULFILMENT,
-                note=f"Erasure of contact #{erasure.contact_id} blocked: {erasure.blocked_reason}",
+            timeline.erasure_blocked(
+                request=request, contact_id=erasure.contact_id, reason=erasure.blocked_reason
             )
-            privacy_request_audit(None, "erasure_blocked", request, contact_id=erasure.contact_id)
             return erasure.state
         except ValidationError:
             # Erased meanwhile (e.g. by retention): its certificate is the proof.
@@ -142,10 +116,10 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         erasure.certificate = certificate
         erasure.done_at = now
         erasure.save(update_fields=["state", "certificate", "done_at"])
-        request_event_record(
+        timeline.erasure_done(
             request=request,
-            kind=RequestEvent.Kind.FULFILMENT,
-            note=f"Contact #{erasure.contact_id} erased (certificate #{certificate.pk if certificate else '—'}).",
+            contact_id=erasure.contact_id,
+            certificate_id=certificate.pk if certificate else None,
         )
         privacy_request_auto_complete(request=privacy_request_lock(request), actor=None)
         return erasure.state

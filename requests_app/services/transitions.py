@@ -3,7 +3,8 @@
 ``privacy_request_transition`` checks the move against ``ALLOWED_TRANSITIONS``, applies
 it with a guarded ``UPDATE … WHERE status = <old>`` (two workers racing on the same
 request cannot both win), and writes a ``RequestEvent`` and an ``AuditEvent`` in the
-same transaction. Nothing else writes ``status``."""
+same transaction (``requests_app.timeline.status_changed``). Nothing else writes
+``status``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from privacy.services import audit_event_record, staff_user
-from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app import timeline
+from requests_app.models import CLOSED_STATUSES, PrivacyRequest, Status
 
 S = Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -62,45 +63,9 @@ class InvalidTransition(ValidationError):
     """The move is not in the allowed-transitions map, or the status changed meanwhile."""
 
 
-def request_event_record(
-    *,
-    request: PrivacyRequest,
-    kind: str,
-    actor: AbstractBaseUser | None = None,
-    public_message: str = "",
-    note: str = "",
-    from_status: str = "",
-    to_status: str = "",
-) -> RequestEvent:
-    return RequestEvent.objects.create(
-        request=request,
-        kind=kind,
-        actor=staff_user(actor),
-        person_facing=bool(public_message),
-        public_message=public_message[:300],
-        note=note,
-        from_status=from_status,
-        to_status=to_status,
-    )
-
-
 def privacy_request_lock(request: PrivacyRequest) -> PrivacyRequest:
     """``request`` read again and locked for the rest of the transaction."""
     return PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-
-
-def privacy_request_audit(
-    actor: AbstractBaseUser | None, action: str, request: PrivacyRequest, **summary: Any
-) -> None:
-    """The audit row of a workflow step on ``request`` (reference and ids, never personal
-    data), written in the caller's transaction."""
-    audit_event_record(
-        actor=actor,
-        action=f"privacy_request.{action}",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={"reference": request.reference, **summary},
-    )
 
 
 @transaction.atomic
@@ -137,9 +102,8 @@ def privacy_request_transition(
             f"Request {request.reference} changed while you were working on it; reload and try again."
         )
     request.refresh_from_db()
-    request_event_record(
+    timeline.status_changed(
         request=request,
-        kind=RequestEvent.Kind.STATUS,
         actor=actor,
         from_status=from_status,
         to_status=to_status,
@@ -147,19 +111,6 @@ def privacy_request_transition(
         public_message=PUBLIC_MESSAGES.get(to_status, "")
         if public_message is None
         else public_message,
-    )
-    audit_event_record(
-        actor=actor,
-        action="privacy_request.status_changed",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={
-            "reference": request.reference,
-            "from": from_status,
-            "to": to_status,
-            "type": request.request_type,
-            "rule": request.rule_code,
-            **(summary or {}),
-        },
+        summary=summary,
     )
     return request
