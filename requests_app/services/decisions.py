@@ -31,7 +31,11 @@ from requests_app.selectors import contacts_in_scope, privacy_request_completion
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.packages import download_url
-from requests_app.services.transitions import privacy_request_lock, privacy_request_transition
+from requests_app.services.transitions import (
+    privacy_request_lock,
+    privacy_request_transition,
+    scheduled_erasures_transition,
+)
 
 # Types fulfilled completely by a service call, so the request completes by itself.
 AUTOMATIC_TYPES = frozenset(
@@ -42,6 +46,15 @@ AUTOMATIC_TYPES = frozenset(
         RequestType.WITHDRAW_CONSENT,
     }
 )
+
+
+def _scheduled_erasures_cancel(request: PrivacyRequest) -> None:
+    """A denied or withdrawn request's erasures that have not run do not run."""
+    scheduled_erasures_transition(
+        ScheduledErasure.objects.filter(request=request),
+        from_state=ScheduledErasure.State.SCHEDULED,
+        to_state=ScheduledErasure.State.CANCELLED,
+    )
 
 
 @transaction.atomic
@@ -115,9 +128,7 @@ def privacy_request_deny(
         denial_reason=reason,
         summary={"reason": reason},
     )
-    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
-        state=ScheduledErasure.State.CANCELLED
-    )
+    _scheduled_erasures_cancel(request)
     rule = request.rule
     appeal_url = ""
     if rule.appeal_response is not None and request.request_type != RequestType.APPEAL:
@@ -144,9 +155,7 @@ def privacy_request_withdraw(
     request = privacy_request_transition(
         actor=actor, request=privacy_request_lock(request), to_status=Status.WITHDRAWN, note=note
     )
-    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
-        state=ScheduledErasure.State.CANCELLED
-    )
+    _scheduled_erasures_cancel(request)
     privacy_request_deidentify_if_erased(request=request)
     return request
 

@@ -24,7 +24,10 @@ from requests_app.models import (
 )
 from requests_app.selectors import contacts_in_scope
 from requests_app.services.decisions import privacy_request_auto_complete
-from requests_app.services.transitions import privacy_request_lock
+from requests_app.services.transitions import (
+    privacy_request_lock,
+    scheduled_erasures_transition,
+)
 
 
 @transaction.atomic
@@ -47,18 +50,25 @@ def erasure_schedule(
         if blocked_by:
             raise ValidationError(f"Contact #{contact.pk} cannot be erased. {blocked_by}.")
     run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
+    schedule = {"scheduled_for": run_at, "scheduled_by": staff_user(actor), "blocked_reason": ""}
     scheduled = []
     for contact in contacts:
-        erasure, _ = ScheduledErasure.objects.update_or_create(
-            request=request,
-            contact=contact,
-            defaults={
-                "state": ScheduledErasure.State.SCHEDULED,
-                "scheduled_for": run_at,
-                "scheduled_by": staff_user(actor),
-                "blocked_reason": "",
-            },
+        # A new row starts "scheduled"; one blocked or cancelled before is scheduled again.
+        erasure, created = ScheduledErasure.objects.get_or_create(
+            request=request, contact=contact, defaults=schedule
         )
+        if not created:
+            rows = ScheduledErasure.objects.filter(pk=erasure.pk)
+            if erasure.state == ScheduledErasure.State.SCHEDULED:
+                rows.update(**schedule)
+            else:
+                scheduled_erasures_transition(
+                    rows,
+                    from_state=erasure.state,
+                    to_state=ScheduledErasure.State.SCHEDULED,
+                    **schedule,
+                )
+            erasure.refresh_from_db()
         scheduled.append(erasure)
     timeline.erasure_scheduled(request=request, actor=actor, contacts=len(contacts), run_at=run_at)
     return scheduled
@@ -66,9 +76,11 @@ def erasure_schedule(
 
 @transaction.atomic
 def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure) -> bool:
-    updated = ScheduledErasure.objects.filter(
-        pk=erasure.pk, state=ScheduledErasure.State.SCHEDULED
-    ).update(state=ScheduledErasure.State.CANCELLED)
+    updated = scheduled_erasures_transition(
+        ScheduledErasure.objects.filter(pk=erasure.pk),
+        from_state=ScheduledErasure.State.SCHEDULED,
+        to_state=ScheduledErasure.State.CANCELLED,
+    )
     if updated:
         timeline.erasure_cancelled(
             request=erasure.request, actor=actor, contact_id=erasure.contact_id
@@ -89,10 +101,13 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         if erasure is None:
             return "skipped"
         request = erasure.request
+        this_one = ScheduledErasure.objects.filter(pk=erasure.pk)
+        scheduled = ScheduledErasure.State.SCHEDULED
         if request.status not in OPEN_STATUSES:
-            erasure.state = ScheduledErasure.State.CANCELLED
-            erasure.save(update_fields=["state"])
-            return erasure.state
+            scheduled_erasures_transition(
+                this_one, from_state=scheduled, to_state=ScheduledErasure.State.CANCELLED
+            )
+            return ScheduledErasure.State.CANCELLED
         try:
             with transaction.atomic():
                 certificate = contact_erase(
@@ -102,24 +117,29 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
                     reference=request.reference,
                 )
         except ErasureRefused as exc:
-            erasure.state = ScheduledErasure.State.BLOCKED
-            erasure.blocked_reason = exc.messages[0][:300]
-            erasure.save(update_fields=["state", "blocked_reason"])
-            timeline.erasure_blocked(
-                request=request, contact_id=erasure.contact_id, reason=erasure.blocked_reason
+            reason = exc.messages[0][:300]
+            scheduled_erasures_transition(
+                this_one,
+                from_state=scheduled,
+                to_state=ScheduledErasure.State.BLOCKED,
+                blocked_reason=reason,
             )
-            return erasure.state
+            timeline.erasure_blocked(request=request, contact_id=erasure.contact_id, reason=reason)
+            return ScheduledErasure.State.BLOCKED
         except ValidationError:
             # Erased meanwhile (e.g. by retention): its certificate is the proof.
             certificate = ErasureCertificate.objects.filter(contact=erasure.contact).first()
-        erasure.state = ScheduledErasure.State.DONE
-        erasure.certificate = certificate
-        erasure.done_at = now
-        erasure.save(update_fields=["state", "certificate", "done_at"])
+        scheduled_erasures_transition(
+            this_one,
+            from_state=scheduled,
+            to_state=ScheduledErasure.State.DONE,
+            certificate=certificate,
+            done_at=now,
+        )
         timeline.erasure_done(
             request=request,
             contact_id=erasure.contact_id,
             certificate_id=certificate.pk if certificate else None,
         )
         privacy_request_auto_complete(request=privacy_request_lock(request), actor=None)
-        return erasure.state
+        return ScheduledErasure.State.DONE

@@ -19,6 +19,7 @@ from privacy.services import contact_export
 from requests_app import timeline
 from requests_app.models import ExportPackage, PrivacyRequest
 from requests_app.services.notices import public_url
+from requests_app.services.transitions import export_packages_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
 
 
@@ -65,12 +66,17 @@ def export_package_build(*, package_id: int) -> ExportPackage | None:
                 return locked
             locked.file.save(f"{uuid.uuid4().hex}.zip", File(spool), save=False)
             now = timezone.now()
-            locked.size_bytes = locked.file.size
-            locked.counts = counts
-            locked.state = ExportPackage.State.READY
-            locked.ready_at = now
-            locked.expires_at = now + dt.timedelta(days=settings.REQUESTS_EXPORT_TTL_DAYS)
-            locked.save()
+            export_packages_transition(
+                ExportPackage.objects.filter(pk=locked.pk),
+                from_state=ExportPackage.State.BUILDING,
+                to_state=ExportPackage.State.READY,
+                file=locked.file.name,
+                size_bytes=locked.file.size,
+                counts=counts,
+                ready_at=now,
+                expires_at=now + dt.timedelta(days=settings.REQUESTS_EXPORT_TTL_DAYS),
+            )
+            locked.refresh_from_db()
             timeline.package_built(request=locked.request, package=locked)
     return locked
 
