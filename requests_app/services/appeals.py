@@ -15,7 +15,10 @@ from requests_app.models import (
     Status,
     VerificationMethod,
 )
-from requests_app.selectors import privacy_request_reference_unused
+from requests_app.selectors import (
+    privacy_request_appeal_refusal,
+    privacy_request_reference_unused,
+)
 from requests_app.services.notices import notice_send
 from requests_app.services.transitions import privacy_request_lock, privacy_request_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
@@ -26,13 +29,9 @@ def appeal_submit(*, original: PrivacyRequest, statement: str) -> PrivacyRequest
     """Open an appeal: a new linked request of type appeal, answered within the rule's
     appeal period. Only the holder of the status link can reach this."""
     original = privacy_request_lock(original)
-    rule = original.rule
-    if original.status != Status.DENIED:
-        raise ValidationError("Only a denied request can be appealed.")
-    if rule.appeal_response is None:
-        raise ValidationError(rule.appeal_note)
-    if original.appeals.exists():
-        raise ValidationError("An appeal of this request has already been made.")
+    refusal = privacy_request_appeal_refusal(original)
+    if refusal:
+        raise ValidationError(refusal)
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError({"statement": "Tell us why you disagree."})

@@ -27,7 +27,11 @@ from requests_app.models import (
     ScheduledErasure,
     Status,
 )
-from requests_app.selectors import contacts_in_scope, privacy_request_completion_blockers
+from requests_app.selectors import (
+    contacts_in_scope,
+    privacy_request_appeal_refusal,
+    privacy_request_completion_blockers,
+)
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.packages import download_url
@@ -131,7 +135,7 @@ def privacy_request_deny(
     _scheduled_erasures_cancel(request)
     rule = request.rule
     appeal_url = ""
-    if rule.appeal_response is not None and request.request_type != RequestType.APPEAL:
+    if privacy_request_appeal_refusal(request) is None:
         appeal_url = public_url(reverse("requests_app:appeal", args=[status_token(request)]))
     notice_send(
         request=request,
