@@ -109,7 +109,7 @@ def test_no_action_name_is_built_from_pieces():
 
     root = Path(__file__).resolve().parents[2]
     built = []
-    for app in ("privacy", "requests_app", "config"):
+    for app in ("privacy", "consent", "requests_app", "config"):
         for path in (root / app).rglob("*.py"):
             if "migrations" in path.parts or "tests" in path.parts:
                 continue
