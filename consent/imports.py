@@ -25,6 +25,7 @@ from import_export import fields, resources
 from consent import selectors
 from consent.models import Channel, ConsentEvent, Purpose
 from consent.services.ledger import _event_write
+from privacy.audit_actions import AuditAction
 from privacy.models import Customer
 from privacy.services import audit_event_record, contact_create
 
@@ -218,7 +219,7 @@ class ConsentEvidenceResource(resources.ModelResource):
             return
         audit_event_record(
             actor=self.actor,
-            action="consent.imported",
+            action=AuditAction.CONSENT_IMPORTED,
             object_type="consent_event",
             summary={"rows": self.imported},
         )

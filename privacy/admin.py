@@ -30,6 +30,7 @@ from privacy.admin_kit import (
     id_list,
     run_action,
 )
+from privacy.audit_actions import AuditAction
 from privacy.forms import (
     CONTACT_EDITABLE_FIELDS,
     ContactAddForm,
@@ -698,16 +699,36 @@ class ErasureCertificateAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin
         return queryset.filter(contact_id=int(term)), False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """By action, in words (one indexed equality)."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(AuditAction.choices, key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
     """Append-only; the database refuses UPDATE and DELETE on PostgreSQL as well."""
 
-    list_display = ("occurred_at", "action", "object_type", "object_id", "actor", "summary_text")
+    list_display = ("occurred_at", "action_text", "object_type", "object_id", "actor", "summary_text")  # fmt: skip
     list_select_related = ("actor",)
-    list_filter = (("occurred_at", admin.DateFieldListFilter),)
+    list_filter = (AuditActionFilter, ("occurred_at", admin.DateFieldListFilter))
     search_fields = ("=action",)
     search_help_text = "An action (contact.erased), or object_type:id (contact:42)."
     sortable_by = ()
+    readonly_fields = ("occurred_at", "action_text", "object_type", "object_id", "actor", "summary_text")  # fmt: skip
+    fields = readonly_fields
+
+    @admin.display(description="Action")
+    def action_text(self, obj):
+        # The words staff read, and the name the code and searches use.
+        return format_html("{}<br><code>{}</code>", obj.action_label, obj.action)
 
     @admin.display(description="Summary")
     def summary_text(self, obj):

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from privacy.audit_actions import audit_action_label
+
 
 class Customer(models.Model):
     """A business we serve. For its contacts we are the processor; it is the controller."""
@@ -492,3 +494,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words (``AuditAction``'s label)."""
+        return audit_action_label(self.action)

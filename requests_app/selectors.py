@@ -151,3 +151,21 @@ def privacy_request_completion_blockers(
         if missing:
             problems.append(f"Erasure not done for contact(s) {missing}.")
     return problems
+
+
+def privacy_request_appeal_refusal(request: PrivacyRequest) -> str | None:
+    """Why the person cannot appeal ``request`` now, in words for them, or None when they
+    can. The one rule, used by the status page, the denial notice and ``appeal_submit``:
+    only a denied request, under a rule that gives an appeal, once; and the answer to an
+    appeal is final (the denial of an appeal names the authority to complain to)."""
+    rule = request.rule
+    if request.request_type == RequestType.APPEAL:
+        where = f" You may complain to the {rule.authority.name}." if rule.authority else ""
+        return "The answer to an appeal is our final decision." + where
+    if request.status != Status.DENIED:
+        return "Only a denied request can be appealed."
+    if rule.appeal_response is None:
+        return rule.appeal_note
+    if request.appeals.exists():
+        return "An appeal of this request has already been made."
+    return None

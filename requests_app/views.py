@@ -17,7 +17,7 @@ from privacy.http import client_ip
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
 from requests_app.forms import AppealForm, PrivacyRequestForm, VerificationCodeForm
-from requests_app.models import ExportPackage, PrivacyRequest, Status
+from requests_app.models import ExportPackage, PrivacyRequest
 from requests_app.ratelimit import rate_limit_hit
 from requests_app.tokens import token_hash
 
@@ -148,11 +148,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         (package, services.download_url(package))
         for package in privacy_request.packages.filter(state=ExportPackage.State.READY)
     ]
-    can_appeal = (
-        privacy_request.status == Status.DENIED
-        and privacy_request.rule.appeal_response is not None
-        and not privacy_request.appeals.exists()
-    )
+    can_appeal = selectors.privacy_request_appeal_refusal(privacy_request) is None
     return render(
         request,
         "requests_app/status.html",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from consent.models import ApiKey
 from consent.selectors import api_key_hash, caches_clear
+from privacy.audit_actions import AuditAction
 from privacy.models import Customer
 from privacy.services import audit_event_record, staff_user
 
@@ -32,7 +33,7 @@ def api_key_create(
     )
     audit_event_record(
         actor=actor,
-        action="consent.api_key_created",
+        action=AuditAction.CONSENT_API_KEY_CREATED,
         object_type="api_key",
         object_id=key.pk,
         summary={"customer_id": customer.pk},
@@ -49,7 +50,7 @@ def api_key_revoke(*, actor: AbstractBaseUser | None, api_key: ApiKey) -> bool:
         caches_clear()
         audit_event_record(
             actor=actor,
-            action="consent.api_key_revoked",
+            action=AuditAction.CONSENT_API_KEY_REVOKED,
             object_type="api_key",
             object_id=api_key.pk,
             summary={"customer_id": api_key.customer_id},

@@ -27,6 +27,7 @@ from consent.models import (
 from consent.selectors import sender_for_number
 from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
 from consent.services.sms import _brand, _contact_for_phone
+from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, Customer
 from privacy.services import audit_event_record, contact_create
@@ -345,7 +346,7 @@ def sms_inbound_handle(
         )
     audit_event_record(
         actor=None,
-        action="consent.sms_inbound",
+        action=AuditAction.CONSENT_SMS_INBOUND,
         object_type="inbound_message",
         object_id=message.pk,
         summary={

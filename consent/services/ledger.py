@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from consent.models import Channel, ConsentEvent, ConsentState, Notice, Purpose, SmsSubscription
 from consent.selectors import purpose_get
+from privacy.audit_actions import AuditAction
 from privacy.bulk import insert_fields, insert_values
 from privacy.models import Contact, ContactIdentifier
 from privacy.services import audit_event_record, staff_user
@@ -281,7 +282,9 @@ def _evidence_check(ip_address, *texts) -> None:
 def _audit_event(actor, event: ConsentEvent, **extra) -> None:
     audit_event_record(
         actor=actor,
-        action=f"consent.{'granted' if event.action == 'grant' else 'withdrawn'}",
+        action=AuditAction.CONSENT_GRANTED
+        if event.action == ConsentEvent.Action.GRANT
+        else AuditAction.CONSENT_WITHDRAWN,
         object_type="contact" if event.contact_id else "consent_event",
         object_id=event.contact_id or event.pk,
         summary={
@@ -396,7 +399,7 @@ def contact_consent_withdraw(
         )
     audit_event_record(
         actor=actor,
-        action="consent.contact_withdrawn",
+        action=AuditAction.CONSENT_CONTACT_WITHDRAWN,
         object_type="contact",
         object_id=contact.pk,
         summary={

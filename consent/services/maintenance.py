@@ -24,6 +24,7 @@ from consent.models import (
     SmsSubscription,
 )
 from consent.selectors import cookie_records_expired
+from privacy.audit_actions import AuditAction
 from privacy.hashing import identifier_hmac
 from privacy.selectors import ids_in_batches
 from privacy.services import audit_event_record
@@ -189,7 +190,7 @@ def consent_state_rebuild(
     if apply and report.drift:
         audit_event_record(
             actor=actor,
-            action="consent.state_rebuilt",
+            action=AuditAction.CONSENT_STATE_REBUILT,
             object_type="consent_state",
             summary=report.as_summary(),
         )
@@ -261,7 +262,10 @@ def consent_records_purge(
     result = dict(counts)
     if any(result.values()):
         audit_event_record(
-            actor=actor, action="consent.records_purged", object_type="consent", summary=result
+            actor=actor,
+            action=AuditAction.CONSENT_RECORDS_PURGED,
+            object_type="consent",
+            summary=result,
         )
     return result
 

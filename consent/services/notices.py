@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from consent.models import Notice
+from privacy.audit_actions import AuditAction
 from privacy.services import audit_event_record, staff_user
 
 
@@ -38,7 +39,7 @@ def notice_draft_save(
     notice.save()
     audit_event_record(
         actor=actor,
-        action="consent.notice_saved",
+        action=AuditAction.CONSENT_NOTICE_SAVED,
         object_type="notice",
         object_id=notice.pk,
         summary={"purpose_id": notice.purpose_id, "version": notice.version},
@@ -57,7 +58,7 @@ def notice_publish(*, actor: AbstractBaseUser | None, notice: Notice) -> bool:
     if updated:
         audit_event_record(
             actor=actor,
-            action="consent.notice_published",
+            action=AuditAction.CONSENT_NOTICE_PUBLISHED,
             object_type="notice",
             object_id=notice.pk,
             summary={"purpose_id": notice.purpose_id, "version": notice.version},

@@ -26,6 +26,7 @@ from consent.services.ledger import (
 )
 from consent.services.sms import _brand, sms_subscription_request
 from consent.sms import OutboundSms, sms_gateway
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
 from privacy.services import audit_event_record
 
@@ -182,7 +183,7 @@ def cookie_consent_record(
             )
     audit_event_record(
         actor=None,
-        action="consent.cookie_choice",
+        action=AuditAction.CONSENT_COOKIE_CHOICE,
         object_type="cookie_consent",
         object_id=record.pk,
         summary={"categories": choices, "notice_version": notice_version, "gpc": gpc},
@@ -348,7 +349,7 @@ def preference_link_send(
     )
     audit_event_record(
         actor=actor,
-        action="consent.preference_link_sent",
+        action=AuditAction.CONSENT_PREFERENCE_LINK_SENT,
         object_type="contact",
         object_id=contact.pk,
         summary={

@@ -18,6 +18,7 @@ from consent.models import ConsentEvent, Notice, Purpose, SenderNumber, SmsSubsc
 from consent.selectors import contact_for_identifier, notice_published
 from consent.services.ledger import _audit_event, _event_write, _purpose
 from consent.sms import OutboundSms, sms_gateway
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.services import audit_event_record, contact_create
 
@@ -94,7 +95,7 @@ def sms_subscription_request(
         transaction.on_commit(prompt_enqueue, robust=True)
     audit_event_record(
         actor=actor,
-        action="consent.sms_opt_in_requested",
+        action=AuditAction.CONSENT_SMS_OPT_IN_REQUESTED,
         object_type="contact",
         object_id=contact.pk,
         summary={

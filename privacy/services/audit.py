@@ -1,6 +1,8 @@
 """Writing the audit trail. Summaries carry counts, codes and ids only; a value that
 looks like an e-mail address or a phone number is refused, so a careless caller fails
-loudly in tests instead of leaking personal data into an append-only table."""
+loudly in tests instead of leaking personal data into an append-only table. The action
+is a member of ``privacy.audit_actions.AuditAction`` (anything else is refused the same
+way), so every name in the trail is listed, with its label, in one place."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from privacy.audit_actions import AuditAction
 from privacy.bulk import bulk_insert
 from privacy.models import AuditEvent
 
@@ -22,6 +25,21 @@ _MAX_TEXT = 200
 
 class PersonalDataInAuditError(ValueError):
     """A summary value looked like personal data. The message names the key only."""
+
+
+class UnknownAuditActionError(ValueError):
+    """The action is not a member of ``AuditAction``."""
+
+
+_ACTIONS = frozenset(AuditAction.values)
+
+
+def _check_action(action: str) -> None:
+    if action not in _ACTIONS:
+        raise UnknownAuditActionError(
+            f"Audit action {action!r} is not in privacy.audit_actions.AuditAction; add it "
+            "there with a label."
+        )
 
 
 @functools.lru_cache(maxsize=4096)  # sweeps repeat the same keys and codes thousands of times
@@ -58,12 +76,13 @@ def staff_user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
 def audit_event_record(
     *,
     actor: AbstractBaseUser | None,
-    action: str,
+    action: AuditAction,
     object_type: str,
     object_id: int | str = "",
     summary: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction of the change it records."""
+    _check_action(action)
     summary = dict(summary or {})
     _check_summary(summary, "summary")
     user = staff_user(actor)
@@ -80,5 +99,6 @@ def audit_event_record(
 def audit_events_record_bulk(events: list[AuditEvent]) -> None:
     """Append many events at once (sweeps); each summary is checked like a single one."""
     for event in events:
+        _check_action(event.action)
         _check_summary(event.summary, "summary")
     bulk_insert(events)

@@ -55,6 +55,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.services.audit import audit_event_record
@@ -440,7 +441,7 @@ def contacts_import_csv(
             _phase(report, "other_work")
             audit_event_record(
                 actor=actor,
-                action="contact.bulk_imported",
+                action=AuditAction.CONTACT_BULK_IMPORTED,
                 object_type="customer",
                 object_id=customer.pk,
                 summary={**report.as_summary(), "via": "import_contacts"},

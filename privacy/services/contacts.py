@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 
+from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer, Interaction
 from privacy.services.audit import audit_event_record
@@ -123,7 +124,7 @@ def contact_create(
         if added:
             audit_event_record(
                 actor=actor,
-                action="contact.identifiers_added",
+                action=AuditAction.CONTACT_IDENTIFIERS_ADDED,
                 object_type="contact",
                 object_id=contact.pk,
                 summary={"added": added, "via": "deduplication"},
@@ -140,7 +141,7 @@ def contact_create(
     _attach_identifiers(contact, rows)
     audit_event_record(
         actor=actor,
-        action="contact.created",
+        action=AuditAction.CONTACT_CREATED,
         object_type="contact",
         object_id=contact.pk,
         summary={
@@ -210,7 +211,7 @@ def contact_identifier_add(
         _fill_primary_fields(contact)
     audit_event_record(
         actor=actor,
-        action="contact.identifier_added",
+        action=AuditAction.CONTACT_IDENTIFIER_ADDED,
         object_type="contact",
         object_id=contact.pk,
         summary={"kind": kind},
@@ -240,7 +241,7 @@ def contact_update(
     contact.save(update_fields=changed)
     audit_event_record(
         actor=actor,
-        action="contact.updated",
+        action=AuditAction.CONTACT_UPDATED,
         object_type="contact",
         object_id=contact.pk,
         summary={"fields": sorted(changed), "reason": reason[:100]},
@@ -261,7 +262,9 @@ def contact_restrict(
     if updated:
         audit_event_record(
             actor=actor,
-            action="contact.restricted" if restricted else "contact.unrestricted",
+            action=AuditAction.CONTACT_RESTRICTED
+            if restricted
+            else AuditAction.CONTACT_UNRESTRICTED,
             object_type="contact",
             object_id=contact.pk,
             summary={"reason": reason[:100]},
@@ -273,11 +276,19 @@ def contact_viewed(*, actor: AbstractBaseUser | None, contact_id: int, via: str)
     """Record that a staff member opened a contact's full record."""
     audit_event_record(
         actor=actor,
-        action="contact.viewed",
+        action=AuditAction.CONTACT_VIEWED,
         object_type="contact",
         object_id=contact_id,
         summary={"via": via},
     )
+
+
+#: The bulk-read action of each table staff may export.
+_BULK_READ = {
+    "contact": AuditAction.CONTACT_BULK_READ,
+    "customer": AuditAction.CUSTOMER_BULK_READ,
+    "interaction": AuditAction.INTERACTION_BULK_READ,
+}
 
 
 def contacts_bulk_read(
@@ -286,7 +297,7 @@ def contacts_bulk_read(
     """Record a bulk read (an admin export, a report) of personal data."""
     audit_event_record(
         actor=actor,
-        action=f"{object_type}.bulk_read",
+        action=_BULK_READ[object_type],
         object_type=object_type,
         summary={"rows": count, "via": via},
     )

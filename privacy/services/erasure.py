@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from privacy import registry
+from privacy.audit_actions import AuditAction
 from privacy.bulk import bulk_insert
 from privacy.models import AuditEvent, Contact, ErasureCertificate
 from privacy.selectors import active_hold_reasons
@@ -126,7 +127,7 @@ def contacts_erase_batch(
         [
             AuditEvent(
                 actor_id=actor_user.pk if actor_user else None,
-                action="contact.erased",
+                action=AuditAction.CONTACT_ERASED,
                 object_type="contact",
                 object_id=str(cert.contact_id),
                 occurred_at=now,

@@ -19,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from privacy import registry
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, DataCategory
 from privacy.services.audit import audit_event_record
 from privacy.spreadsheets import neutralise_formula
@@ -111,7 +112,7 @@ def contact_export(
         archive.writestr("SUMMARY.txt", _summary(contact, counts, DataCategory.objects.all()))
     audit_event_record(
         actor=actor,
-        action="contact.exported",
+        action=AuditAction.CONTACT_EXPORTED,
         object_type="contact",
         object_id=contact.pk,
         summary={"tables": counts, "via": via},

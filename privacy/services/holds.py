@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, Customer, LegalHold
 from privacy.services.audit import audit_event_record, staff_user
 
@@ -43,7 +44,7 @@ def legal_hold_place(
     hold.save()
     audit_event_record(
         actor=actor,
-        action="legal_hold.placed",
+        action=AuditAction.LEGAL_HOLD_PLACED,
         object_type="contact" if contact else "customer",
         object_id=(contact or customer).pk,
         summary={"hold_id": hold.pk, "ends_on": ends_on.isoformat() if ends_on else None},
@@ -61,7 +62,7 @@ def legal_hold_lift(*, actor: AbstractBaseUser | None, hold: LegalHold) -> bool:
     if updated:
         audit_event_record(
             actor=actor,
-            action="legal_hold.lifted",
+            action=AuditAction.LEGAL_HOLD_LIFTED,
             object_type="contact" if hold.contact_id else "customer",
             object_id=hold.contact_id or hold.customer_id,
             summary={"hold_id": hold.pk},

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.services.audit import audit_event_record
@@ -305,6 +306,14 @@ def _identifiers_copy(pending: Sequence[tuple[Contact, ImportIdentifier, bool]])
     return len(pending)
 
 
+#: The import action of each table the admin imports.
+_IMPORTED = {
+    "contact": AuditAction.CONTACT_IMPORTED,
+    "customer": AuditAction.CUSTOMER_IMPORTED,
+    "interaction": AuditAction.INTERACTION_IMPORTED,
+}
+
+
 def contacts_import_record(
     *,
     actor: AbstractBaseUser | None,
@@ -326,7 +335,7 @@ def contacts_import_record(
         summary["identifiers_added"] = identifiers_added
     audit_event_record(
         actor=actor,
-        action=f"{object_type}.imported",
+        action=_IMPORTED[object_type],
         object_type=object_type,
         object_id=customer_id or "",
         summary=summary,

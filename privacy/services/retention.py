@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.models import ErasureCertificate
 from privacy.selectors import SWEPT_RULES, contacts_due_for_retention, contacts_held_from_retention
 from privacy.services.audit import audit_event_record
@@ -99,7 +100,7 @@ def retention_sweep(
         with transaction.atomic():
             audit_event_record(
                 actor=actor,
-                action="retention.swept",
+                action=AuditAction.RETENTION_SWEPT,
                 object_type="retention_rule",
                 summary={"today": today.isoformat(), "rules": report.as_summary()},
             )

@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from privacy.audit_actions import AuditAction
 from privacy.models import AuditEvent
 from privacy.services.audit import audit_event_record
 
@@ -66,7 +67,7 @@ def staff_otp_enrol_confirm(
     StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
     audit_event_record(
         actor=actor,
-        action="staff.otp_enrolled",
+        action=AuditAction.STAFF_OTP_ENROLLED,
         object_type="user",
         object_id=actor.pk,
         summary={"recovery_codes": len(codes)},
@@ -105,7 +106,7 @@ def staff_login_failure_record(*, username: str | None, locked_out: bool) -> Non
     )
     audit_event_record(
         actor=None,
-        action="staff.login_failed",
+        action=AuditAction.STAFF_LOGIN_FAILED,
         object_type="user",
         object_id=account_id,
         summary={"failures": failures or 1, "limit": settings.AXES_FAILURE_LIMIT},
@@ -122,7 +123,7 @@ def staff_lockout_record(*, username: str | None) -> None:
     # axes signals again for every attempt during the lockout: one row per lockout.
     cooloff_started = timezone.now() - settings.AXES_COOLOFF_TIME
     if AuditEvent.objects.filter(
-        action="staff.locked_out",
+        action=AuditAction.STAFF_LOCKED_OUT,
         object_type="user",
         object_id=str(account_id),
         occurred_at__gte=cooloff_started,
@@ -130,7 +131,7 @@ def staff_lockout_record(*, username: str | None) -> None:
         return
     audit_event_record(
         actor=None,
-        action="staff.locked_out",
+        action=AuditAction.STAFF_LOCKED_OUT,
         object_type="user",
         object_id=account_id,
         summary={

@@ -355,6 +355,22 @@ def test_auditor_reads_everything_including_the_audit_trail_but_changes_nothing(
         assert auditor.get(reverse(f"admin:privacy_{model}_add")).status_code == 403
 
 
+def test_the_audit_trail_shows_each_action_in_words_and_filters_by_it(client):
+    contact = ContactFactory()
+    legal_hold_place(actor=None, contact=contact, reason="Matter 5")
+    auditor = _client(client, AUDITOR)
+    url = reverse("admin:privacy_auditevent_changelist")
+
+    listing = auditor.get(url).content.decode()
+    assert "Legal hold placed" in listing and "<code>legal_hold.placed</code>" in listing
+
+    filtered = auditor.get(url, {"action": "legal_hold.placed"})
+    assert [e.action for e in filtered.context["cl"].result_list] == ["legal_hold.placed"]
+    auditor.get(_change_url(contact))  # the first view is the page's first audit row
+    page = auditor.get(_change_url(contact)).content.decode()
+    assert 'title="contact.viewed">Contact&#x27;s page viewed by staff<' in page
+
+
 def test_privacy_officer_can_do_everything(client):
     contact = ContactFactory()
     officer = _client(client, OFFICER)

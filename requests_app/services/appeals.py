@@ -7,23 +7,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import deadlines
+from requests_app import deadlines, timeline
 from requests_app.models import (
     Appeal,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     Status,
     VerificationMethod,
 )
-from requests_app.selectors import privacy_request_reference_unused
-from requests_app.services.notices import notice_send
-from requests_app.services.transitions import (
-    privacy_request_audit,
-    privacy_request_lock,
-    privacy_request_transition,
-    request_event_record,
+from requests_app.selectors import (
+    privacy_request_appeal_refusal,
+    privacy_request_reference_unused,
 )
+from requests_app.services.notices import notice_send
+from requests_app.services.transitions import privacy_request_lock, privacy_request_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
 
 
@@ -32,13 +29,9 @@ def appeal_submit(*, original: PrivacyRequest, statement: str) -> PrivacyRequest
     """Open an appeal: a new linked request of type appeal, answered within the rule's
     appeal period. Only the holder of the status link can reach this."""
     original = privacy_request_lock(original)
-    rule = original.rule
-    if original.status != Status.DENIED:
-        raise ValidationError("Only a denied request can be appealed.")
-    if rule.appeal_response is None:
-        raise ValidationError(rule.appeal_note)
-    if original.appeals.exists():
-        raise ValidationError("An appeal of this request has already been made.")
+    refusal = privacy_request_appeal_refusal(original)
+    if refusal:
+        raise ValidationError(refusal)
     statement = (statement or "").strip()
     if not statement:
         raise ValidationError({"statement": "Tell us why you disagree."})
@@ -70,19 +63,7 @@ def appeal_submit(*, original: PrivacyRequest, statement: str) -> PrivacyRequest
         status_token_hash=token_hash(derive_token(purpose="status", ident=reference, salt=salt)),
     )
     Appeal.objects.create(original=original, appeal_request=appeal_request, statement=statement)
-    request_event_record(
-        request=original,
-        kind=RequestEvent.Kind.NOTE,
-        note=f"Appealed: see {reference}.",
-        public_message="We received your appeal.",
-    )
-    request_event_record(
-        request=appeal_request,
-        kind=RequestEvent.Kind.STATUS,
-        to_status=Status.RECEIVED,
-        public_message="We received your appeal.",
-    )
-    privacy_request_audit(None, "appeal_received", appeal_request, original=original.reference)
+    timeline.appeal_received(original=original, appeal=appeal_request)
     # The appellant holds the original's status link: that is the verification.
     privacy_request_transition(
         actor=None,

@@ -17,26 +17,28 @@ from django.utils import timezone
 
 from privacy.models import Contact, DataCategory
 from privacy.services import contact_update
-from requests_app import deadlines
+from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_STATUSES,
     DenialReason,
     ExportPackage,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     ScheduledErasure,
     Status,
 )
-from requests_app.selectors import contacts_in_scope, privacy_request_completion_blockers
+from requests_app.selectors import (
+    contacts_in_scope,
+    privacy_request_appeal_refusal,
+    privacy_request_completion_blockers,
+)
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.packages import download_url
 from requests_app.services.transitions import (
-    privacy_request_audit,
     privacy_request_lock,
     privacy_request_transition,
-    request_event_record,
+    scheduled_erasures_transition,
 )
 
 # Types fulfilled completely by a service call, so the request completes by itself.
@@ -50,19 +52,22 @@ AUTOMATIC_TYPES = frozenset(
 )
 
 
+def _scheduled_erasures_cancel(request: PrivacyRequest) -> None:
+    """A denied or withdrawn request's erasures that have not run do not run."""
+    scheduled_erasures_transition(
+        ScheduledErasure.objects.filter(request=request),
+        from_state=ScheduledErasure.State.SCHEDULED,
+        to_state=ScheduledErasure.State.CANCELLED,
+    )
+
+
 @transaction.atomic
 def privacy_request_assign(
     *, actor: AbstractBaseUser | None, request: PrivacyRequest, assignee
 ) -> None:
     PrivacyRequest.objects.filter(pk=request.pk).update(assignee=assignee)
     request.assignee = assignee
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.ASSIGNMENT,
-        actor=actor,
-        note=f"Assigned to staff user #{assignee.pk if assignee else '—'}.",
-    )
-    privacy_request_audit(actor, "assigned", request, assignee_id=assignee.pk if assignee else None)
+    timeline.assigned(request=request, actor=actor, assignee_id=assignee.pk if assignee else None)
 
 
 @transaction.atomic
@@ -105,13 +110,7 @@ def privacy_request_extend(
         extra={"extended_due_on": new_due, "due_on": request.due_on, "reason": reason},
         public_message=f"We need more time; the new deadline is {new_due:%Y-%m-%d}.",
     )
-    privacy_request_audit(
-        actor,
-        "extended",
-        request,
-        due_on=request.due_on.isoformat(),
-        extended_due_on=new_due.isoformat(),
-    )
+    timeline.extended(request=request, actor=actor, due_on=request.due_on, extended_due_on=new_due)
     return request
 
 
@@ -133,12 +132,10 @@ def privacy_request_deny(
         denial_reason=reason,
         summary={"reason": reason},
     )
-    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
-        state=ScheduledErasure.State.CANCELLED
-    )
+    _scheduled_erasures_cancel(request)
     rule = request.rule
     appeal_url = ""
-    if rule.appeal_response is not None and request.request_type != RequestType.APPEAL:
+    if privacy_request_appeal_refusal(request) is None:
         appeal_url = public_url(reverse("requests_app:appeal", args=[status_token(request)]))
     notice_send(
         request=request,
@@ -162,9 +159,7 @@ def privacy_request_withdraw(
     request = privacy_request_transition(
         actor=actor, request=privacy_request_lock(request), to_status=Status.WITHDRAWN, note=note
     )
-    ScheduledErasure.objects.filter(request=request, state=ScheduledErasure.State.SCHEDULED).update(
-        state=ScheduledErasure.State.CANCELLED
-    )
+    _scheduled_erasures_cancel(request)
     privacy_request_deidentify_if_erased(request=request)
     return request
 
@@ -212,7 +207,7 @@ def privacy_request_fee_estimate(
     )
     request.refresh_from_db()
     notice_send(request=request, code="fee_estimate", actor=actor, extra={"fee_estimate": amount})
-    privacy_request_audit(actor, "fee_estimated", request, amount=str(amount))
+    timeline.fee_estimated(request=request, actor=actor, amount=amount)
     return request
 
 
@@ -225,7 +220,7 @@ def privacy_request_fee_record(
         raise ValidationError("Send the fee estimate before recording a fee.")
     PrivacyRequest.objects.filter(pk=request.pk).update(fee=amount)
     request.refresh_from_db()
-    privacy_request_audit(actor, "fee_recorded", request, amount=str(amount))
+    timeline.fee_recorded(request=request, actor=actor, amount=amount)
     return request
 
 
@@ -260,14 +255,8 @@ def correction_apply(
     changed = contact_update(
         actor=actor, contact=contact, reason=f"privacy request {request.reference}", **changes
     )
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Contact #{contact.pk} corrected: {', '.join(changed) or 'nothing changed'}.",
-    )
-    privacy_request_audit(
-        actor, "correction_applied", request, contact_id=contact.pk, fields=sorted(changed)
+    timeline.correction_applied(
+        request=request, actor=actor, contact_id=contact.pk, fields=list(changed)
     )
     return changed
 
@@ -290,11 +279,5 @@ def privacy_request_agent_proof_open(
     extension = request.agent_proof.name.rsplit(".", 1)[-1].lower()
     content_type = AGENT_PROOF_CONTENT_TYPES.get(extension, "application/octet-stream")
     handle = request.agent_proof.storage.open(request.agent_proof.name, "rb")
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.NOTE,
-        actor=actor,
-        note="Authorised agent's proof opened by staff.",
-    )
-    privacy_request_audit(actor, "agent_proof_opened", request)
+    timeline.agent_proof_opened(request=request, actor=actor)
     return File(handle), f"{request.reference}-agent-proof.{extension}", content_type

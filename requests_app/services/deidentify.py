@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from privacy.models import ContactIdentifier
-from privacy.services import audit_event_record
+from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
     Appeal,
@@ -33,6 +33,7 @@ from requests_app.models import (
     RequestMatch,
     VerificationChallenge,
 )
+from requests_app.services.transitions import export_packages_transition
 
 LOG_KEPT_REASON = (
     "Request log kept for 24 months (CCPA, 11 CCR §7101): date, type, channel, response "
@@ -165,8 +166,12 @@ def export_packages_delete(*, package_ids: Iterable[int], now: dt.datetime) -> i
     if not packages:
         return 0
     names = [p.file.name for p in packages if p.file]
-    ExportPackage.objects.filter(pk__any=[p.pk for p in packages]).update(
-        file="", state=ExportPackage.State.PURGED, purged_at=now
+    export_packages_transition(
+        ExportPackage.objects.filter(pk__any=[p.pk for p in packages]),
+        from_state=ExportPackage.State.READY,
+        to_state=ExportPackage.State.PURGED,
+        file="",
+        purged_at=now,
     )
     if names:
         storage = ExportPackage._meta.get_field("file").storage
@@ -193,11 +198,5 @@ def privacy_request_deidentify_if_erased(
         return False
     privacy_requests_deidentify(request_ids=[request.pk], now=now or timezone.now())
     request.refresh_from_db()
-    audit_event_record(
-        actor=None,
-        action="privacy_request.deidentified",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={"reference": request.reference, "reason": "matched contact erased"},
-    )
+    timeline.deidentified(request=request)
     return True

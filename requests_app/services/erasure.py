@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from privacy.models import ErasureCertificate
 from privacy.services import ErasureRefused, contact_erase, erasure_preview, staff_user
+from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     ScheduledErasure,
     Status,
@@ -25,9 +25,8 @@ from requests_app.models import (
 from requests_app.selectors import contacts_in_scope
 from requests_app.services.decisions import privacy_request_auto_complete
 from requests_app.services.transitions import (
-    privacy_request_audit,
     privacy_request_lock,
-    request_event_record,
+    scheduled_erasures_transition,
 )
 
 
@@ -51,50 +50,40 @@ def erasure_schedule(
         if blocked_by:
             raise ValidationError(f"Contact #{contact.pk} cannot be erased. {blocked_by}.")
     run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
+    schedule = {"scheduled_for": run_at, "scheduled_by": staff_user(actor), "blocked_reason": ""}
     scheduled = []
     for contact in contacts:
-        erasure, _ = ScheduledErasure.objects.update_or_create(
-            request=request,
-            contact=contact,
-            defaults={
-                "state": ScheduledErasure.State.SCHEDULED,
-                "scheduled_for": run_at,
-                "scheduled_by": staff_user(actor),
-                "blocked_reason": "",
-            },
+        # A new row starts "scheduled"; one blocked or cancelled before is scheduled again.
+        erasure, created = ScheduledErasure.objects.get_or_create(
+            request=request, contact=contact, defaults=schedule
         )
+        if not created:
+            rows = ScheduledErasure.objects.filter(pk=erasure.pk)
+            if erasure.state == ScheduledErasure.State.SCHEDULED:
+                rows.update(**schedule)
+            else:
+                scheduled_erasures_transition(
+                    rows,
+                    from_state=erasure.state,
+                    to_state=ScheduledErasure.State.SCHEDULED,
+                    **schedule,
+                )
+            erasure.refresh_from_db()
         scheduled.append(erasure)
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Erasure of {len(contacts)} contact record(s) scheduled for {run_at:%Y-%m-%d}.",
-        public_message=f"Your data is scheduled to be erased on {run_at:%Y-%m-%d}.",
-    )
-    privacy_request_audit(
-        actor,
-        "erasure_scheduled",
-        request,
-        contacts=len(contacts),
-        run_on=run_at.date().isoformat(),
-    )
+    timeline.erasure_scheduled(request=request, actor=actor, contacts=len(contacts), run_at=run_at)
     return scheduled
 
 
 @transaction.atomic
 def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure) -> bool:
-    updated = ScheduledErasure.objects.filter(
-        pk=erasure.pk, state=ScheduledErasure.State.SCHEDULED
-    ).update(state=ScheduledErasure.State.CANCELLED)
+    updated = scheduled_erasures_transition(
+        ScheduledErasure.objects.filter(pk=erasure.pk),
+        from_state=ScheduledErasure.State.SCHEDULED,
+        to_state=ScheduledErasure.State.CANCELLED,
+    )
     if updated:
-        request_event_record(
-            request=erasure.request,
-            kind=RequestEvent.Kind.FULFILMENT,
-            actor=actor,
-            note=f"Scheduled erasure of contact #{erasure.contact_id} cancelled.",
-        )
-        privacy_request_audit(
-            actor, "erasure_cancelled", erasure.request, contact_id=erasure.contact_id
+        timeline.erasure_cancelled(
+            request=erasure.request, actor=actor, contact_id=erasure.contact_id
         )
     return bool(updated)
 
@@ -112,10 +101,13 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         if erasure is None:
             return "skipped"
         request = erasure.request
+        this_one = ScheduledErasure.objects.filter(pk=erasure.pk)
+        scheduled = ScheduledErasure.State.SCHEDULED
         if request.status not in OPEN_STATUSES:
-            erasure.state = ScheduledErasure.State.CANCELLED
-            erasure.save(update_fields=["state"])
-            return erasure.state
+            scheduled_erasures_transition(
+                this_one, from_state=scheduled, to_state=ScheduledErasure.State.CANCELLED
+            )
+            return ScheduledErasure.State.CANCELLED
         try:
             with transaction.atomic():
                 certificate = contact_erase(
@@ -125,27 +117,29 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
                     reference=request.reference,
                 )
         except ErasureRefused as exc:
-            erasure.state = ScheduledErasure.State.BLOCKED
-            erasure.blocked_reason = exc.messages[0][:300]
-            erasure.save(update_fields=["state", "blocked_reason"])
-            request_event_record(
-                request=request,
-                kind=RequestEvent.Kind.FULFILMENT,
-                note=f"Erasure of contact #{erasure.contact_id} blocked: {erasure.blocked_reason}",
+            reason = exc.messages[0][:300]
+            scheduled_erasures_transition(
+                this_one,
+                from_state=scheduled,
+                to_state=ScheduledErasure.State.BLOCKED,
+                blocked_reason=reason,
             )
-            privacy_request_audit(None, "erasure_blocked", request, contact_id=erasure.contact_id)
-            return erasure.state
+            timeline.erasure_blocked(request=request, contact_id=erasure.contact_id, reason=reason)
+            return ScheduledErasure.State.BLOCKED
         except ValidationError:
             # Erased meanwhile (e.g. by retention): its certificate is the proof.
             certificate = ErasureCertificate.objects.filter(contact=erasure.contact).first()
-        erasure.state = ScheduledErasure.State.DONE
-        erasure.certificate = certificate
-        erasure.done_at = now
-        erasure.save(update_fields=["state", "certificate", "done_at"])
-        request_event_record(
+        scheduled_erasures_transition(
+            this_one,
+            from_state=scheduled,
+            to_state=ScheduledErasure.State.DONE,
+            certificate=certificate,
+            done_at=now,
+        )
+        timeline.erasure_done(
             request=request,
-            kind=RequestEvent.Kind.FULFILMENT,
-            note=f"Contact #{erasure.contact_id} erased (certificate #{certificate.pk if certificate else '—'}).",
+            contact_id=erasure.contact_id,
+            certificate_id=certificate.pk if certificate else None,
         )
         privacy_request_auto_complete(request=privacy_request_lock(request), actor=None)
-        return erasure.state
+        return ScheduledErasure.State.DONE

@@ -24,13 +24,12 @@ from django.utils import timezone
 
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Customer
-from privacy.services import audit_event_record, staff_user
-from requests_app import deadlines
+from privacy.services import staff_user
+from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_Q,
     Channel,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     Status,
     VerificationChallenge,
@@ -45,7 +44,7 @@ from requests_app.rules import (
 )
 from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.notices import notice_send, public_url
-from requests_app.services.transitions import privacy_request_transition, request_event_record
+from requests_app.services.transitions import privacy_request_transition
 from requests_app.sms import get_sms_sender
 from requests_app.tokens import (
     derive_token,
@@ -231,27 +230,7 @@ def privacy_request_submit(
         # A random name: the original file name may itself be personal.
         request.agent_proof.save(f"{uuid.uuid4().hex}.{proof_extension}", agent_proof, save=False)
     request.save()
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.STATUS,
-        actor=actor,
-        to_status=Status.RECEIVED,
-        public_message="We received your request.",
-    )
-    audit_event_record(
-        actor=actor,
-        action="privacy_request.received",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={
-            "reference": reference,
-            "type": request_type,
-            "rule": rule_code,
-            "channel": channel,
-            "agent": is_agent_request,
-            "over_limit": request.over_limit,
-        },
-    )
+    timeline.received(request=request, actor=actor)
     if notice_send(request=request, code="receipt", actor=actor):
         PrivacyRequest.objects.filter(pk=request.pk).update(acknowledged_at=now)
         request.acknowledged_at = now
@@ -277,18 +256,7 @@ def _link_duplicate(existing: PrivacyRequest, *, now: dt.datetime) -> PrivacyReq
     PrivacyRequest.objects.filter(pk=existing.pk).update(
         duplicate_count=existing.duplicate_count + 1
     )
-    request_event_record(
-        request=existing,
-        kind=RequestEvent.Kind.DUPLICATE,
-        note="The same request was submitted again and linked here.",
-    )
-    audit_event_record(
-        actor=None,
-        action="privacy_request.duplicate_linked",
-        object_type="privacy_request",
-        object_id=existing.pk,
-        summary={"reference": existing.reference},
-    )
+    timeline.duplicate_linked(request=existing)
     if existing.status == Status.AWAITING_VERIFICATION:
         # The person may have lost the first message: a fresh link replaces it.
         verification_challenge_issue(request=existing, now=now)
@@ -345,12 +313,7 @@ def verification_challenge_issue(
         },
     )
     phone = request.phone
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.NOTICE,
-        note="Notice “verification_sms” sent.",
-        public_message="We sent you a code by text message.",
-    )
+    timeline.verification_code_sent(request=request)
 
     def send() -> None:
         try:

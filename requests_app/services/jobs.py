@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.roles import PRIVACY_OFFICER
 from privacy.selectors import ids_in_batches
 from privacy.services import audit_event_record
@@ -41,10 +42,8 @@ def _batch_size(batch_size: int | None) -> int:
     return batch_size or settings.REQUESTS_JOB_BATCH_SIZE
 
 
-def _job_audit(action: str, counts: dict) -> None:
-    audit_event_record(
-        actor=None, action=f"requests_job.{action}", object_type="job", summary=counts
-    )
+def _job_audit(action: AuditAction, counts: dict) -> None:
+    audit_event_record(actor=None, action=action, object_type="job", summary=counts)
 
 
 def digest_recipients() -> list[str]:
@@ -78,7 +77,9 @@ def deadline_digest_send(*, today: dt.date | None = None) -> dict:
                 DigestSent.objects.create(day=today, counts=counts)
         except IntegrityError:
             return {**counts, "sent": False}
-        _job_audit("deadline_digest", {**counts, "recipients": len(recipients)})
+        _job_audit(
+            AuditAction.REQUESTS_JOB_DEADLINE_DIGEST, {**counts, "recipients": len(recipients)}
+        )
         if recipients:
             subject, body = notice_render("deadline_digest", context)
             transaction.on_commit(
@@ -111,7 +112,7 @@ def unverified_requests_expire(
                 expired += 1
     counts = {"expired": expired}
     if expired:
-        _job_audit("unverified_expired", counts)
+        _job_audit(AuditAction.REQUESTS_JOB_UNVERIFIED_EXPIRED, counts)
     return counts
 
 
@@ -129,7 +130,7 @@ def scheduled_erasures_run(
             state = scheduled_erasure_run(erasure_id=erasure_id, now=now)
             results[state] = results.get(state, 0) + 1
     if results:
-        _job_audit("scheduled_erasures", results)
+        _job_audit(AuditAction.REQUESTS_JOB_SCHEDULED_ERASURES, results)
     return results
 
 
@@ -143,7 +144,7 @@ def export_packages_purge(*, now: dt.datetime | None = None, batch_size: int | N
             purged += export_packages_delete(package_ids=batch, now=now)
     counts = {"purged": purged}
     if purged:
-        _job_audit("packages_purged", counts)
+        _job_audit(AuditAction.REQUESTS_JOB_PACKAGES_PURGED, counts)
     return counts
 
 
@@ -176,5 +177,5 @@ def request_log_prune(*, now: dt.datetime | None = None, batch_size: int | None 
             transaction.on_commit(lambda f=files: [s.delete(n) for s, n in f])
     counts = {"pruned": pruned, "months": months}
     if pruned:
-        _job_audit("request_log_pruned", counts)
+        _job_audit(AuditAction.REQUESTS_JOB_REQUEST_LOG_PRUNED, counts)
     return counts

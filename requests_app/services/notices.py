@@ -18,9 +18,9 @@ from django.db import transaction
 from django.template import Context, Engine
 from django.urls import reverse
 
-from requests_app.models import NoticeTemplate, PrivacyRequest, RequestEvent, RequestType
+from requests_app import timeline
+from requests_app.models import NoticeTemplate, PrivacyRequest, RequestType
 from requests_app.notices import DEFAULT_NOTICES, ORGANISATION
-from requests_app.services.transitions import request_event_record
 from requests_app.tokens import derive_token
 
 logger = logging.getLogger(__name__)
@@ -98,20 +98,15 @@ def notice_send(
     the timeline. Returns False when there is no address to send to."""
     recipients = to if to is not None else [a for a in [request.correspondence_email] if a]
     if not recipients:
-        request_event_record(
-            request=request,
-            kind=RequestEvent.Kind.NOTE,
-            actor=actor,
-            note=f"Notice “{code}” not sent: no e-mail address on the request.",
-        )
+        timeline.notice_not_sent(request=request, actor=actor, code=code)
         return False
     subject, body = notice_render(code, {**request_context(request), **(extra or {})})
     person = to is None
-    request_event_record(
+    timeline.notice_sent(
         request=request,
-        kind=RequestEvent.Kind.NOTICE,
         actor=actor,
-        note=f"Notice “{code}” sent: {subject}",
+        code=code,
+        subject=subject,
         public_message=(public_message or f"We sent you a message: {subject}") if person else "",
     )
     _send_after_commit(

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from privacy.models import Contact
 from privacy.services import contact_export
-from requests_app.models import ExportPackage, PrivacyRequest, RequestEvent
+from requests_app import timeline
+from requests_app.models import ExportPackage, PrivacyRequest
 from requests_app.services.notices import public_url
-from requests_app.services.transitions import privacy_request_audit, request_event_record
+from requests_app.services.transitions import export_packages_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
 
 
@@ -65,21 +66,18 @@ def export_package_build(*, package_id: int) -> ExportPackage | None:
                 return locked
             locked.file.save(f"{uuid.uuid4().hex}.zip", File(spool), save=False)
             now = timezone.now()
-            locked.size_bytes = locked.file.size
-            locked.counts = counts
-            locked.state = ExportPackage.State.READY
-            locked.ready_at = now
-            locked.expires_at = now + dt.timedelta(days=settings.REQUESTS_EXPORT_TTL_DAYS)
-            locked.save()
-            request_event_record(
-                request=locked.request,
-                kind=RequestEvent.Kind.FULFILMENT,
-                note=f"Export package #{locked.pk} built ({sum(counts.values())} records).",
-                public_message="Your data package has been prepared.",
+            export_packages_transition(
+                ExportPackage.objects.filter(pk=locked.pk),
+                from_state=ExportPackage.State.BUILDING,
+                to_state=ExportPackage.State.READY,
+                file=locked.file.name,
+                size_bytes=locked.file.size,
+                counts=counts,
+                ready_at=now,
+                expires_at=now + dt.timedelta(days=settings.REQUESTS_EXPORT_TTL_DAYS),
             )
-            privacy_request_audit(
-                None, "package_built", locked.request, package_id=locked.pk, tables=len(counts)
-            )
+            locked.refresh_from_db()
+            timeline.package_built(request=locked.request, package=locked)
     return locked
 
 
@@ -98,16 +96,5 @@ def export_package_download(*, token: str, now: dt.datetime | None = None) -> Ex
     package.download_count += 1
     package.last_downloaded_at = now
     package.save(update_fields=["download_count", "last_downloaded_at"])
-    request_event_record(
-        request=package.request,
-        kind=RequestEvent.Kind.DOWNLOAD,
-        note=f"Export package #{package.pk} downloaded (download {package.download_count}).",
-    )
-    privacy_request_audit(
-        None,
-        "package_downloaded",
-        package.request,
-        package_id=package.pk,
-        count=package.download_count,
-    )
+    timeline.package_downloaded(request=package.request, package=package)
     return package

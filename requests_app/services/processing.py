@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from privacy.models import Contact, ContactIdentifier
 from privacy.services import contact_restrict, staff_user
+from requests_app import timeline
 from requests_app.models import (
     PrivacyRequest,
     Relay,
-    RequestEvent,
     RequestMatch,
     RequestType,
     Status,
@@ -27,10 +27,8 @@ from requests_app.services.decisions import privacy_request_auto_complete
 from requests_app.services.notices import notice_send
 from requests_app.services.packages import export_package_create
 from requests_app.services.transitions import (
-    privacy_request_audit,
     privacy_request_lock,
     privacy_request_transition,
-    request_event_record,
 )
 
 
@@ -69,12 +67,7 @@ def privacy_request_process(*, actor: AbstractBaseUser | None, request_id: int) 
     if request is None or request.status != Status.VERIFIED:
         return
     matches = contacts_match(request)
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.MATCH,
-        actor=actor,
-        note=f"{len(matches)} contact record(s) matched by the verified identifiers.",
-    )
+    timeline.contacts_matched(request=request, actor=actor, count=len(matches))
     request = privacy_request_transition(
         actor=actor,
         request=request,
@@ -104,12 +97,7 @@ def privacy_request_process(*, actor: AbstractBaseUser | None, request_id: int) 
 def _relay_notify(*, request, relay: Relay, contact_ids: list[int], actor) -> None:
     customer = relay.customer
     if not customer.privacy_contact_email:
-        request_event_record(
-            request=request,
-            kind=RequestEvent.Kind.RELAY,
-            actor=actor,
-            note=f"Customer #{customer.pk} has no privacy contact e-mail: relay it by hand.",
-        )
+        timeline.relay_by_hand(request=request, actor=actor, customer_id=customer.pk)
         return
     notice_send(
         request=request,
@@ -118,8 +106,8 @@ def _relay_notify(*, request, relay: Relay, contact_ids: list[int], actor) -> No
         to=[customer.privacy_contact_email],
         extra={"customer_name": customer.name, "contact_ids": [f"#{i}" for i in contact_ids]},
     )
-    privacy_request_audit(
-        actor, "relayed", request, customer_id=customer.pk, contacts=len(contact_ids)
+    timeline.relayed(
+        request=request, actor=actor, customer_id=customer.pk, contacts=len(contact_ids)
     )
 
 
@@ -147,15 +135,7 @@ def relay_answer_record(
     if not updated:
         raise ValidationError("This relay has already been answered.")
     relay.refresh_from_db()
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.RELAY,
-        actor=actor,
-        note=f"Customer #{relay.customer_id} answered: {relay.get_answer_display()}.",
-    )
-    privacy_request_audit(
-        actor, "relay_answered", request, customer_id=relay.customer_id, answer=answer
-    )
+    timeline.relay_answered(request=request, actor=actor, relay=relay)
     if answer == Relay.Answer.FULFIL:
         contacts = Contact.objects.filter(
             pk__in=request.matches.filter(customer_id=relay.customer_id).values("contact_id")
@@ -191,12 +171,7 @@ def _fulfil(*, request: PrivacyRequest, contacts: Iterable[Contact], actor) -> N
     else:
         return  # deletion, correction, limit_sensitive, appeal: staff act.
     if contacts:
-        request_event_record(
-            request=request,
-            kind=RequestEvent.Kind.FULFILMENT,
-            actor=actor,
-            note=f"{request.get_request_type_display()} applied to {len(contacts)} contact record(s).",
-        )
+        timeline.fulfilment_applied(request=request, actor=actor, contacts=len(contacts))
 
 
 def _consent_apply(*, request: PrivacyRequest, contacts: list[Contact], actor) -> None:

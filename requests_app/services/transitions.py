@@ -1,9 +1,15 @@
-"""The one place that changes a privacy request's status.
+"""The one place that changes each state field of the requests app.
 
-``privacy_request_transition`` checks the move against ``ALLOWED_TRANSITIONS``, applies
-it with a guarded ``UPDATE … WHERE status = <old>`` (two workers racing on the same
-request cannot both win), and writes a ``RequestEvent`` and an ``AuditEvent`` in the
-same transaction. Nothing else writes ``status``."""
+Every field has its allowed-transitions map and one service, built on privacy's
+``StateField`` (the map is checked, the move is a guarded
+``UPDATE … WHERE <field> = <old>``, so two workers racing on the same row cannot both
+win). Nothing else writes these fields.
+
+- ``PrivacyRequest.status``: ``privacy_request_transition``, which also writes the
+  timeline entry and the audit row (``requests_app.timeline.status_changed``).
+- ``ScheduledErasure.state``: ``scheduled_erasures_transition`` (the erasure services
+  write what each move means on the timeline).
+- ``ExportPackage.state``: ``export_packages_transition``."""
 
 from __future__ import annotations
 
@@ -11,12 +17,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from privacy.services import audit_event_record, staff_user
-from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from privacy.transitions import InvalidTransition, StateField
+from requests_app import timeline
+from requests_app.models import (
+    CLOSED_STATUSES,
+    ExportPackage,
+    PrivacyRequest,
+    ScheduledErasure,
+    Status,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "ERASURE_TRANSITIONS",
+    "PACKAGE_TRANSITIONS",
+    "InvalidTransition",
+    "export_packages_transition",
+    "privacy_request_lock",
+    "privacy_request_transition",
+    "scheduled_erasures_transition",
+]
 
 S = Status
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -30,6 +54,28 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.WITHDRAWN: frozenset(),
     S.EXPIRED: frozenset(),
 }
+REQUEST_STATUS = StateField(PrivacyRequest, "status", ALLOWED_TRANSITIONS)
+
+E = ScheduledErasure.State
+ERASURE_TRANSITIONS: dict[str, frozenset[str]] = {
+    # Run after the grace period, cancelled (by staff, or with its request), or refused
+    # while a legal hold applies.
+    E.SCHEDULED: frozenset({E.DONE, E.CANCELLED, E.BLOCKED}),
+    # Scheduled again by staff once the hold is gone, or after a cancellation.
+    E.BLOCKED: frozenset({E.SCHEDULED}),
+    E.CANCELLED: frozenset({E.SCHEDULED}),
+    E.DONE: frozenset(),
+}
+ERASURE_STATE = StateField(ScheduledErasure, "state", ERASURE_TRANSITIONS)
+
+P = ExportPackage.State
+PACKAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    P.BUILDING: frozenset({P.READY}),
+    # The file is deleted when the link expires or the person is erased; the row stays.
+    P.READY: frozenset({P.PURGED}),
+    P.PURGED: frozenset(),
+}
+PACKAGE_STATE = StateField(ExportPackage, "state", PACKAGE_TRANSITIONS)
 
 # What the requester sees on the status page for each new status.
 PUBLIC_MESSAGES = {
@@ -58,49 +104,9 @@ _TRANSITION_FIELDS = frozenset(
 )
 
 
-class InvalidTransition(ValidationError):
-    """The move is not in the allowed-transitions map, or the status changed meanwhile."""
-
-
-def request_event_record(
-    *,
-    request: PrivacyRequest,
-    kind: str,
-    actor: AbstractBaseUser | None = None,
-    public_message: str = "",
-    note: str = "",
-    from_status: str = "",
-    to_status: str = "",
-) -> RequestEvent:
-    return RequestEvent.objects.create(
-        request=request,
-        kind=kind,
-        actor=staff_user(actor),
-        person_facing=bool(public_message),
-        public_message=public_message[:300],
-        note=note,
-        from_status=from_status,
-        to_status=to_status,
-    )
-
-
 def privacy_request_lock(request: PrivacyRequest) -> PrivacyRequest:
     """``request`` read again and locked for the rest of the transaction."""
     return PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-
-
-def privacy_request_audit(
-    actor: AbstractBaseUser | None, action: str, request: PrivacyRequest, **summary: Any
-) -> None:
-    """The audit row of a workflow step on ``request`` (reference and ids, never personal
-    data), written in the caller's transaction."""
-    audit_event_record(
-        actor=actor,
-        action=f"privacy_request.{action}",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={"reference": request.reference, **summary},
-    )
 
 
 @transaction.atomic
@@ -122,24 +128,24 @@ def privacy_request_transition(
     if unknown:
         raise ValueError(f"Fields not settable by a transition: {sorted(unknown)}")
     from_status = request.status
-    if to_status not in ALLOWED_TRANSITIONS.get(from_status, frozenset()):
-        raise InvalidTransition(
-            f"Request {request.reference} cannot move from "
-            f"“{Status(from_status).label}” to “{Status(to_status).label}”."
-        )
+    subject = f"Request {request.reference}"
+    REQUEST_STATUS.check(from_status, to_status, subject=subject)
     if to_status in CLOSED_STATUSES:
         fields.setdefault("closed_at", timezone.now())
-    updated = PrivacyRequest.objects.filter(pk=request.pk, status=from_status).update(
-        status=to_status, **fields
+    moved = REQUEST_STATUS.move(
+        PrivacyRequest.objects.filter(pk=request.pk),
+        from_state=from_status,
+        to_state=to_status,
+        subject=subject,
+        **fields,
     )
-    if not updated:
+    if not moved:
         raise InvalidTransition(
             f"Request {request.reference} changed while you were working on it; reload and try again."
         )
     request.refresh_from_db()
-    request_event_record(
+    timeline.status_changed(
         request=request,
-        kind=RequestEvent.Kind.STATUS,
         actor=actor,
         from_status=from_status,
         to_status=to_status,
@@ -147,19 +153,28 @@ def privacy_request_transition(
         public_message=PUBLIC_MESSAGES.get(to_status, "")
         if public_message is None
         else public_message,
-    )
-    audit_event_record(
-        actor=actor,
-        action="privacy_request.status_changed",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={
-            "reference": request.reference,
-            "from": from_status,
-            "to": to_status,
-            "type": request.request_type,
-            "rule": request.rule_code,
-            **(summary or {}),
-        },
+        summary=summary,
     )
     return request
+
+
+def scheduled_erasures_transition(
+    erasures: QuerySet[ScheduledErasure], *, from_state: str, to_state: str, **fields: Any
+) -> int:
+    """Move the scheduled erasures of ``erasures`` still in ``from_state`` to
+    ``to_state`` (with ``fields``, e.g. the certificate); returns how many moved.
+    Raises ``InvalidTransition`` on a move not in ``ERASURE_TRANSITIONS``."""
+    return ERASURE_STATE.move(
+        erasures, from_state=from_state, to_state=to_state, subject="A scheduled erasure", **fields
+    )
+
+
+def export_packages_transition(
+    packages: QuerySet[ExportPackage], *, from_state: str, to_state: str, **fields: Any
+) -> int:
+    """Move the export packages of ``packages`` still in ``from_state`` to ``to_state``
+    (with ``fields``, e.g. the file); returns how many moved. Raises
+    ``InvalidTransition`` on a move not in ``PACKAGE_TRANSITIONS``."""
+    return PACKAGE_STATE.move(
+        packages, from_state=from_state, to_state=to_state, subject="An export package", **fields
+    )

@@ -1,12 +1,29 @@
-"""The one transition service: the allowed-transitions map, guarded updates, events."""
+"""The transition services of the requests app's state fields: each field's allowed-
+transitions map, guarded updates, and for the request's status its timeline and audit rows."""
 
+import ast
 import itertools
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from privacy.models import AuditEvent
-from requests_app.models import PrivacyRequest, RequestEvent, Status
-from requests_app.services import ALLOWED_TRANSITIONS, InvalidTransition, privacy_request_transition
+from privacy.tests.factories import ContactFactory
+from requests_app import services
+from requests_app.models import (
+    ExportPackage,
+    PrivacyRequest,
+    RequestEvent,
+    ScheduledErasure,
+    Status,
+)
+from requests_app.services import (
+    ALLOWED_TRANSITIONS,
+    InvalidTransition,
+    privacy_request_transition,
+    transitions,
+)
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +78,88 @@ def test_closing_sets_closed_at():
     request = PrivacyRequestFactory(status=Status.IN_PROGRESS)
     privacy_request_transition(actor=None, request=request, to_status=Status.COMPLETED)
     assert request.closed_at is not None
+
+
+# --- scheduled erasures and export packages: the same helper, their own maps ---------------
+
+
+@pytest.mark.parametrize(
+    ("state_field", "states"),
+    [
+        (transitions.ERASURE_STATE, ScheduledErasure.State),
+        (transitions.PACKAGE_STATE, ExportPackage.State),
+    ],
+)
+def test_each_state_field_has_a_map_of_all_its_states_and_final_ends(state_field, states):
+    assert set(state_field.allowed) == set(states.values)
+    finals = {s for s, targets in state_field.allowed.items() if not targets}
+    assert finals == ({"done"} if states is ScheduledErasure.State else {"purged"})
+
+
+def _erasure(state):
+    request = PrivacyRequestFactory(status=Status.IN_PROGRESS, request_type="deletion")
+    return ScheduledErasure.objects.create(
+        request=request, contact=ContactFactory(), state=state, scheduled_for=timezone.now()
+    )
+
+
+@pytest.mark.parametrize(
+    ("from_state", "to_state"),
+    [("done", "scheduled"), ("done", "cancelled"), ("cancelled", "done"), ("blocked", "done")],
+)
+def test_a_scheduled_erasure_refuses_a_move_outside_its_map(from_state, to_state):
+    erasure = _erasure(from_state)
+    with pytest.raises(InvalidTransition, match="cannot move from"):
+        transitions.scheduled_erasures_transition(
+            ScheduledErasure.objects.filter(pk=erasure.pk), from_state=from_state, to_state=to_state
+        )
+    erasure.refresh_from_db()
+    assert erasure.state == from_state
+
+
+def test_a_done_erasure_is_not_cancelled_by_a_late_denial():
+    erasure = _erasure("done")
+    services.privacy_request_deny(actor=None, request=erasure.request, reason="unverified")
+    erasure.refresh_from_db()
+    assert erasure.state == "done"
+
+
+def test_an_export_package_refuses_a_move_outside_its_map_and_purges_once():
+    request = PrivacyRequestFactory(status=Status.IN_PROGRESS)
+    package = ExportPackage.objects.create(
+        request=request, contact=ContactFactory(), token_hash="h" * 64, token_salt="s"
+    )
+    rows = ExportPackage.objects.filter(pk=package.pk)
+    with pytest.raises(InvalidTransition, match="“Building” to “Purged"):
+        transitions.export_packages_transition(rows, from_state="building", to_state="purged")
+    assert transitions.export_packages_transition(rows, from_state="building", to_state="ready")
+    assert transitions.export_packages_transition(rows, from_state="ready", to_state="purged")
+    assert not transitions.export_packages_transition(rows, from_state="ready", to_state="purged")
+
+
+STATE_FIELDS = {"state", "status"}
+
+
+def _writes_a_state_field(node: ast.AST) -> bool:
+    """``x.update(state=…)``, ``obj.state = …`` or ``save(update_fields=[…, "state"])``."""
+    if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(".update"):
+        return bool(STATE_FIELDS & {k.arg for k in node.keywords})
+    if isinstance(node, ast.Assign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(t, ast.Attribute) and t.attr in STATE_FIELDS for t in targets)
+    if isinstance(node, ast.keyword) and node.arg == "update_fields":
+        names = {e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)}
+        return bool(STATE_FIELDS & names)
+    return False
+
+
+def test_nothing_but_the_transition_services_writes_a_state_field():
+    app = Path(__file__).resolve().parents[1]
+    writes = [
+        f"{path.relative_to(app)}:{node.lineno}"
+        for path in app.rglob("*.py")
+        if not {"tests", "migrations"} & set(path.parts) and path.name != "transitions.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if _writes_a_state_field(node)
+    ]
+    assert writes == []

@@ -9,9 +9,14 @@ from django.contrib.auth.models import Permission
 from django.urls import NoReverseMatch, reverse
 
 from consent import services
-from consent.tests.factories import UserFactory
+from consent.tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contact():
+    return ContactFactory(phone="+14155550111", email="ann@example.org")
 
 
 def _page(client, user, contact):

@@ -19,12 +19,12 @@ from requests_app.models import (
     Appeal,
     ExportPackage,
     PrivacyRequest,
+    RequestEvent,
     RequestMatch,
     Status,
     VerificationChallenge,
 )
 from requests_app.services.deidentify import LOG_KEPT_REASON, OPEN_KEPT_REASON
-from requests_app.services.transitions import request_event_record
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,10 +70,12 @@ def test_provider_is_registered_before_the_contact_provider():
 def test_access_export_holds_the_matched_requests_and_their_person_facing_timeline():
     contact = _person()
     mine = _matched_request(contact, status=Status.COMPLETED, closed_at=timezone.now())
-    request_event_record(
+    RequestEvent.objects.create(
         request=mine, kind="note", note="Staff only: caller sounded like the ex-husband"
     )
-    request_event_record(request=mine, kind="status", public_message="Your request is complete.")
+    RequestEvent.objects.create(
+        request=mine, kind="status", person_facing=True, public_message="Your request is complete."
+    )
     someone_else = PrivacyRequestFactory()
 
     out = io.BytesIO()

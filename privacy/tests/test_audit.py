@@ -1,5 +1,5 @@
-"""The audit trail (append-only, no personal data, one event per service call) and the
-staff permission matrix the data migration sets up."""
+"""The audit trail: append-only, no personal data, one event per service call with its
+actor (privacy/services/audit.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
 
+from privacy.audit_actions import AuditAction, audit_action_label
 from privacy.models import AuditEvent
 from privacy.services import (
     contact_create,
@@ -21,7 +21,11 @@ from privacy.services import (
     legal_hold_place,
     retention_sweep,
 )
-from privacy.services.audit import PersonalDataInAuditError, audit_event_record
+from privacy.services.audit import (
+    PersonalDataInAuditError,
+    UnknownAuditActionError,
+    audit_event_record,
+)
 from privacy.tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,10 +36,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.postgres
 def test_postgres_refuses_update_and_delete_of_audit_events():
-    event = audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+    event = audit_event_record(
+        actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", object_id=1
+    )
 
     for attempt in (
-        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="test.changed"),
+        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="contact.erased"),
         lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
         lambda: event.delete(),
     ):
@@ -50,7 +56,7 @@ def test_postgres_refuses_update_and_delete_of_audit_events():
         cursor.execute("UPDATE privacy_auditevent SET summary = '{}' WHERE id = %s", [event.pk])
 
     event.refresh_from_db()
-    assert event.action == "test.done"
+    assert event.action == "contact.viewed"
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -59,7 +65,9 @@ def test_postgres_refuses_update_and_delete_of_audit_events():
 def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
     from django.core.management import CommandError, call_command
 
-    audit_event_record(actor=None, action="test.done", object_type="contact", object_id=1)
+    audit_event_record(
+        actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", object_id=1
+    )
     with (
         pytest.raises(DatabaseError, match="privacy_auditevent is append-only: TRUNCATE"),
         transaction.atomic(),
@@ -70,7 +78,50 @@ def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
     with pytest.raises(CommandError, match="couldn't be flushed") as refused:
         call_command("flush", interactive=False, verbosity=0)
     assert "append-only: TRUNCATE refused" in str(refused.value.__cause__)
-    assert AuditEvent.objects.filter(action="test.done").exists()
+    assert AuditEvent.objects.filter(action="contact.viewed").exists()
+
+
+# --- one enumeration of actions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["contact.erasedd", "privacy_request.", "", "Contact.erased"])
+def test_an_action_not_in_the_enumeration_is_refused(action):
+    with pytest.raises(UnknownAuditActionError, match="AuditAction"):
+        audit_event_record(actor=None, action=action, object_type="contact", object_id=1)
+    assert not AuditEvent.objects.exists()
+
+
+def test_every_action_is_a_full_dotted_name_with_a_label_in_words():
+    for action in AuditAction:
+        obj, _, what = action.value.partition(".")
+        assert obj and what and action.value == action.value.lower(), action
+        assert action.name == action.value.upper().replace(".", "_"), action
+        assert audit_action_label(action.value) == action.label != action.value
+    # A name no longer listed (an old row) still shows, as itself.
+    assert audit_action_label("contact.renamed_long_ago") == "contact.renamed_long_ago"
+
+
+def test_no_action_name_is_built_from_pieces():
+    """Every action passed to the audit trail is an ``AuditAction`` member, never an
+    f-string or a concatenation: a name read in the trail is found by searching the code."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    built = []
+    for app in ("privacy", "consent", "requests_app", "config"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or "tests" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                for keyword in node.keywords:
+                    if keyword.arg == "action" and isinstance(
+                        keyword.value, ast.JoinedStr | ast.BinOp
+                    ):
+                        built.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert built == []
 
 
 # --- no personal data -------------------------------------------------------------------
@@ -89,7 +140,9 @@ def test_postgres_refuses_truncate_of_the_audit_trail_and_manage_py_flush():
 )
 def test_summaries_that_look_personal_are_refused_without_repeating_the_value(summary):
     with pytest.raises(PersonalDataInAuditError) as info:
-        audit_event_record(actor=None, action="x", object_type="contact", summary=summary)
+        audit_event_record(
+            actor=None, action=AuditAction.CONTACT_VIEWED, object_type="contact", summary=summary
+        )
     text = str(info.value)
     for fragment in ("jane", "555", "1098"):
         assert fragment not in text
@@ -98,15 +151,25 @@ def test_summaries_that_look_personal_are_refused_without_repeating_the_value(su
 
 def test_long_free_text_and_objects_are_refused():
     with pytest.raises(PersonalDataInAuditError):
-        audit_event_record(actor=None, action="x", object_type="t", summary={"note": "a" * 201})
+        audit_event_record(
+            actor=None,
+            action=AuditAction.CONTACT_VIEWED,
+            object_type="t",
+            summary={"note": "a" * 201},
+        )
     with pytest.raises(PersonalDataInAuditError):
-        audit_event_record(actor=None, action="x", object_type="t", summary={"who": object()})
+        audit_event_record(
+            actor=None,
+            action=AuditAction.CONTACT_VIEWED,
+            object_type="t",
+            summary={"who": object()},
+        )
 
 
 def test_counts_codes_dates_and_ids_are_accepted():
     event = audit_event_record(
         actor=None,
-        action="x",
+        action=AuditAction.CONTACT_VIEWED,
         object_type="contact",
         object_id=12345678,
         summary={
@@ -227,109 +290,3 @@ def test_every_core_service_writes_its_one_audit_event_with_actor_and_no_persona
 def test_a_system_action_has_no_actor():
     contact, _ = contact_create(actor=None, customer=None, kind="prospect", first_name="Zed")
     assert AuditEvent.objects.get(object_id=str(contact.pk)).actor_id is None
-
-
-# --- staff roles -------------------------------------------------------------------------
-
-MODELS = [
-    "customer",
-    "contact",
-    "contactidentifier",
-    "interaction",
-    "datacategory",
-    "retentionrule",
-    "legalhold",
-    "suppression",
-    "erasurecertificate",
-    "auditevent",
-]
-EXTRA = {
-    "export_contact",
-    "import_contact",
-    "erase_contact",
-    "import_customer",
-    "export_customer",
-    "import_interaction",
-    "export_interaction",
-    "manage_legalhold",
-}
-ALL_PRIVACY = {
-    f"{verb}_{m}" for m in MODELS for verb in ("add", "change", "delete", "view")
-} | EXTRA
-
-# Only services write these; deleting contacts or interactions bypasses erasure.
-NEVER_GRANTED = {
-    "delete_contact",
-    "delete_contactidentifier",
-    "delete_interaction",
-    *(
-        f"{verb}_{m}"
-        for verb in ("add", "change", "delete")
-        for m in ("auditevent", "suppression", "erasurecertificate")
-    ),
-}
-
-EXPECTED = {
-    "Privacy officer": ALL_PRIVACY - NEVER_GRANTED,
-    "Support agent": {
-        "view_customer",
-        "view_contact",
-        "add_contact",
-        "change_contact",
-        "view_contactidentifier",
-        "add_contactidentifier",
-        "change_contactidentifier",
-        "view_interaction",
-        "view_datacategory",
-        "view_legalhold",
-    },
-    "Auditor": {f"view_{m}" for m in MODELS},
-}
-
-
-def _privacy_perms(user) -> set[str]:
-    # Other apps give these groups their own permissions; this matrix is privacy's.
-    return {p.split(".", 1)[1] for p in user.get_all_permissions() if p.startswith("privacy.")}
-
-
-@pytest.mark.parametrize("role", sorted(EXPECTED))
-def test_staff_permission_matrix(role):
-    user = UserFactory(role=role)
-    assert _privacy_perms(user) == EXPECTED[role]
-
-
-def test_what_each_role_may_do_with_personal_data():
-    officer = UserFactory(role="Privacy officer")
-    agent = UserFactory(role="Support agent")
-    auditor = UserFactory(role="Auditor")
-
-    for perm in ("export_contact", "erase_contact", "manage_legalhold", "view_auditevent"):
-        assert officer.has_perm(f"privacy.{perm}")
-    for perm in ("delete_contact", "change_auditevent", "delete_suppression"):
-        assert not officer.has_perm(f"privacy.{perm}")
-    for perm in ("view_contact", "add_contact", "change_contact"):
-        assert agent.has_perm(f"privacy.{perm}")
-    for perm in (
-        "export_contact",
-        "erase_contact",
-        "manage_legalhold",
-        "delete_contact",
-        "add_legalhold",
-        "view_auditevent",
-        "view_suppression",
-    ):
-        assert not agent.has_perm(f"privacy.{perm}")
-    assert auditor.has_perm("privacy.view_auditevent")
-    assert auditor.has_perm("privacy.view_erasurecertificate")
-    for perm in ("change_contact", "add_contact", "export_contact", "erase_contact"):
-        assert not auditor.has_perm(f"privacy.{perm}")
-
-
-def test_a_staff_user_without_a_role_can_do_nothing():
-    assert _privacy_perms(UserFactory()) == set()
-
-
-def test_roles_exist_once():
-    names = list(Group.objects.values_list("name", flat=True))
-    for role in EXPECTED:
-        assert names.count(role) == 1

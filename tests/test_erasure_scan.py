@@ -2,7 +2,7 @@
 deleted, confirms by the e-mailed link, the customer whose contact they are tells us to
 fulfil it, the erasure runs after the grace period, the completion notice reaches them —
 and afterwards no text column of any table holds their name, e-mail, phone or what they
-wrote. The scan is privacy's (``privacy/tests/test_core_erasure_scan.py``)."""
+wrote. The scan is privacy's (``privacy/tests/test_erasure_scan.py``)."""
 
 import datetime as dt
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from privacy.models import Contact
 from privacy.services import contact_create
 from privacy.tests.factories import CustomerFactory, InteractionFactory, UserFactory
-from privacy.tests.test_core_erasure_scan import scan_database
+from privacy.tests.test_erasure_scan import scan_database
 from requests_app import services
 from requests_app.models import PrivacyRequest, Relay, ScheduledErasure, Status
 from requests_app.tests.helpers import links_in_mail

@@ -1,0 +1,129 @@
+"""Every action the audit trail records, in one enumeration.
+
+Each value is the full name stored in ``AuditEvent.action`` (``<object>.<what happened>``),
+written out here so that a name found in the trail can be found in the code by a plain
+search; nothing builds an action name from pieces. The labels are what staff read in the
+admin. ``privacy.services.audit`` refuses an action that is not listed here.
+
+Upper apps' actions are listed too (names only: the ground floor still imports neither
+app). A new action is a new member here, with its label, and a call with that member."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    # --- contacts (privacy) --------------------------------------------------------------
+    CONTACT_CREATED = "contact.created", "Contact created"
+    CONTACT_UPDATED = "contact.updated", "Contact details changed"
+    CONTACT_IDENTIFIER_ADDED = "contact.identifier_added", "E-mail address or phone number added"
+    CONTACT_IDENTIFIERS_ADDED = (
+        "contact.identifiers_added",
+        "E-mail addresses or phone numbers added to an existing contact",
+    )
+    CONTACT_RESTRICTED = "contact.restricted", "Processing of a contact restricted"
+    CONTACT_UNRESTRICTED = "contact.unrestricted", "Restriction of a contact lifted"
+    CONTACT_VIEWED = "contact.viewed", "Contact's page viewed by staff"
+    CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
+    CONTACT_ERASED = "contact.erased", "Contact's personal data erased (certificate recorded)"
+    CONTACT_BULK_IMPORTED = "contact.bulk_imported", "Contacts imported in bulk (command)"
+    CONTACT_IMPORTED = "contact.imported", "Contacts imported (admin)"
+    CUSTOMER_IMPORTED = "customer.imported", "Customers imported (admin)"
+    INTERACTION_IMPORTED = "interaction.imported", "Interactions imported (admin)"
+    CONTACT_BULK_READ = "contact.bulk_read", "Contacts exported as a file (admin)"
+    CUSTOMER_BULK_READ = "customer.bulk_read", "Customers exported as a file (admin)"
+    INTERACTION_BULK_READ = "interaction.bulk_read", "Interactions exported as a file (admin)"
+    # --- holds and retention (privacy) ----------------------------------------------------
+    LEGAL_HOLD_PLACED = "legal_hold.placed", "Legal hold placed"
+    LEGAL_HOLD_LIFTED = "legal_hold.lifted", "Legal hold lifted"
+    RETENTION_SWEPT = "retention.swept", "Retention sweep ran"
+    OUTBOX_RELAYED = "outbox.relayed", "Queued work sent on to the broker"
+    # --- staff accounts (privacy) ---------------------------------------------------------
+    STAFF_LOGIN_FAILED = "staff.login_failed", "Failed staff sign-in"
+    STAFF_LOCKED_OUT = "staff.locked_out", "Staff account locked after failed sign-ins"
+    STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Two-factor device enrolled"
+    # --- consent ---------------------------------------------------------------------------
+    CONSENT_GRANTED = "consent.granted", "Consent given"
+    CONSENT_WITHDRAWN = "consent.withdrawn", "Consent withdrawn"
+    CONSENT_CONTACT_WITHDRAWN = "consent.contact_withdrawn", "All of a contact's consent withdrawn"
+    CONSENT_IMPORTED = "consent.imported", "Consent evidence imported"
+    CONSENT_NOTICE_SAVED = "consent.notice_saved", "Consent notice draft saved"
+    CONSENT_NOTICE_PUBLISHED = "consent.notice_published", "Consent notice published"
+    CONSENT_API_KEY_CREATED = "consent.api_key_created", "Consent API key created"
+    CONSENT_API_KEY_REVOKED = "consent.api_key_revoked", "Consent API key revoked"
+    CONSENT_SMS_INBOUND = "consent.sms_inbound", "Inbound text message handled"
+    CONSENT_SMS_OPT_IN_REQUESTED = "consent.sms_opt_in_requested", "SMS opt-in prompt requested"
+    CONSENT_COOKIE_CHOICE = "consent.cookie_choice", "Cookie choice recorded"
+    CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"
+    CONSENT_RECORDS_PURGED = "consent.records_purged", "Old consent records purged"
+    CONSENT_PREFERENCE_LINK_SENT = "consent.preference_link_sent", "Preference-centre link sent"
+    # --- privacy requests ------------------------------------------------------------------
+    PRIVACY_REQUEST_RECEIVED = "privacy_request.received", "Privacy request received"
+    PRIVACY_REQUEST_DUPLICATE_LINKED = (
+        "privacy_request.duplicate_linked",
+        "Same request submitted again (linked to the open one)",
+    )
+    PRIVACY_REQUEST_STATUS_CHANGED = "privacy_request.status_changed", "Request status changed"
+    PRIVACY_REQUEST_ASSIGNED = "privacy_request.assigned", "Request assigned"
+    PRIVACY_REQUEST_EXTENDED = "privacy_request.extended", "Request deadline extended"
+    PRIVACY_REQUEST_FEE_ESTIMATED = "privacy_request.fee_estimated", "Fee estimate sent"
+    PRIVACY_REQUEST_FEE_RECORDED = "privacy_request.fee_recorded", "Fee recorded"
+    PRIVACY_REQUEST_RELAYED = "privacy_request.relayed", "Request relayed to a customer"
+    PRIVACY_REQUEST_RELAY_ANSWERED = (
+        "privacy_request.relay_answered",
+        "Customer's answer to a relay recorded",
+    )
+    PRIVACY_REQUEST_PACKAGE_BUILT = "privacy_request.package_built", "Export package built"
+    PRIVACY_REQUEST_PACKAGE_DOWNLOADED = (
+        "privacy_request.package_downloaded",
+        "Export package downloaded",
+    )
+    PRIVACY_REQUEST_ERASURE_SCHEDULED = (
+        "privacy_request.erasure_scheduled",
+        "Erasure scheduled after the grace period",
+    )
+    PRIVACY_REQUEST_ERASURE_CANCELLED = (
+        "privacy_request.erasure_cancelled",
+        "Scheduled erasure cancelled",
+    )
+    PRIVACY_REQUEST_ERASURE_BLOCKED = (
+        "privacy_request.erasure_blocked",
+        "Scheduled erasure blocked by a legal hold",
+    )
+    PRIVACY_REQUEST_CORRECTION_APPLIED = (
+        "privacy_request.correction_applied",
+        "Correction applied to a contact",
+    )
+    PRIVACY_REQUEST_AGENT_PROOF_OPENED = (
+        "privacy_request.agent_proof_opened",
+        "Authorised agent's proof opened by staff",
+    )
+    PRIVACY_REQUEST_APPEAL_RECEIVED = "privacy_request.appeal_received", "Appeal received"
+    PRIVACY_REQUEST_DEIDENTIFIED = (
+        "privacy_request.deidentified",
+        "Request de-identified (its person was erased)",
+    )
+    # --- the requests app's nightly jobs --------------------------------------------------
+    REQUESTS_JOB_DEADLINE_DIGEST = "requests_job.deadline_digest", "Deadline digest sent"
+    REQUESTS_JOB_UNVERIFIED_EXPIRED = (
+        "requests_job.unverified_expired",
+        "Unverified requests expired",
+    )
+    REQUESTS_JOB_SCHEDULED_ERASURES = (
+        "requests_job.scheduled_erasures",
+        "Scheduled erasures ran",
+    )
+    REQUESTS_JOB_PACKAGES_PURGED = "requests_job.packages_purged", "Expired export packages purged"
+    REQUESTS_JOB_REQUEST_LOG_PRUNED = (
+        "requests_job.request_log_pruned",
+        "Request log pruned",
+    )
+
+
+def audit_action_label(action: str) -> str:
+    """The words for ``action`` (the stored name itself if it is no longer listed)."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action

@@ -1,0 +1,375 @@
+"""The paper trail of a privacy request: one small function per kind of event.
+
+Each function writes what that event leaves behind, in the caller's transaction: the
+``RequestEvent`` on the request's timeline (shown to staff, and where it has a
+``public_message`` to the person on the status page) and the ``AuditEvent`` (actor,
+action, reference and ids; never personal data). Services call these and never write
+either row themselves, so every event of a kind reads the same wherever it happens.
+
+A few events leave only one of the two, on purpose: a notice changes no personal data
+(timeline only); a fee recorded or a request de-identified is for auditors only (audit
+only); an erasure's own audit row is privacy's erasure certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from privacy.audit_actions import AuditAction
+from privacy.services import audit_event_record, staff_user
+from requests_app.models import ExportPackage, PrivacyRequest, Relay, RequestEvent, Status
+
+Kind = RequestEvent.Kind
+Actor = AbstractBaseUser | None
+
+
+def _entry(
+    request: PrivacyRequest,
+    kind: str,
+    *,
+    actor: Actor = None,
+    note: str = "",
+    public_message: str = "",
+    from_status: str = "",
+    to_status: str = "",
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        kind=kind,
+        actor=staff_user(actor),
+        person_facing=bool(public_message),
+        public_message=public_message[:300],
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def _audit(request: PrivacyRequest, action: AuditAction, *, actor: Actor, **summary: Any) -> None:
+    audit_event_record(
+        actor=actor,
+        action=action,
+        object_type="privacy_request",
+        object_id=request.pk,
+        summary={"reference": request.reference, **summary},
+    )
+
+
+# --- intake and status ------------------------------------------------------------------
+
+
+def received(*, request: PrivacyRequest, actor: Actor) -> None:
+    _entry(
+        request,
+        Kind.STATUS,
+        actor=actor,
+        to_status=Status.RECEIVED,
+        public_message="We received your request.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_RECEIVED,
+        actor=actor,
+        type=request.request_type,
+        rule=request.rule_code,
+        channel=request.channel,
+        agent=request.is_agent_request,
+        over_limit=request.over_limit,
+    )
+
+
+def duplicate_linked(*, request: PrivacyRequest) -> None:
+    _entry(request, Kind.DUPLICATE, note="The same request was submitted again and linked here.")
+    _audit(request, AuditAction.PRIVACY_REQUEST_DUPLICATE_LINKED, actor=None)
+
+
+def status_changed(
+    *,
+    request: PrivacyRequest,
+    actor: Actor,
+    from_status: str,
+    to_status: str,
+    note: str = "",
+    public_message: str = "",
+    summary: Mapping[str, Any] | None = None,
+) -> None:
+    _entry(
+        request,
+        Kind.STATUS,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public_message=public_message,
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_STATUS_CHANGED,
+        actor=actor,
+        **{
+            "from": from_status,
+            "to": to_status,
+            "type": request.request_type,
+            "rule": request.rule_code,
+            **(summary or {}),
+        },
+    )
+
+
+def appeal_received(*, original: PrivacyRequest, appeal: PrivacyRequest) -> None:
+    """Both requests' timelines say so; the audit row is the appeal's."""
+    message = "We received your appeal."
+    _entry(original, Kind.NOTE, note=f"Appealed: see {appeal.reference}.", public_message=message)
+    _entry(appeal, Kind.STATUS, to_status=Status.RECEIVED, public_message=message)
+    _audit(
+        appeal, AuditAction.PRIVACY_REQUEST_APPEAL_RECEIVED, actor=None, original=original.reference
+    )
+
+
+def deidentified(*, request: PrivacyRequest) -> None:
+    """Audit only: the timeline is the person's, and they are gone."""
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_DEIDENTIFIED,
+        actor=None,
+        reason="matched contact erased",
+    )
+
+
+# --- notices (timeline only: a message changes no personal data) -------------------------
+
+
+def notice_sent(
+    *, request: PrivacyRequest, actor: Actor, code: str, subject: str, public_message: str = ""
+) -> None:
+    _entry(
+        request,
+        Kind.NOTICE,
+        actor=actor,
+        note=f"Notice “{code}” sent: {subject}",
+        public_message=public_message,
+    )
+
+
+def notice_not_sent(*, request: PrivacyRequest, actor: Actor, code: str) -> None:
+    _entry(
+        request,
+        Kind.NOTE,
+        actor=actor,
+        note=f"Notice “{code}” not sent: no e-mail address on the request.",
+    )
+
+
+def verification_code_sent(*, request: PrivacyRequest) -> None:
+    _entry(
+        request,
+        Kind.NOTICE,
+        note="Notice “verification_sms” sent.",
+        public_message="We sent you a code by text message.",
+    )
+
+
+# --- processing: matching, relays, fulfilment -------------------------------------------
+
+
+def contacts_matched(*, request: PrivacyRequest, actor: Actor, count: int) -> None:
+    """Timeline only: the move to "in progress" that follows carries the count."""
+    _entry(
+        request,
+        Kind.MATCH,
+        actor=actor,
+        note=f"{count} contact record(s) matched by the verified identifiers.",
+    )
+
+
+def relayed(*, request: PrivacyRequest, actor: Actor, customer_id: int, contacts: int) -> None:
+    """Audit only: the relay notice to the customer is the timeline entry."""
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_RELAYED,
+        actor=actor,
+        customer_id=customer_id,
+        contacts=contacts,
+    )
+
+
+def relay_by_hand(*, request: PrivacyRequest, actor: Actor, customer_id: int) -> None:
+    _entry(
+        request,
+        Kind.RELAY,
+        actor=actor,
+        note=f"Customer #{customer_id} has no privacy contact e-mail: relay it by hand.",
+    )
+
+
+def relay_answered(*, request: PrivacyRequest, actor: Actor, relay: Relay) -> None:
+    _entry(
+        request,
+        Kind.RELAY,
+        actor=actor,
+        note=f"Customer #{relay.customer_id} answered: {relay.get_answer_display()}.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_RELAY_ANSWERED,
+        actor=actor,
+        customer_id=relay.customer_id,
+        answer=relay.answer,
+    )
+
+
+def fulfilment_applied(*, request: PrivacyRequest, actor: Actor, contacts: int) -> None:
+    """Timeline only: each change (restriction, consent withdrawal) audited itself."""
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=f"{request.get_request_type_display()} applied to {contacts} contact record(s).",
+    )
+
+
+# --- export packages ---------------------------------------------------------------------
+
+
+def package_built(*, request: PrivacyRequest, package: ExportPackage) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        note=f"Export package #{package.pk} built ({sum(package.counts.values())} records).",
+        public_message="Your data package has been prepared.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_PACKAGE_BUILT,
+        actor=None,
+        package_id=package.pk,
+        tables=len(package.counts),
+    )
+
+
+def package_downloaded(*, request: PrivacyRequest, package: ExportPackage) -> None:
+    _entry(
+        request,
+        Kind.DOWNLOAD,
+        note=f"Export package #{package.pk} downloaded (download {package.download_count}).",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_PACKAGE_DOWNLOADED,
+        actor=None,
+        package_id=package.pk,
+        count=package.download_count,
+    )
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+def erasure_scheduled(
+    *, request: PrivacyRequest, actor: Actor, contacts: int, run_at: dt.datetime
+) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=f"Erasure of {contacts} contact record(s) scheduled for {run_at:%Y-%m-%d}.",
+        public_message=f"Your data is scheduled to be erased on {run_at:%Y-%m-%d}.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_ERASURE_SCHEDULED,
+        actor=actor,
+        contacts=contacts,
+        run_on=run_at.date().isoformat(),
+    )
+
+
+def erasure_cancelled(*, request: PrivacyRequest, actor: Actor, contact_id: int) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=f"Scheduled erasure of contact #{contact_id} cancelled.",
+    )
+    _audit(
+        request, AuditAction.PRIVACY_REQUEST_ERASURE_CANCELLED, actor=actor, contact_id=contact_id
+    )
+
+
+def erasure_blocked(*, request: PrivacyRequest, contact_id: int, reason: str) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        note=f"Erasure of contact #{contact_id} blocked: {reason}",
+    )
+    _audit(request, AuditAction.PRIVACY_REQUEST_ERASURE_BLOCKED, actor=None, contact_id=contact_id)
+
+
+def erasure_done(*, request: PrivacyRequest, contact_id: int, certificate_id: int | None) -> None:
+    """Timeline only: the erasure certificate is the audit row (``contact.erased``)."""
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        note=f"Contact #{contact_id} erased (certificate #{certificate_id or '—'}).",
+    )
+
+
+# --- staff decisions ----------------------------------------------------------------------
+
+
+def assigned(*, request: PrivacyRequest, actor: Actor, assignee_id: int | None) -> None:
+    _entry(
+        request,
+        Kind.ASSIGNMENT,
+        actor=actor,
+        note=f"Assigned to staff user #{assignee_id or '—'}.",
+    )
+    _audit(request, AuditAction.PRIVACY_REQUEST_ASSIGNED, actor=actor, assignee_id=assignee_id)
+
+
+def extended(
+    *, request: PrivacyRequest, actor: Actor, due_on: dt.date, extended_due_on: dt.date
+) -> None:
+    """Audit only: the extension notice to the person is the timeline entry."""
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_EXTENDED,
+        actor=actor,
+        due_on=due_on.isoformat(),
+        extended_due_on=extended_due_on.isoformat(),
+    )
+
+
+def fee_estimated(*, request: PrivacyRequest, actor: Actor, amount: Any) -> None:
+    """Audit only: the estimate notice to the person is the timeline entry."""
+    _audit(request, AuditAction.PRIVACY_REQUEST_FEE_ESTIMATED, actor=actor, amount=str(amount))
+
+
+def fee_recorded(*, request: PrivacyRequest, actor: Actor, amount: Any) -> None:
+    _audit(request, AuditAction.PRIVACY_REQUEST_FEE_RECORDED, actor=actor, amount=str(amount))
+
+
+def correction_applied(
+    *, request: PrivacyRequest, actor: Actor, contact_id: int, fields: list[str]
+) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=f"Contact #{contact_id} corrected: {', '.join(fields) or 'nothing changed'}.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_CORRECTION_APPLIED,
+        actor=actor,
+        contact_id=contact_id,
+        fields=sorted(fields),
+    )
+
+
+def agent_proof_opened(*, request: PrivacyRequest, actor: Actor) -> None:
+    _entry(request, Kind.NOTE, actor=actor, note="Authorised agent's proof opened by staff.")
+    _audit(request, AuditAction.PRIVACY_REQUEST_AGENT_PROOF_OPENED, actor=actor)
