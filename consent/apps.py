@@ -10,6 +10,17 @@ class ConsentConfig(AppConfig):
         from consent import providers
         from consent.demo import seed_demo_consent
         from privacy.demo import demo_seeder_register
+        from privacy.display import audit_object_type_register
 
         providers.register_consent_provider()
+        for code, label in (
+            ("consent", "Consent records"),
+            ("consent_event", "Consent event"),
+            ("consent_state", "Consent state"),
+            ("cookie_consent", "Cookie choice"),
+            ("inbound_message", "Inbound text message"),
+            ("notice", "Consent notice"),
+            ("api_key", "Consent API key"),
+        ):
+            audit_object_type_register(code, label)
         demo_seeder_register("consent", seed_demo_consent)

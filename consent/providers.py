@@ -51,6 +51,17 @@ class ConsentProvider:
     key = "consent"
     label = "Consent and SMS subscriptions"
     order = 500
+    table_labels = {
+        "consent_events": "consent and withdrawal records",
+        "consent_states": "current consent choices",
+        "inbound_texts": "text messages received from the person",
+        "sms_subscriptions": "SMS subscriptions",
+    }
+    kept_labels = {
+        "consent_event (sms)": "SMS consent records, de-identified",
+        "sms_subscription": "SMS subscriptions, de-identified",
+        "inbound_message (keyword)": "keyword texts (STOP, START...), de-identified",
+    }
 
     def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
         events = (

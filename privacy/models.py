@@ -490,6 +490,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
             models.Index(fields=["occurred_at"], name="audit_time"),
+            # "What did this staff member do?" (the audit trail's actor filter).
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
         ]
 
     def __str__(self) -> str:
@@ -499,3 +501,15 @@ class AuditEvent(models.Model):
     def action_label(self) -> str:
         """The action in words (``AuditAction``'s label)."""
         return audit_action_label(self.action)
+
+class StaffPreference(models.Model):
+    """A staff member's own settings for staff pages: the time zone times are shown in
+    (``privacy.middleware.StaffTimeZoneMiddleware``; default ``STAFF_TIME_ZONE``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference"
+    )
+    time_zone = models.CharField(max_length=64, help_text="An IANA time zone, e.g. Europe/London")
+
+    def __str__(self) -> str:
+        return f"Preferences of staff user #{self.user_id}"

@@ -44,6 +44,11 @@ class ContactProvider:
     key = "privacy.contact"
     label = "Profile and identifiers"
     order = 1000
+    table_labels = {
+        "identifiers": "e-mail addresses and phone numbers",
+        "profile_fields": "profile emptied (name, address, date of birth, source, notes)",
+    }
+    kept_labels = {"contact": "the emptied contact record (no personal data left)"}
 
     def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
         profile = {name: getattr(contact, name) for name in CONTACT_FIELDS}
@@ -105,6 +110,8 @@ class InteractionProvider:
     key = "privacy.interaction"
     label = "Communications"
     order = 100
+    table_labels = {"interactions": "text messages, chats, e-mails and web-form submissions"}
+    kept_labels = {"interaction (call)": "call records, de-identified"}
 
     def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
         yield registry.ExportTable(

@@ -56,7 +56,12 @@ class OptedOutIdentifier:
 
 class PersonalDataProvider(Protocol):
     key: str
+    #: The data category in words (certificates and previews group counts under it).
     label: str
+    #: Optional (read with ``getattr``): words for the tables ``erase`` counts, e.g.
+    #: ``{"interactions": "messages, chats, e-mails and web-form submissions"}``, and for
+    #: the tables of ``KeptRecords`` in ``kept_labels``. Unlisted tables read as their
+    #: names (``privacy.display``).
     #: Lower runs first. privacy's contact provider runs last: it de-identifies the
     #: Contact row the others may still read from.
     order: int

@@ -38,6 +38,14 @@ TIMELINE_FIELDS = ["reference", "occurred_at", "message"]
 class PrivacyRequestProvider:
     key = "requests_app.privacy_request"
     label = "Privacy requests"
+    table_labels = {
+        "request_identities": "closed privacy requests de-identified (name, contact details, free text)",
+        "export_packages": "prepared data packages deleted",
+    }
+    kept_labels = {
+        "privacy request (log)": "privacy request log entries",
+        "privacy request (open)": "open privacy requests (until answered)",
+    }
     # Before privacy's contact provider (1000), which deletes the identifiers used to
     # find unmatched requests.
     order = 500

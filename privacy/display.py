@@ -1,0 +1,253 @@
+"""How staff pages say things, in one place: a staff member by name, a time to the minute
+in the staff member's time zone, an erasure's counts and kept records in words.
+
+The audit trail and the certificates store ids, codes and counts (never personal data);
+these turn them into what a privacy officer, an auditor or a regulator reads. A staff
+member's name is not the data subject's personal data, so it may appear on staff pages;
+it never goes into an audit row (which keeps the actor's id)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from privacy import registry
+
+#: How a time reads on staff pages: to the minute, with the zone's abbreviation.
+STAFF_TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
+
+SYSTEM_ACTOR = "the system (automatic job)"
+
+
+def staff_name(user: AbstractBaseUser | None, *, system: str = SYSTEM_ACTOR) -> str:
+    """A staff member as colleagues know them: full name, else the username. ``None``
+    (the nightly jobs, a person on a public page) reads as ``system``."""
+    if user is None:
+        return system
+    full = (user.get_full_name() or "").strip() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()
+
+
+def staff_time(value: dt.datetime | None, *, empty: str = "—") -> str:
+    """``value`` to the minute in the active time zone (the staff member's, see
+    ``privacy.middleware.StaffTimeZoneMiddleware``), e.g. ``2026-11-30 14:05 EST``."""
+    if value is None:
+        return empty
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime(STAFF_TIME_FORMAT).strip()
+
+
+# --- erasure counts and kept records in words -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasedItem:
+    """One line of "what was (or will be) erased": the data category (the provider's
+    label), what in words, and how many."""
+
+    category: str
+    what: str
+    count: int
+
+
+@dataclass(frozen=True)
+class KeptItem:
+    what: str
+    count: int
+    why: str
+
+
+def _providers_by_key() -> dict[str, registry.PersonalDataProvider]:
+    return {provider.key: provider for provider in registry.providers()}
+
+
+def table_label(provider_key: str, table: str) -> str:
+    """Words for one of a provider's tables: its ``table_labels`` entry, else the table
+    name with spaces."""
+    provider = _providers_by_key().get(provider_key)
+    labels = getattr(provider, "table_labels", {}) if provider is not None else {}
+    return labels.get(table) or table.replace("_", " ")
+
+
+def provider_label(provider_key: str) -> str:
+    provider = _providers_by_key().get(provider_key)
+    return provider.label if provider is not None else provider_key
+
+
+def erased_items(counts: dict[str, dict[str, int]], *, skip_zero: bool = True) -> list[ErasedItem]:
+    """``{provider key: {table: count}}`` (a certificate's or a preview's) in words,
+    in the registry's order."""
+    order = {key: index for index, key in enumerate(_providers_by_key())}
+    items = []
+    for provider_key in sorted(counts, key=lambda key: (order.get(key, len(order)), key)):
+        for table, count in counts[provider_key].items():
+            if skip_zero and not count:
+                continue
+            items.append(
+                ErasedItem(
+                    category=provider_label(provider_key),
+                    what=table_label(provider_key, table),
+                    count=int(count),
+                )
+            )
+    return items
+
+
+def kept_items(kept: list) -> list[KeptItem]:
+    """Kept records (``registry.KeptRecords`` or a certificate's dicts) in words: a
+    known table's words replace its code name."""
+    labels: dict[str, str] = {}
+    for provider in registry.providers():
+        labels.update(getattr(provider, "kept_labels", {}))
+    items = []
+    for record in kept:
+        table = record["table"] if isinstance(record, dict) else record.table
+        count = record["count"] if isinstance(record, dict) else record.count
+        reason = record["reason"] if isinstance(record, dict) else record.reason
+        items.append(KeptItem(what=labels.get(table, table), count=int(count), why=reason))
+    return items
+
+
+# --- the audit trail in words -----------------------------------------------------------
+
+#: Words for the actions in the audit trail. Kept until the one enumeration of audit
+#: actions (with labels) lands; ``audit_action_label`` then reads the enumeration.
+_ACTION_LABELS = {
+    "contact.created": "Contact created",
+    "contact.updated": "Contact details changed",
+    "contact.identifier_added": "E-mail address or phone number added",
+    "contact.identifiers_added": "E-mail addresses or phone numbers added to an existing contact",
+    "contact.restricted": "Processing of a contact restricted",
+    "contact.unrestricted": "Restriction of a contact lifted",
+    "contact.viewed": "Contact's page viewed by staff",
+    "contact.exported": "Contact's data exported",
+    "contact.erased": "Contact's personal data erased (certificate recorded)",
+    "contact.bulk_imported": "Contacts imported in bulk (command)",
+    "contact.imported": "Contacts imported (admin)",
+    "customer.imported": "Customers imported (admin)",
+    "interaction.imported": "Interactions imported (admin)",
+    "contact.bulk_read": "Contacts exported as a file (admin)",
+    "customer.bulk_read": "Customers exported as a file (admin)",
+    "interaction.bulk_read": "Interactions exported as a file (admin)",
+    "legal_hold.placed": "Legal hold placed",
+    "legal_hold.lifted": "Legal hold lifted",
+    "retention.swept": "Retention sweep ran",
+    "consent.granted": "Consent given",
+    "consent.withdrawn": "Consent withdrawn",
+    "consent.contact_withdrawn": "All of a contact's consent withdrawn",
+    "consent.imported": "Consent evidence imported",
+    "consent.notice_saved": "Consent notice draft saved",
+    "consent.notice_published": "Consent notice published",
+    "consent.api_key_created": "Consent API key created",
+    "consent.api_key_revoked": "Consent API key revoked",
+    "consent.sms_inbound": "Inbound text message handled",
+    "consent.sms_opt_in_requested": "SMS opt-in prompt requested",
+    "consent.cookie_choice": "Cookie choice recorded",
+    "consent.state_rebuilt": "Consent projection rebuilt from the ledger",
+    "consent.records_purged": "Old consent records purged",
+    "consent.preference_link_sent": "Preference-centre link sent",
+    "privacy_request.received": "Privacy request received",
+    "privacy_request.duplicate_linked": "Same request submitted again (linked to the open one)",
+    "privacy_request.status_changed": "Request status changed",
+    "privacy_request.assigned": "Request assigned",
+    "privacy_request.extended": "Request deadline extended",
+    "privacy_request.fee_estimated": "Fee estimate sent",
+    "privacy_request.fee_recorded": "Fee recorded",
+    "privacy_request.relayed": "Request relayed to a customer",
+    "privacy_request.relay_answered": "Customer's answer to a relay recorded",
+    "privacy_request.package_built": "Export package built",
+    "privacy_request.package_downloaded": "Export package downloaded by the person",
+    "privacy_request.package_viewed": "Export package checked by staff",
+    "privacy_request.package_staff_downloaded": "Export package downloaded by staff to check it",
+    "privacy_request.erasure_scheduled": "Erasure scheduled after the grace period",
+    "privacy_request.erasure_run_now": "Erasure run now (grace period skipped)",
+    "privacy_request.erasure_cancelled": "Scheduled erasure cancelled",
+    "privacy_request.erasure_blocked": "Scheduled erasure blocked",
+    "privacy_request.correction_applied": "Correction applied to a contact",
+    "privacy_request.agent_proof_opened": "Authorised agent's proof opened by staff",
+    "privacy_request.appeal_received": "Appeal received",
+    "privacy_request.deidentified": "Request de-identified (its person was erased)",
+    "requests_job.deadline_digest": "Deadline digest sent",
+    "requests_job.unverified_expired": "Unverified requests expired",
+    "requests_job.scheduled_erasures": "Scheduled erasures ran",
+    "requests_job.packages_purged": "Expired export packages purged",
+    "requests_job.request_log_pruned": "Request log pruned",
+}
+
+
+def audit_action_choices() -> list[tuple[str, str]]:
+    """Every known action with its words, for the audit trail's filter."""
+    return sorted(_ACTION_LABELS.items(), key=lambda item: item[1])
+
+
+def audit_action_label(action: str) -> str:
+    """The words for ``action`` (the stored name itself when it is not listed)."""
+    return _ACTION_LABELS.get(action, action)
+
+
+def _summary_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{_summary_key(k)} {_summary_value(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return "; ".join(_summary_value(v) for v in value) or "none"
+    return str(value).replace("_", " ")
+
+
+def _summary_key(key) -> str:
+    return str(key).replace("_", " ").replace(".", " ")
+
+
+def audit_summary_words(summary: dict | None) -> list[str]:
+    """An audit row's summary as short "what: value" lines (codes and counts only: the
+    summary never holds personal data)."""
+    return [
+        f"{_summary_key(key)}: {_summary_value(value)}" for key, value in (summary or {}).items()
+    ]
+
+
+# --- the objects audit rows point at --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditObjectType:
+    code: str
+    label: str
+    #: Admin URL name of the object's page (``admin:app_model_change``), if it has one.
+    url_name: str = ""
+
+
+_OBJECT_TYPES: dict[str, AuditObjectType] = {}
+
+
+def audit_object_type_register(code: str, label: str, url_name: str = "") -> None:
+    """Say what an ``object_type`` of the audit trail is, in words, and where its page
+    is. Apps call this from ``AppConfig.ready`` (privacy imports none of them)."""
+    _OBJECT_TYPES[code] = AuditObjectType(code=code, label=label, url_name=url_name)
+
+
+def audit_object_types() -> list[AuditObjectType]:
+    return sorted(_OBJECT_TYPES.values(), key=lambda t: t.label)
+
+
+def audit_object_words(object_type: str, object_id: str) -> tuple[str, str]:
+    """``(words, url)`` of the object an audit row is about (url may be "")."""
+    from django.urls import NoReverseMatch, reverse
+
+    known = _OBJECT_TYPES.get(object_type)
+    label = known.label if known else object_type.replace("_", " ")
+    words = f"{label} #{object_id}" if object_id else label
+    url = ""
+    if known and known.url_name and object_id.isdigit():
+        try:
+            url = reverse(known.url_name, args=[object_id])
+        except NoReverseMatch:
+            url = ""
+    return words, url
