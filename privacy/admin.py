@@ -13,13 +13,18 @@ erasure certificates are read-only for everyone, superusers included."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 
 from privacy import registry
@@ -30,7 +35,17 @@ from privacy.admin_kit import (
     id_list,
     run_action,
 )
-from privacy.audit_actions import AuditAction
+from privacy.certificate_pdf import certificate_pdf
+from privacy.certificates import certificate_readable, certificate_signed
+from privacy.display import (
+    audit_action_choices,
+    audit_action_label,
+    audit_object_types,
+    audit_object_words,
+    audit_summary_words,
+    staff_name,
+    staff_time,
+)
 from privacy.forms import (
     CONTACT_EDITABLE_FIELDS,
     ContactAddForm,
@@ -683,12 +698,24 @@ class SuppressionAdmin(
 
 @admin.register(ErasureCertificate)
 class ErasureCertificateAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
-    list_display = ("__str__", "contact", "performed_at", "performed_by", "trigger", "reference", "suppressed")  # fmt: skip
+    """Certificates read as certificates: the page says who (by name), when (to the
+    minute, in the reader's time zone), what was erased and kept in words, with the
+    signature; the PDF and the signed JSON are downloads (``privacy.certificates``)."""
+
+    list_display = ("__str__", "contact", "performed_when", "performed_by_name", "trigger", "reference", "suppressed")  # fmt: skip
     list_select_related = ("contact", "performed_by")
     list_filter = ("trigger",)
     search_fields = ("=contact__id",)
     search_help_text = "A contact id."
     sortable_by = ()
+
+    @admin.display(description="Performed")
+    def performed_when(self, obj):
+        return staff_time(obj.performed_at)
+
+    @admin.display(description="Performed by")
+    def performed_by_name(self, obj):
+        return staff_name(obj.performed_by, system="automatic job")
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
@@ -698,41 +725,162 @@ class ErasureCertificateAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin
             return queryset.none(), False
         return queryset.filter(contact_id=int(term)), False
 
+    def get_urls(self):
+        def view(name, func):
+            return path(
+                f"<int:object_id>/{name}/",
+                self.admin_site.admin_view(func),
+                name=f"privacy_erasurecertificate_{name.replace('.', '_')}",
+            )
+
+        return [
+            view("pdf", self.pdf_view),
+            view("signed.json", self.json_view),
+            *super().get_urls(),
+        ]
+
+    def _certificate(self, request, object_id) -> ErasureCertificate:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            ErasureCertificate.objects.select_related("performed_by"), pk=object_id
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        certificate = self._certificate(request, object_id)
+        if request.method != "GET":
+            raise PermissionDenied  # a certificate is never changed
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "has_change_permission": False,
+            "title": f"Erasure certificate #{certificate.pk}",
+            "original": certificate,
+            "cert": certificate_readable(certificate),
+            "public_key_url": request.build_absolute_uri(reverse("privacy:certificate_key")),
+        }
+        return TemplateResponse(
+            request, "admin/privacy/erasurecertificate/certificate.html", context
+        )
+
+    def pdf_view(self, request, object_id):
+        certificate = self._certificate(request, object_id)
+        pdf = certificate_pdf(
+            certificate_readable(certificate),
+            public_key_url=request.build_absolute_uri(reverse("privacy:certificate_key")),
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="erasure-certificate-{certificate.pk}.pdf"'
+        )
+        return response
+
+    def json_view(self, request, object_id):
+        certificate = self._certificate(request, object_id)
+        response = HttpResponse(
+            json.dumps(certificate_signed(certificate), indent=2) + "\n",
+            content_type="application/json",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="certificate-{certificate.pk}.json"'
+        )
+        return response
+
+
+class AuditActorFilter(admin.SimpleListFilter):
+    """Who did it: a staff member (by name), or the system's own jobs."""
+
+    title = "who"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        staff = get_user_model().objects.filter(is_staff=True).order_by("username")[:300]
+        return [("system", "The system (automatic jobs, public pages)")] + [
+            (str(user.pk), staff_name(user)) for user in staff
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "system":
+            return queryset.filter(actor__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(actor_id=int(self.value()))
+        return queryset
+
 
 class AuditActionFilter(admin.SimpleListFilter):
-    """By action, in words (one indexed equality)."""
-
-    title = "action"
+    title = "what"
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return sorted(AuditAction.choices, key=lambda choice: choice[1])
+        return audit_action_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    """What it was done to. With ``object_id`` in the URL (the links from a contact's or
+    a request's page) it narrows to one object."""
+
+    title = "about"
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        return [(t.code, t.label) for t in audit_object_types()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
-    """Append-only; the database refuses UPDATE and DELETE on PostgreSQL as well."""
+    """Append-only; the database refuses UPDATE and DELETE on PostgreSQL as well. Read
+    in words: when (to the minute, the reader's time zone), who (by name), what, about
+    what (linked), and the summary's codes and counts."""
 
-    list_display = ("occurred_at", "action_text", "object_type", "object_id", "actor", "summary_text")  # fmt: skip
+    list_display = ("when", "who", "what", "about", "details")
     list_select_related = ("actor",)
-    list_filter = (AuditActionFilter, ("occurred_at", admin.DateFieldListFilter))
+    list_filter = (AuditActorFilter, AuditActionFilter, AuditObjectTypeFilter)
     search_fields = ("=action",)
-    search_help_text = "An action (contact.erased), or object_type:id (contact:42)."
+    search_help_text = "An object as type:id (contact:42, privacy_request:7), or an action code."
     sortable_by = ()
-    readonly_fields = ("occurred_at", "action_text", "object_type", "object_id", "actor", "summary_text")  # fmt: skip
+    # One event's page says the same, plus the action's code name (what searches use).
+    readonly_fields = ("when", "who", "what", "action", "about", "details")
     fields = readonly_fields
 
-    @admin.display(description="Action")
-    def action_text(self, obj):
-        # The words staff read, and the name the code and searches use.
-        return format_html("{}<br><code>{}</code>", obj.action_label, obj.action)
+    class Media:
+        css = {"all": ("privacy/staff.css",)}
 
-    @admin.display(description="Summary")
-    def summary_text(self, obj):
-        return format_html("<code>{}</code>", obj.summary)
+    def lookup_allowed(self, lookup, value, request=None):
+        # The links from an object's page narrow the trail to it.
+        return lookup == "object_id" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="When")
+    def when(self, obj):
+        return staff_time(obj.occurred_at)
+
+    @admin.display(description="Who")
+    def who(self, obj):
+        return staff_name(obj.actor)
+
+    @admin.display(description="What")
+    def what(self, obj):
+        return audit_action_label(obj.action)
+
+    @admin.display(description="About")
+    def about(self, obj):
+        words, url = audit_object_words(obj.object_type, obj.object_id)
+        return format_html('<a href="{}">{}</a>', url, words) if url else words
+
+    @admin.display(description="Details")
+    def details(self, obj):
+        lines = audit_summary_words(obj.summary)
+        if not lines:
+            return "—"
+        return format_html(
+            '<ul class="audit-summary">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -8,6 +8,9 @@ from .components.security import shared_cache
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 SUPPRESSION_HMAC_KEYS = env.dict("SUPPRESSION_HMAC_KEYS")
+# Erasure certificates are signed with the installation's own key, never a generated one.
+PRIVACY_CERTIFICATE_SIGNING_KEY = env("PRIVACY_CERTIFICATE_SIGNING_KEY")
+PRIVACY_CERTIFICATE_KEY_FILE = ""
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["OPTIONS"] = {

@@ -41,6 +41,9 @@ else:
 SECRET_KEY = "test-secret-key"  # noqa: S105
 SUPPRESSION_HMAC_KEYS = {"t1": "test-suppression-key"}
 SUPPRESSION_HMAC_ACTIVE_KEY_ID = "t1"
+# A fixed certificate signing key for the tests (generated once; signs nothing real).
+PRIVACY_CERTIFICATE_SIGNING_KEY = "Q3b4q4gcl5l2Au2EtJFL0nUEewCMnRMt0f6wTmjDhok="
+PRIVACY_CERTIFICATE_KEY_FILE = ""
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = "memory://"

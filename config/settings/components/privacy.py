@@ -3,6 +3,8 @@
 Every value has a safe development default; production sets the secrets
 (``SUPPRESSION_HMAC_KEYS`` is required there, see production.py)."""
 
+from pathlib import Path
+
 import environ
 
 # base.py has read .env before importing this module. The nightly retention sweep is
@@ -23,3 +25,38 @@ PRIVACY_SWEEP_BATCH_SIZE = _env.int("PRIVACY_SWEEP_BATCH_SIZE", default=1000)
 PRIVACY_MINOR_AGE = _env.int("PRIVACY_MINOR_AGE", default=16)
 # Largest file the admin import accepts.
 IMPORT_MAX_UPLOAD_BYTES = _env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+
+# --- Erasure certificates (privacy/certificates.py, docs/privacy-core.md) ---------------
+# Ed25519 key that signs downloaded erasure certificates: base64 of the 32-byte private
+# key (`python -m privacy.certificates new-key`). Required in production; empty elsewhere
+# means the demo's key file below, generated on first use.
+PRIVACY_CERTIFICATE_SIGNING_KEY = _env("PRIVACY_CERTIFICATE_SIGNING_KEY", default="")
+PRIVACY_CERTIFICATE_KEY_FILE = _env(
+    "PRIVACY_CERTIFICATE_KEY_FILE",
+    default=str(Path(__file__).resolve().parents[3] / "var" / "certificate-signing-key"),
+)
+# Earlier public keys still published after a rotation (a file of PEM blocks), so
+# certificates downloaded before it can still be checked.
+_previous_keys_file = _env("PRIVACY_CERTIFICATE_PREVIOUS_PUBLIC_KEYS_FILE", default="")
+PRIVACY_CERTIFICATE_PREVIOUS_PUBLIC_KEYS = (
+    [
+        "-----BEGIN PUBLIC KEY-----" + block
+        for block in Path(_previous_keys_file).read_text().split("-----BEGIN PUBLIC KEY-----")[1:]
+    ]
+    if _previous_keys_file
+    else []
+)
+# Who issues the certificates (the organisation's name, printed and signed).
+PRIVACY_CERTIFICATE_ISSUER = _env("PRIVACY_CERTIFICATE_ISSUER", default="Privacy Back Office")
+
+# --- Staff pages -----------------------------------------------------------------------
+# Time zone of staff pages for staff members who have not chosen their own (Admin →
+# "Time zone" on the home page); times are shown to the minute in it.
+STAFF_TIME_ZONE = _env("STAFF_TIME_ZONE", default="UTC")
+# Staff with this permission get the morning page as the admin's home (privacy.morning).
+STAFF_HOME_PERMISSION = _env("STAFF_HOME_PERMISSION", default="requests_app.process_privacyrequest")
+# A Unicode TrueType font for certificate PDFs (Debian's fonts-dejavu-core); without it
+# the PDF falls back to Helvetica.
+PRIVACY_PDF_FONT = _env(
+    "PRIVACY_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
