@@ -83,6 +83,18 @@ class AuditAction(models.TextChoices):
         "privacy_request.erasure_scheduled",
         "Erasure scheduled after the grace period",
     )
+    PRIVACY_REQUEST_ERASURE_RUN_NOW = (
+        "privacy_request.erasure_run_now",
+        "Erasure run now by a privacy officer (grace period skipped)",
+    )
+    PRIVACY_REQUEST_PACKAGE_VIEWED = (
+        "privacy_request.package_viewed",
+        "Export package checked by staff before it was sent",
+    )
+    PRIVACY_REQUEST_PACKAGE_STAFF_DOWNLOADED = (
+        "privacy_request.package_staff_downloaded",
+        "Export package downloaded by staff to check it",
+    )
     PRIVACY_REQUEST_ERASURE_CANCELLED = (
         "privacy_request.erasure_cancelled",
         "Scheduled erasure cancelled",

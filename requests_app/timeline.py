@@ -265,6 +265,27 @@ def package_downloaded(*, request: PrivacyRequest, package: ExportPackage) -> No
     )
 
 
+def package_checked(
+    *, request: PrivacyRequest, actor: Actor, package: ExportPackage, downloaded: bool
+) -> None:
+    """A staff member looked at (or downloaded) a package before it is sent."""
+    verb = "downloaded" if downloaded else "opened"
+    _entry(
+        request,
+        Kind.NOTE,
+        actor=actor,
+        note=f"Export package #{package.pk} {verb} by staff to check it.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_PACKAGE_STAFF_DOWNLOADED
+        if downloaded
+        else AuditAction.PRIVACY_REQUEST_PACKAGE_VIEWED,
+        actor=actor,
+        package_id=package.pk,
+    )
+
+
 # --- erasure -------------------------------------------------------------------------------
 
 
@@ -299,21 +320,58 @@ def erasure_cancelled(*, request: PrivacyRequest, actor: Actor, contact_id: int)
     )
 
 
-def erasure_blocked(*, request: PrivacyRequest, contact_id: int, reason: str) -> None:
+def erasure_blocked(
+    *, request: PrivacyRequest, contact_id: int, reason: str, actor: Actor = None
+) -> None:
     _entry(
         request,
         Kind.FULFILMENT,
+        actor=actor,
         note=f"Erasure of contact #{contact_id} blocked: {reason}",
     )
-    _audit(request, AuditAction.PRIVACY_REQUEST_ERASURE_BLOCKED, actor=None, contact_id=contact_id)
+    _audit(request, AuditAction.PRIVACY_REQUEST_ERASURE_BLOCKED, actor=actor, contact_id=contact_id)
 
 
-def erasure_done(*, request: PrivacyRequest, contact_id: int, certificate_id: int | None) -> None:
+def erasure_done(
+    *, request: PrivacyRequest, contact_id: int, certificate_id: int | None, actor: Actor = None
+) -> None:
     """Timeline only: the erasure certificate is the audit row (``contact.erased``)."""
     _entry(
         request,
         Kind.FULFILMENT,
+        actor=actor,
         note=f"Contact #{contact_id} erased (certificate #{certificate_id or '—'}).",
+    )
+
+
+def erasure_run_now(
+    *,
+    request: PrivacyRequest,
+    actor: Actor,
+    contacts: int,
+    reason: str,
+    reason_label: str,
+    note: str,
+    grace_days: int,
+) -> None:
+    """The officer's reason code goes to the audit row; their note (free text) only to
+    the staff timeline."""
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=(
+            f"Erasure of {contacts} contact record(s) run now, grace period skipped: "
+            f"{reason_label}." + (f" {note}" if note else "")
+        ),
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_ERASURE_RUN_NOW,
+        actor=actor,
+        contacts=contacts,
+        reason=reason,
+        grace_days_skipped=grace_days,
     )
 
 

@@ -12,7 +12,14 @@ from .decisions import (
     privacy_request_fee_record,
     privacy_request_withdraw,
 )
-from .erasure import erasure_cancel, erasure_schedule, scheduled_erasure_run
+from .erasure import (
+    RunNowReason,
+    RunNowResult,
+    erasure_cancel,
+    erasure_run_now,
+    erasure_schedule,
+    scheduled_erasure_run,
+)
 from .intake import (
     SubmitResult,
     VerificationFailed,
@@ -33,13 +40,23 @@ from .jobs import (
     unverified_requests_expire,
 )
 from .notices import notice_render, notice_send, status_token, status_url
-from .packages import download_url, export_package_build, export_package_download
+from .packages import (
+    PackageContents,
+    download_url,
+    export_package_build,
+    export_package_download,
+    export_package_staff_open,
+    export_package_staff_view,
+)
 from .processing import privacy_request_process, relay_answer_record
 from .transitions import ALLOWED_TRANSITIONS, InvalidTransition, privacy_request_transition
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "InvalidTransition",
+    "PackageContents",
+    "RunNowReason",
+    "RunNowResult",
     "SubmitResult",
     "VerificationFailed",
     "agent_proof_validate",
@@ -48,9 +65,12 @@ __all__ = [
     "deadline_digest_send",
     "download_url",
     "erasure_cancel",
+    "erasure_run_now",
     "erasure_schedule",
     "export_package_build",
     "export_package_download",
+    "export_package_staff_open",
+    "export_package_staff_view",
     "export_packages_purge",
     "notice_render",
     "notice_send",

@@ -1,15 +1,17 @@
 """Erasure for deletion requests: scheduling the erasure of every contact in scope after
 the grace period (refused while a legal hold applies), cancelling it until then, and
-running it from the nightly job through privacy's erasure engine."""
+running it from the nightly job through privacy's erasure engine — or at once, when a
+privacy officer runs it now with a recorded reason (``erasure_run_now``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from privacy.models import ErasureCertificate
@@ -88,8 +90,15 @@ def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure)
     return bool(updated)
 
 
-def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) -> str:
-    """Run one due scheduled erasure in its own transaction; returns its new state."""
+def scheduled_erasure_run(
+    *,
+    erasure_id: int,
+    now: dt.datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> str:
+    """Run one due scheduled erasure in its own transaction; returns its new state.
+    ``actor``: the staff member who ran it now (``erasure_run_now``); None for the
+    nightly job. The certificate names them."""
     now = now or timezone.now()
     with transaction.atomic():
         erasure = (
@@ -111,7 +120,7 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         try:
             with transaction.atomic():
                 certificate = contact_erase(
-                    actor=None,
+                    actor=actor,
                     contact=erasure.contact,
                     trigger=ErasureCertificate.Trigger.REQUEST,
                     reference=request.reference,
@@ -124,7 +133,9 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
                 to_state=ScheduledErasure.State.BLOCKED,
                 blocked_reason=reason,
             )
-            timeline.erasure_blocked(request=request, contact_id=erasure.contact_id, reason=reason)
+            timeline.erasure_blocked(
+                request=request, actor=actor, contact_id=erasure.contact_id, reason=reason
+            )
             return ScheduledErasure.State.BLOCKED
         except ValidationError:
             # Erased meanwhile (e.g. by retention): its certificate is the proof.
@@ -138,8 +149,94 @@ def scheduled_erasure_run(*, erasure_id: int, now: dt.datetime | None = None) ->
         )
         timeline.erasure_done(
             request=request,
+            actor=actor,
             contact_id=erasure.contact_id,
             certificate_id=certificate.pk if certificate else None,
         )
-        privacy_request_auto_complete(request=privacy_request_lock(request), actor=None)
+        privacy_request_auto_complete(request=privacy_request_lock(request), actor=actor)
         return ScheduledErasure.State.DONE
+
+
+class RunNowReason(models.TextChoices):
+    """Why an officer skipped the grace period (the code goes to the audit trail; the
+    officer's note stays on the staff-only timeline)."""
+
+    PERSON_ASKED = "person_asked", "The person asked for it to be done at once"
+    CONFIRMED = "confirmed", "The person confirmed; no reason to wait"
+    AUTHORITY = "authority", "A regulator or a court required it"
+    MINOR = "minor", "Data of a minor: erased promptly"
+    OTHER = "other", "Another reason (explained in the note)"
+
+
+@dataclass
+class RunNowResult:
+    done: int
+    blocked: list[str]
+    completed: bool
+
+
+@transaction.atomic
+def erasure_run_now(
+    *,
+    actor: AbstractBaseUser | None,
+    request: PrivacyRequest,
+    reason: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> RunNowResult:
+    """Erase every contact in scope of a deletion request now, skipping the grace period:
+    erasures already scheduled are brought forward, missing ones are created. The reason
+    (a code) is in the audit row, the note on the staff timeline; each certificate names
+    ``actor``. A contact under a legal hold is not erased (its erasure is *blocked*, with
+    the hold's reason); the request completes by itself once every erasure is done."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if reason not in RunNowReason.values:
+        raise ValidationError("Say why the grace period is skipped.")
+    if reason == RunNowReason.OTHER and not note:
+        raise ValidationError("Explain the reason in the note.")
+    request = privacy_request_lock(request)
+    if request.request_type != RequestType.DELETION:
+        raise ValidationError("Only deletion requests erase data.")
+    if request.status not in (Status.IN_PROGRESS, Status.RELAYED):
+        raise ValidationError("Erasure can run only while the request is in progress.")
+    contacts = [c for c in contacts_in_scope(request) if not c.erased_at]
+    if not contacts:
+        raise ValidationError("No contact in scope to erase (unanswered relays are not in scope).")
+    schedule = {"scheduled_for": now, "scheduled_by": staff_user(actor), "blocked_reason": ""}
+    erasures = []
+    for contact in contacts:
+        erasure, created = ScheduledErasure.objects.get_or_create(
+            request=request, contact=contact, defaults=schedule
+        )
+        if not created:
+            rows = ScheduledErasure.objects.filter(pk=erasure.pk)
+            if erasure.state == ScheduledErasure.State.SCHEDULED:
+                rows.update(**schedule)
+            else:
+                scheduled_erasures_transition(
+                    rows,
+                    from_state=erasure.state,
+                    to_state=ScheduledErasure.State.SCHEDULED,
+                    **schedule,
+                )
+        erasures.append(erasure)
+    timeline.erasure_run_now(
+        request=request,
+        actor=actor,
+        contacts=len(contacts),
+        reason=reason,
+        reason_label=RunNowReason(reason).label,
+        note=note,
+        grace_days=settings.REQUESTS_ERASURE_GRACE_DAYS,
+    )
+    done, blocked = 0, []
+    for erasure in erasures:
+        state = scheduled_erasure_run(erasure_id=erasure.pk, now=now, actor=actor)
+        if state == ScheduledErasure.State.DONE:
+            done += 1
+        elif state == ScheduledErasure.State.BLOCKED:
+            erasure.refresh_from_db(fields=["blocked_reason"])
+            blocked.append(f"contact #{erasure.contact_id}: {erasure.blocked_reason}")
+    request.refresh_from_db()
+    return RunNowResult(done=done, blocked=blocked, completed=request.status == Status.COMPLETED)
