@@ -9,6 +9,7 @@ from django import forms
 
 from requests_app.forms import COUNTRIES, PUBLIC_TYPES, STATE_CHOICES, state_clean
 from requests_app.models import Channel, DenialReason, Relay, VerificationMethod
+from requests_app.services.erasure import RunNowReason
 
 
 class VerifyForm(forms.Form):
@@ -43,6 +44,21 @@ class CompleteForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RunNowForm(forms.Form):
+    reason = forms.ChoiceField(label="Why skip the grace period?", choices=RunNowReason.choices)
+    note = forms.CharField(
+        label="Note (staff only; required for “another reason”)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == RunNowReason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", "Explain the reason.")
+        return data
 
 
 class NoteForm(forms.Form):

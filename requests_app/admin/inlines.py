@@ -1,18 +1,49 @@
 """The read-only sections under a privacy request: matched contacts, relays, export
-packages, erasures (with their certificates) and the timeline."""
+packages (with the officer's check), erasures (with their certificates) and the
+timeline — staff by name, times to the minute in the reader's time zone."""
 
 from __future__ import annotations
 
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
 from privacy.admin_kit import ReadOnlyInline
-from requests_app.models import ExportPackage, Relay, RequestEvent, RequestMatch, ScheduledErasure
+from privacy.display import staff_name, staff_time
+from requests_app.models import (
+    ExportPackage,
+    Relay,
+    RequestEvent,
+    RequestMatch,
+    ScheduledErasure,
+    Status,
+)
+
+_STATUS_LABELS = dict(Status.choices)
 
 
 class RequestEventInline(ReadOnlyInline):
     model = RequestEvent
     verbose_name_plural = "Timeline"
-    fields = ("occurred_at", "kind", "from_status", "to_status", "actor", "note", "person_facing")
+    fields = ("when", "kind", "change", "by", "note", "person_facing")
     readonly_fields = fields
     related = ("actor",)
+
+    @admin.display(description="When")
+    def when(self, obj):
+        return staff_time(obj.occurred_at)
+
+    @admin.display(description="Status")
+    def change(self, obj):
+        if not obj.to_status:
+            return ""
+        if not obj.from_status:
+            return _STATUS_LABELS.get(obj.to_status, obj.to_status)
+        return f"{_STATUS_LABELS.get(obj.from_status, obj.from_status)} → {_STATUS_LABELS.get(obj.to_status, obj.to_status)}"
+
+    @admin.display(description="By")
+    def by(self, obj):
+        return staff_name(obj.actor, system="the system")
 
 
 class MatchInline(ReadOnlyInline):
@@ -25,21 +56,75 @@ class MatchInline(ReadOnlyInline):
 
 class RelayInline(ReadOnlyInline):
     model = Relay
-    fields = ("customer", "sent_at", "answer", "answer_note", "answered_at", "answered_by")
+    fields = ("customer", "sent", "answer", "answer_note", "answered", "answered_by_name")
     readonly_fields = fields
     related = ("customer", "answered_by")
+
+    @admin.display(description="Sent")
+    def sent(self, obj):
+        return staff_time(obj.sent_at)
+
+    @admin.display(description="Answered")
+    def answered(self, obj):
+        return staff_time(obj.answered_at, empty="waiting")
+
+    @admin.display(description="Recorded by")
+    def answered_by_name(self, obj):
+        return staff_name(obj.answered_by, system="—") if obj.answered_at else "—"
 
 
 class PackageInline(ReadOnlyInline):
     model = ExportPackage
-    fields = ("contact", "state", "size_bytes", "ready_at", "expires_at", "download_count")
+    fields = ("contact", "state", "size_bytes", "ready", "expires", "download_count", "check")
     readonly_fields = fields
     related = ("contact",)
+
+    @admin.display(description="Ready")
+    def ready(self, obj):
+        return staff_time(obj.ready_at, empty="building")
+
+    @admin.display(description="Link works until")
+    def expires(self, obj):
+        return staff_time(obj.expires_at)
+
+    @admin.display(description="Check it")
+    def check(self, obj):
+        if obj.state != ExportPackage.State.READY:
+            return "—"
+        url = reverse("admin:requests_app_privacyrequest_package", args=[obj.request_id, obj.pk])
+        return format_html('<a href="{}">Look at the package</a>', url)
 
 
 class ErasureInline(ReadOnlyInline):
     model = ScheduledErasure
     verbose_name_plural = "Erasures (with certificates)"
-    fields = ("contact", "state", "scheduled_for", "blocked_reason", "certificate", "done_at")
+    fields = (
+        "contact",
+        "state",
+        "runs",
+        "scheduled_by_name",
+        "blocked_reason",
+        "certificate_link",
+        "done",
+    )
     readonly_fields = fields
-    related = ("contact", "certificate")
+    related = ("contact", "certificate", "scheduled_by")
+
+    @admin.display(description="Runs after")
+    def runs(self, obj):
+        return staff_time(obj.scheduled_for)
+
+    @admin.display(description="Scheduled by")
+    def scheduled_by_name(self, obj):
+        return staff_name(obj.scheduled_by)
+
+    @admin.display(description="Done")
+    def done(self, obj):
+        return staff_time(obj.done_at, empty="not yet")
+
+    @admin.display(description="Certificate")
+    def certificate_link(self, obj):
+        if not obj.certificate_id:
+            return "—"
+        url = reverse("admin:privacy_erasurecertificate_change", args=[obj.certificate_id])
+        return format_html('<a href="{}">Erasure certificate #{}</a>', url, obj.certificate_id)

@@ -1,17 +1,37 @@
-"""The request queue: deadline badges, filters, search by reference / e-mail / phone, the
-request page with its read-only sections, and the actions (each a thin call to a service
-through ``run_action``; none writes status itself)."""
+"""The request queue and the request page.
+
+The queue: open requests by default (a filter shows closed ones; a search looks among
+all), the deadline in force and the days left — counted as the request's rule counts
+them, so an unverified request whose clock starts at verification is never overdue —,
+filters for the morning page's buckets, search by reference / e-mail / phone.
+
+The request page is the officer's workplace: the moves open in the request's state as
+buttons (``next_steps``; each runs the same action as the list, with the same
+permission and confirmation page, through ``run_action``), the erasure preview in words,
+the timeline and the audit trail with names and times to the minute. Nothing here
+writes status: every action is a thin call to a service."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import admin
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from privacy.admin_kit import ScalableChangelistMixin, run_action
+from privacy.display import (
+    audit_action_label,
+    audit_summary_words,
+    erased_items,
+    kept_items,
+    staff_name,
+    staff_time,
+)
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
 from requests_app.admin.forms import (
@@ -19,6 +39,7 @@ from requests_app.admin.forms import (
     DenyForm,
     ExtendForm,
     NoteForm,
+    RunNowForm,
     VerifyForm,
 )
 from requests_app.admin.inlines import (
@@ -29,25 +50,111 @@ from requests_app.admin.inlines import (
     RequestEventInline,
 )
 from requests_app.admin.request_tools import PrivacyRequestToolsMixin
-from requests_app.models import OPEN_Q, PrivacyRequest, RequestType
+from requests_app.models import (
+    CLOSED_STATUSES,
+    OPEN_Q,
+    PrivacyRequest,
+    RequestType,
+    ScheduledErasure,
+    Status,
+)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Open requests unless asked otherwise: closed ones leave the working queue. A
+    search (a reference, an e-mail, a phone) looks among closed requests too."""
+
+    title = "status"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            *((s.value, s.label) for s in Status),
+            ("closed", "Closed (any)"),
+            ("all", "All, open and closed"),
+        ]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Open (default)",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            if request.GET.get("q", "").strip():
+                return queryset
+            return queryset.filter(OPEN_Q)
+        if value == "all":
+            return queryset
+        if value == "closed":
+            return queryset.filter(status__in=[s.value for s in CLOSED_STATUSES])
+        if value in Status.values:
+            return queryset.filter(status=value)
+        return queryset
 
 
 class DeadlineFilter(admin.SimpleListFilter):
+    """The morning page's buckets, counted as each request's rule counts its clock."""
+
     title = "deadline"
     parameter_name = "deadline"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("week", "Due this week (7 days)")]
+        return [
+            ("overdue", "Overdue"),
+            ("today", "Due today"),
+            ("week", "Due in the next 7 days"),
+        ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        if self.value() == "overdue":
-            return queryset.filter(OPEN_Q, deadline_on__lt=today)
-        if self.value() == "week":
-            return queryset.filter(
-                OPEN_Q, deadline_on__gte=today, deadline_on__lte=today + dt.timedelta(days=7)
-            )
+        if self.value() in selectors.DEADLINE_BUCKETS:
+            bucket = selectors.privacy_requests_deadline(
+                self.value(), today=timezone.localdate()
+            ).values("pk")
+            return queryset.filter(pk__in=bucket)
         return queryset
+
+
+class AcknowledgementFilter(admin.SimpleListFilter):
+    title = "acknowledgement"
+    parameter_name = "ack"
+
+    def lookups(self, request, model_admin):
+        return [("owed", "Receipt not yet acknowledged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "owed":
+            return queryset.filter(pk__in=selectors.privacy_requests_ack_owed_queue().values("pk"))
+        return queryset
+
+
+#: Buttons of the request page: step (``selectors.privacy_request_next_steps``) ->
+#: the list action it runs, its label, and whether it is the dangerous kind.
+STEP_ACTIONS: dict[str, tuple[str, str, bool]] = {
+    "assign": ("assign_to_me", "Assign to me", False),
+    "verify": ("verify_manually", "Verify identity…", False),
+    "process": ("process_requests", "Start processing", False),
+    "schedule_erasure": ("schedule_erasure", "Schedule erasure…", False),
+    "run_erasure_now": ("run_erasure_now", "Run erasure now…", True),
+    "cancel_erasure": ("cancel_erasures", "Cancel the scheduled erasure", False),
+    "complete": ("complete_requests", "Complete…", False),
+    "extend": ("extend_deadline", "Extend the deadline…", False),
+    "deny": ("deny_requests", "Deny…", True),
+    "withdraw": ("withdraw_requests", "Mark withdrawn…", False),
+}
+
+
+def _badge(css: str, text: str):
+    return format_html('<span class="badge {}">{}</span>', css, text)
 
 
 @admin.register(PrivacyRequest)
@@ -60,29 +167,36 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
         "rule_code",
         "customer",
         "assignee",
-        "received_at",
+        "received_on",
+        "due",
         "days_left",
         "over_limit",
     )
     list_filter = (
-        "status",
+        QueueFilter,
+        DeadlineFilter,
+        AcknowledgementFilter,
         "request_type",
         "rule_code",
-        DeadlineFilter,
-        ("customer", admin.RelatedOnlyFieldListFilter),
-        ("assignee", admin.RelatedOnlyFieldListFilter),
+        "assignee",
+        "customer",
         "over_limit",
     )
     search_fields = ("=reference",)
-    search_help_text = "Reference, e-mail address or phone number (any format)."
+    search_help_text = (
+        "Reference, e-mail address or phone number (any format); closed requests too."
+    )
     list_select_related = ("customer", "assignee")
     ordering = ("deadline_on", "id")
     inlines = (MatchInline, RelayInline, PackageInline, ErasureInline, RequestEventInline)
     actions = (
         "assign_to_me",
         "verify_manually",
+        "process_requests",
         "extend_deadline",
         "schedule_erasure",
+        "run_erasure_now",
+        "cancel_erasures",
         "complete_requests",
         "deny_requests",
         "withdraw_requests",
@@ -104,18 +218,18 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
         "agent_name",
         "agent_email",
         "agent_proof_present",
-        "assignee",
-        "received_at",
+        "assignee_name",
+        "received_when",
         "due_on",
         "extended_due_on",
         "extension_reason",
         "days_left",
         "acknowledge_by",
-        "acknowledged_at",
-        "verification_expires_at",
-        "verified_at",
+        "acknowledged_when",
+        "verification_expires_when",
+        "verified_when",
         "verification_method",
-        "closed_at",
+        "closed_when",
         "over_limit",
         "fee_estimate",
         "fee_estimate_sent_at",
@@ -123,7 +237,7 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
         "denial_reason",
         "duplicate_count",
         "parent",
-        "created_by",
+        "created_by_name",
         "erasure_preview_display",
         "audit_trail",
     )
@@ -138,7 +252,7 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
                     "rule_summary",
                     "channel",
                     "customer",
-                    "assignee",
+                    "assignee_name",
                     "parent",
                 )
             },
@@ -147,14 +261,14 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             "Deadlines",
             {
                 "fields": (
-                    "received_at",
+                    "received_when",
                     "due_on",
                     "extended_due_on",
                     "extension_reason",
                     "days_left",
                     "acknowledge_by",
-                    "acknowledged_at",
-                    "closed_at",
+                    "acknowledged_when",
+                    "closed_when",
                 )
             },
         ),
@@ -173,8 +287,8 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             "Verification, limits and fees",
             {
                 "fields": (
-                    "verification_expires_at",
-                    "verified_at",
+                    "verification_expires_when",
+                    "verified_when",
                     "verification_method",
                     "over_limit",
                     "duplicate_count",
@@ -182,13 +296,16 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
                     "fee_estimate_sent_at",
                     "fee",
                     "denial_reason",
-                    "created_by",
+                    "created_by_name",
                 )
             },
         ),
-        ("Deletion: what will go and what is kept", {"fields": ("erasure_preview_display",)}),
-        ("Audit trail", {"classes": ("collapse",), "fields": ("audit_trail",)}),
+        ("Deletion: what goes, what stays, and when", {"fields": ("erasure_preview_display",)}),
+        ("Audit trail", {"fields": ("audit_trail",)}),
     )
+
+    class Media:
+        css = {"all": ("privacy/staff.css",)}
 
     # Permissions used by the actions.
     def has_process_permission(self, request):
@@ -196,6 +313,13 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
 
     def has_deny_permission(self, request):
         return request.user.has_perm("requests_app.deny_privacyrequest")
+
+    def has_erase_now_permission(self, request):
+        """Running an erasure at once is a privacy officer's call: it needs the right to
+        work on requests and the right to erase."""
+        return self.has_process_permission(request) and request.user.has_perm(
+            "privacy.erase_contact"
+        )
 
     def has_change_permission(self, request, obj=None):
         # Nothing is edited in the form; changes go through the actions.
@@ -214,23 +338,30 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             return queryset.filter(**{field: key}), False
         return super().get_search_results(request, queryset, term.upper())
 
+    # --- columns and read-only fields in words ---
+
+    @admin.display(description="Received", ordering="received_at")
+    def received_on(self, obj: PrivacyRequest):
+        return timezone.localtime(obj.received_at).date()
+
+    @admin.display(description="Due", ordering="deadline_on")
+    def due(self, obj: PrivacyRequest):
+        if obj.is_open and not obj.clock_started:
+            return "after verification"
+        return obj.deadline_on
+
     @admin.display(description="Days left", ordering="deadline_on")
     def days_left(self, obj: PrivacyRequest):
         if not obj.is_open:
             return "—"
+        if not obj.clock_started:
+            return _badge("badge-waiting", "clock starts at verification")
         days = obj.days_left()
         if days < 0:
-            color, text = "#a4161a", f"{-days} overdue"
-        elif days <= 7:
-            color, text = "#b45309", f"{days} left"
-        else:
-            color, text = "#2b7a0b", f"{days} left"
-        return format_html(
-            '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
-            'white-space:nowrap">{}</span>',
-            color,
-            text,
-        )
+            return _badge("badge-overdue", f"{-days} overdue")
+        if days <= 7:
+            return _badge("badge-soon", f"{days} left")
+        return _badge("badge-ok", f"{days} left")
 
     @admin.display(description="Jurisdiction rule")
     def rule_summary(self, obj: PrivacyRequest):
@@ -248,42 +379,91 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
     def agent_proof_present(self, obj: PrivacyRequest):
         return bool(obj.agent_proof)
 
-    @admin.display(description="Erasure preview")
+    @admin.display(description="Assigned to")
+    def assignee_name(self, obj: PrivacyRequest):
+        return staff_name(obj.assignee, system="nobody yet")
+
+    @admin.display(description="Taken by (phone or post)")
+    def created_by_name(self, obj: PrivacyRequest):
+        return staff_name(obj.created_by, system="— (web form)")
+
+    @admin.display(description="Received")
+    def received_when(self, obj):
+        return staff_time(obj.received_at)
+
+    @admin.display(description="Receipt acknowledged")
+    def acknowledged_when(self, obj):
+        return staff_time(obj.acknowledged_at, empty="not yet")
+
+    @admin.display(description="Closed")
+    def closed_when(self, obj):
+        return staff_time(obj.closed_at, empty="open")
+
+    @admin.display(description="Verification link or code valid until")
+    def verification_expires_when(self, obj):
+        return staff_time(obj.verification_expires_at)
+
+    @admin.display(description="Verified")
+    def verified_when(self, obj):
+        return staff_time(obj.verified_at, empty="not yet")
+
+    @admin.display(description="Erasure")
     def erasure_preview_display(self, obj: PrivacyRequest):
         if obj.request_type != RequestType.DELETION or not obj.pk:
-            return "—"
-        rows = []
-        for contact, preview in selectors.erasure_previews(obj):
-            erased = ", ".join(
-                f"{provider}: {sum(counts.values())}" for provider, counts in preview.erased.items()
-            )
-            kept = "; ".join(f"{k.table} ({k.count}): {k.reason}" for k in preview.kept)
-            blocked = f" BLOCKED — {preview.blocked_by}" if preview.blocked_by else ""
-            rows.append((contact.pk, erased, kept, blocked))
-        if not rows:
-            return "No contact in scope yet (matching runs after verification; relays must answer)."
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "", "<li>Contact #{}: erased {} — kept {}<strong>{}</strong></li>", rows
-            ),
+            return "Not a deletion request."
+        return render_to_string(
+            "requests_app/admin/erasure_words.html", {"previews": erasure_words(obj)}
         )
 
     @admin.display(description="Audit trail")
     def audit_trail(self, obj: PrivacyRequest):
         from privacy.models import AuditEvent
 
-        events = AuditEvent.objects.filter(object_type="privacy_request", object_id=str(obj.pk))[
-            :50
-        ]
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{} {} by user #{}</li>",
-                ((e.occurred_at, e.action, e.actor_id or "system") for e in events),
-            ),
+        events = (
+            AuditEvent.objects.filter(object_type="privacy_request", object_id=str(obj.pk))
+            .select_related("actor")
+            .order_by("-occurred_at", "-id")[:50]
         )
+        rows = (
+            (
+                staff_time(e.occurred_at),
+                staff_name(e.actor),
+                audit_action_label(e.action),
+                " · ".join(audit_summary_words(e.summary)),
+            )
+            for e in events
+        )
+        table = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="audit-rows"><thead><tr><th scope="col">When</th><th scope="col">Who</th>'
+            '<th scope="col">What</th><th scope="col">Details</th></tr></thead><tbody>{}</tbody>'
+            '</table><p><a href="{}?object_type=privacy_request&amp;object_id={}">Whole audit trail of this request</a></p>',
+            table or mark_safe('<tr><td colspan="4">Nothing yet.</td></tr>'),
+            reverse("admin:privacy_auditevent_changelist"),
+            obj.pk,
+        )
+
+    # --- the request page as a workplace ---
+
+    def next_steps(self, request, obj: PrivacyRequest) -> list[dict]:
+        """Buttons for the moves open in the request's state that this user may make."""
+        allowed = self.get_actions(request)
+        steps = []
+        for step in selectors.privacy_request_next_steps(obj, today=timezone.localdate()):
+            action, label, danger = STEP_ACTIONS[step]
+            if action not in allowed:
+                continue
+            if step == "assign" and obj.assignee_id == request.user.pk:
+                continue
+            steps.append(
+                {
+                    "step": step,
+                    "label": label,
+                    "danger": danger,
+                    "url": reverse("admin:requests_app_privacyrequest_step", args=[obj.pk, action]),
+                }
+            )
+        return steps
 
     # --- Actions (each a thin call to a service) ---
 
@@ -313,6 +493,26 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             ),
         )
 
+    @admin.action(
+        description="Start processing (match contacts, relay, build packages)",
+        permissions=["process"],
+    )
+    def process_requests(self, request, queryset):
+        def process(obj, data) -> int:
+            if obj.status != Status.VERIFIED:
+                return 0
+            services.privacy_request_process(actor=request.user, request_id=obj.pk)
+            return 1
+
+        return run_action(
+            self,
+            request,
+            queryset,
+            title="Start processing",
+            apply=process,
+            done_message=lambda n: f"Start processing: {n} request(s) matched and under way.",
+        )
+
     @admin.action(description="Extend the deadline (sends notice)", permissions=["process"])
     def extend_deadline(self, request, queryset):
         return run_action(
@@ -327,6 +527,15 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             ),
         )
 
+    def _erasure_page_extra(self, queryset):
+        return lambda: {
+            "previews": [
+                (obj, erasure_words(obj))
+                for obj in queryset
+                if obj.request_type == RequestType.DELETION
+            ]
+        }
+
     @admin.action(description="Schedule erasure (deletion requests)", permissions=["process"])
     def schedule_erasure(self, request, queryset):
         return run_action(
@@ -335,16 +544,70 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             queryset,
             confirm=True,
             title="Schedule erasure after the grace period",
-            intro="Review what will be erased and what is kept. The erasure runs in the nightly job after the grace period and can be cancelled until then.",
+            intro=(
+                "Review what will be erased and what is kept. The erasure runs in the nightly "
+                f"job after the {settings.REQUESTS_ERASURE_GRACE_DAYS}-day grace period and "
+                "can be cancelled until then."
+            ),
             template="admin/requests_app/privacyrequest/schedule_erasure.html",
-            extra=lambda: {
-                "previews": [
-                    (obj, selectors.erasure_previews(obj))
-                    for obj in queryset
-                    if obj.request_type == RequestType.DELETION
-                ]
-            },
+            extra=self._erasure_page_extra(queryset),
             apply=lambda obj, data: services.erasure_schedule(actor=request.user, request=obj),
+        )
+
+    @admin.action(
+        description="Run erasure now (skips the grace period; privacy officers)",
+        permissions=["erase_now"],
+    )
+    def run_erasure_now(self, request, queryset):
+        def run(obj, data) -> int:
+            result = services.erasure_run_now(
+                actor=request.user, request=obj, reason=data["reason"], note=data["note"]
+            )
+            if result.blocked:
+                self.message_user(
+                    request,
+                    f"{obj.reference}: not erased — " + "; ".join(result.blocked),
+                    level="ERROR",
+                )
+            return result.done
+
+        return run_action(
+            self,
+            request,
+            queryset,
+            form_class=RunNowForm,
+            title="Run erasure now",
+            intro=(
+                "The erasure runs at once, without the grace period, and cannot be undone. "
+                "Your name goes on each erasure certificate; the reason goes to the audit trail."
+            ),
+            template="admin/requests_app/privacyrequest/schedule_erasure.html",
+            extra=self._erasure_page_extra(queryset),
+            apply=run,
+            done_message=lambda erased: (
+                f"Erased {erased} contact record(s) now; certificates recorded."
+            ),
+        )
+
+    @admin.action(description="Cancel scheduled erasures", permissions=["process"])
+    def cancel_erasures(self, request, queryset):
+        def cancel(obj, data) -> int:
+            erasures = ScheduledErasure.objects.filter(
+                request=obj, state=ScheduledErasure.State.SCHEDULED
+            ).select_related("request")
+            return sum(
+                services.erasure_cancel(actor=request.user, erasure=erasure) for erasure in erasures
+            )
+
+        return run_action(
+            self,
+            request,
+            queryset,
+            confirm=True,
+            title="Cancel the scheduled erasure",
+            intro="Nothing is erased; the request stays open.",
+            apply=cancel,
+            done_message=lambda n: f"{n} scheduled erasure(s) cancelled.",
         )
 
     @admin.action(description="Complete (sends notice)", permissions=["process"])
@@ -389,3 +652,49 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
                 actor=request.user, request=obj, note=data["note"]
             ),
         )
+
+
+def erasure_words(obj: PrivacyRequest) -> list[dict]:
+    """Per contact in scope: what goes, what stays and why, what blocks it, and when it
+    runs (or ran), in words."""
+    erasures = {e.contact_id: e for e in obj.erasures.select_related("certificate", "scheduled_by")}
+    grace = settings.REQUESTS_ERASURE_GRACE_DAYS
+    previews = []
+    for contact, preview in selectors.erasure_previews(obj):
+        erasure = erasures.get(contact.pk)
+        if contact.erased_at:
+            when = f"Erased {staff_time(contact.erased_at)}."
+        elif erasure is None or erasure.state == ScheduledErasure.State.CANCELLED:
+            run_on = timezone.localdate() + dt.timedelta(days=grace)
+            when = (
+                f"Not scheduled yet. Once scheduled it runs in the nightly job after the "
+                f"{grace}-day grace period (on or after {run_on:%Y-%m-%d} if scheduled "
+                "today); a privacy officer can run it at once instead."
+            )
+        elif erasure.state == ScheduledErasure.State.SCHEDULED:
+            when = (
+                f"Scheduled by {staff_name(erasure.scheduled_by)}; runs in the first nightly "
+                f"job after {staff_time(erasure.scheduled_for)} unless cancelled."
+            )
+        elif erasure.state == ScheduledErasure.State.BLOCKED:
+            when = f"Blocked when it was due: {erasure.blocked_reason}"
+        else:
+            when = erasure.get_state_display() + "."
+        certificate = erasure.certificate if erasure is not None else None
+        previews.append(
+            {
+                "contact": contact,
+                "erased": [] if contact.erased_at else erased_items(preview.erased),
+                "kept": [] if contact.erased_at else kept_items(preview.kept),
+                "blocked_by": None if contact.erased_at else preview.blocked_by,
+                "deferred_by": None if contact.erased_at else getattr(preview, "deferred_by", None),
+                "when": when,
+                "certificate_url": reverse(
+                    "admin:privacy_erasurecertificate_change", args=[certificate.pk]
+                )
+                if certificate
+                else None,
+                "certificate": certificate,
+            }
+        )
+    return previews

@@ -9,14 +9,20 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from requests_app import selectors, services
 from requests_app.admin.forms import CorrectionForm, FeeForm, IntakeForm
-from requests_app.models import OPEN_STATUSES, PrivacyRequest, RequestType, Status
+from requests_app.models import (
+    OPEN_STATUSES,
+    ExportPackage,
+    PrivacyRequest,
+    RequestType,
+    Status,
+)
 from requests_app.rules import RULES
 
 
@@ -54,6 +60,21 @@ class PrivacyRequestToolsMixin:
                 "<int:object_id>/fee-record/",
                 self.admin_site.admin_view(self.fee_record_view),
                 name="requests_app_privacyrequest_fee_record",
+            ),
+            path(
+                "<int:object_id>/step/<str:action>/",
+                self.admin_site.admin_view(self.step_view),
+                name="requests_app_privacyrequest_step",
+            ),
+            path(
+                "<int:object_id>/package/<int:package_id>/",
+                self.admin_site.admin_view(self.package_view),
+                name="requests_app_privacyrequest_package",
+            ),
+            path(
+                "<int:object_id>/package/<int:package_id>/download/",
+                self.admin_site.admin_view(self.package_download_view),
+                name="requests_app_privacyrequest_package_download",
             ),
             *super().get_urls(),
         ]
@@ -124,10 +145,81 @@ class PrivacyRequestToolsMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        tools = self._object_tools(request, obj) if obj is not None else []
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "request_tools": tools}
+        extra = {**(extra_context or {}), "request_tools": []}
+        if obj is not None and self.has_view_permission(request, obj):
+            extra["request_tools"] = self._object_tools(request, obj)
+            extra["next_steps"] = self.next_steps(request, obj)
+            if obj.status in (Status.IN_PROGRESS, Status.RELAYED):
+                extra["completion_blockers"] = selectors.privacy_request_completion_blockers(
+                    obj, selectors.contacts_in_scope(obj)
+                )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def step_view(self, request, object_id: int, action: str):
+        """A button of the request page: the list action ``action`` on this one request,
+        with the same permission check (``get_actions``) and confirmation page; back to
+        the request's page when it is done."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        actions = self.get_actions(request)
+        if action not in actions:
+            raise PermissionDenied
+        queryset = self.get_queryset(request).filter(pk=object_id)
+        if not queryset.exists():
+            raise Http404("No such request.")
+        func = actions[action][0]
+        response = func(self, request, queryset)
+        if response is not None:
+            return response
+        return redirect("admin:requests_app_privacyrequest_change", object_id)
+
+    def _package(self, request, object_id: int, package_id: int) -> ExportPackage:
+        if not self.has_process_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            ExportPackage.objects.select_related("request"),
+            pk=package_id,
+            request_id=object_id,
         )
+
+    def package_view(self, request, object_id: int, package_id: int):
+        """The access package as the person will get it — its files, its summary, its
+        JSON — for the officer to check before completing (audited)."""
+        package = self._package(request, object_id, package_id)
+        try:
+            contents = services.export_package_staff_view(actor=request.user, package=package)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect("admin:requests_app_privacyrequest_change", object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Export package #{package.pk} of {package.request.reference}",
+            "opts": self.model._meta,
+            "original": package.request,
+            "contents": contents,
+            "download_url": reverse(
+                "admin:requests_app_privacyrequest_package_download", args=[object_id, package_id]
+            ),
+        }
+        response = TemplateResponse(request, "requests_app/admin/package.html", context)
+        response["Cache-Control"] = "no-store, private"
+        return response
+
+    def package_download_view(self, request, object_id: int, package_id: int):
+        package = self._package(request, object_id, package_id)
+        try:
+            handle = services.export_package_staff_open(actor=request.user, package=package)
+        except ValidationError as exc:
+            raise Http404(exc.messages[0]) from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"{package.request.reference}-package-{package.pk}.zip",
+            content_type="application/zip",
+        )
+        response["Cache-Control"] = "no-store, private"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def _object_or_404(self, request, object_id: int) -> PrivacyRequest:
         if not self.has_view_permission(request):

@@ -5,10 +5,15 @@ an expiring token whose hash is all the database holds."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 import uuid
+import zipfile
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
@@ -98,3 +103,85 @@ def export_package_download(*, token: str, now: dt.datetime | None = None) -> Ex
     package.save(update_fields=["download_count", "last_downloaded_at"])
     timeline.package_downloaded(request=package.request, package=package)
     return package
+
+
+# --- the officer looks at a package before it is sent ---------------------------------
+
+#: Largest JSON file shown on the package page (larger ones: download the package).
+PACKAGE_PREVIEW_BYTES = 256 * 1024
+
+
+@dataclass
+class PackageFile:
+    name: str
+    size: int
+    #: The file's text for the page (JSON indented), or "" when it is too large to show.
+    text: str = ""
+
+
+@dataclass
+class PackageContents:
+    package: ExportPackage
+    files: list[PackageFile]
+    summary: str
+
+
+def _package_check(package: ExportPackage) -> ExportPackage:
+    package = ExportPackage.objects.select_related("request").get(pk=package.pk)
+    if package.state != ExportPackage.State.READY or not package.file:
+        raise ValidationError(
+            f"Export package #{package.pk} is {package.get_state_display().lower()}; "
+            "there is nothing to open."
+        )
+    return package
+
+
+@transaction.atomic
+def export_package_staff_view(
+    *, actor: AbstractBaseUser | None, package: ExportPackage
+) -> PackageContents:
+    """Open a built package for a staff member before it goes to the person: its files,
+    the summary the person will read, and each JSON file's content (up to
+    ``PACKAGE_PREVIEW_BYTES``). Read from private storage; the opening goes on the
+    staff timeline and in the audit trail (ids only)."""
+    package = _package_check(package)
+    files: list[PackageFile] = []
+    summary = ""
+    with (
+        package.file.storage.open(package.file.name, "rb") as handle,
+        zipfile.ZipFile(handle) as archive,
+    ):
+        for info in archive.infolist():
+            entry = PackageFile(name=info.filename, size=info.file_size)
+            if info.filename == "SUMMARY.txt":
+                summary = archive.read(info).decode("utf-8", "replace")
+            elif info.filename.endswith(".json") and info.file_size <= PACKAGE_PREVIEW_BYTES:
+                raw = archive.read(info).decode("utf-8", "replace")
+                try:
+                    entry.text = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+                except ValueError:
+                    entry.text = raw
+            files.append(entry)
+    request_event_record(
+        request=package.request,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        note=f"Export package #{package.pk} opened by staff to check it.",
+    )
+    privacy_request_audit(actor, "package_viewed", package.request, package_id=package.pk)
+    return PackageContents(package=package, files=files, summary=summary)
+
+
+@transaction.atomic
+def export_package_staff_open(*, actor: AbstractBaseUser | None, package: ExportPackage) -> File:
+    """The package's zip for a staff member to download (timeline and audit trail)."""
+    package = _package_check(package)
+    handle = package.file.storage.open(package.file.name, "rb")
+    request_event_record(
+        request=package.request,
+        kind=RequestEvent.Kind.NOTE,
+        actor=actor,
+        note=f"Export package #{package.pk} downloaded by staff to check it.",
+    )
+    privacy_request_audit(actor, "package_staff_downloaded", package.request, package_id=package.pk)
+    return File(handle)
