@@ -139,7 +139,7 @@ def test_the_documented_openssl_recipe_verifies_a_downloaded_certificate(
 
 
 def test_certificate_page_names_the_officer_and_shows_the_minute_in_their_time_zone(erased, client):
-    certificate, officer = erased
+    certificate, _officer = erased
     auditor = UserFactory(role="Auditor")
     StaffPreference.objects.create(user=auditor, time_zone="America/New_York")
     ErasureCertificate.objects.filter(pk=certificate.pk).update(

@@ -95,7 +95,7 @@ def test_run_now_only_for_deletion_requests_in_progress(deletion):
 
 
 def test_run_now_brings_a_scheduled_erasure_forward(deletion):
-    request, contact = deletion
+    request, _contact = deletion
     officer = UserFactory(role="Privacy officer")
     services.erasure_schedule(actor=officer, request=request)
     services.erasure_run_now(actor=officer, request=request, reason="authority")
@@ -103,7 +103,7 @@ def test_run_now_brings_a_scheduled_erasure_forward(deletion):
 
 
 def test_nightly_command_says_what_it_did_in_words(deletion, capsys):
-    request, contact = deletion
+    request, _contact = deletion
     services.erasure_schedule(actor=None, request=request)
     call_command("scheduled_erasures_run")
     assert capsys.readouterr().out.strip() == "No scheduled erasure was due; nothing was erased."

@@ -134,14 +134,14 @@ def test_erasure_in_plain_words_then_run_now_from_the_page(
     contact = PrivacyRequest.objects.get(pk=request.pk).matches.get().contact
     InteractionFactory.create_batch(2, contact=contact, channel="sms")
     html = officer.get(_change(request)).content.decode()
-    assert "Communications: 2 × text messages, chats, e-mails and web-form submissions" in html
+    assert "Communications: 2 \u00d7 text messages, chats, e-mails and web-form submissions" in html
     assert "What stays, and why" in html and "Not scheduled yet" in html
     assert "{'" not in html  # no raw dicts
     assert "Run erasure now…" in _buttons(html)
 
     confirm = officer.post(_step(request, "run_erasure_now"))
     assert "Why skip the grace period?" in confirm.content.decode()
-    assert "Communications: 2 ×" in confirm.content.decode()
+    assert "Communications: 2 \u00d7" in confirm.content.decode()
     refused = officer.post(_step(request, "run_erasure_now"), {"apply": "yes", "reason": "other"})
     assert "Explain the reason." in refused.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
