@@ -4,10 +4,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
+from privacy import morning, preferences
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin's home is the morning page for privacy officers (privacy.morning); the
+    # list of every app stays at /admin/apps/.
+    path("admin/", admin.site.admin_view(morning.home_view), name="admin_home"),
+    path("admin/apps/", admin.site.admin_view(morning.apps_view), name="admin_apps"),
+    path(
+        "admin/time-zone/",
+        admin.site.admin_view(preferences.time_zone_view),
+        name="admin_time_zone",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("privacy.urls")),
     path("", include("consent.urls")),
     path("", include("requests_app.urls")),
 ]

@@ -59,6 +59,25 @@ OPEN_STATUSES = (
 )
 CLOSED_STATUSES = (Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.EXPIRED)
 OPEN_Q = Q(status__in=[s.value for s in OPEN_STATUSES])
+#: Before verification. Under a rule whose clock starts at verification (UK GDPR) the
+#: deadline is not running yet in these statuses: such a request is never "overdue".
+UNVERIFIED_STATUSES = (Status.RECEIVED, Status.AWAITING_VERIFICATION)
+
+
+def verification_clock_rule_codes() -> list[str]:
+    """Codes of the rules whose clock starts at verification."""
+    from requests_app.rules import CLOCK_VERIFICATION, RULES
+
+    return sorted(code for code, rule in RULES.items() if rule.clock_starts == CLOCK_VERIFICATION)
+
+
+def clock_waiting_q() -> Q:
+    """Open requests whose deadline has not started: unverified, under a rule whose clock
+    starts at verification. Exclude them wherever "due" or "overdue" is counted."""
+    return Q(
+        rule_code__in=verification_clock_rule_codes(),
+        status__in=[s.value for s in UNVERIFIED_STATUSES],
+    )
 
 
 class VerificationMethod(models.TextChoices):
@@ -215,6 +234,12 @@ class PrivacyRequest(models.Model):
                 fields=["closed_at"], condition=Q(closed_at__isnull=False), name="prq_closed"
             ),
             models.Index(fields=["status", "deadline_on"], name="prq_status_deadline"),
+            # The morning page's open appeals.
+            models.Index(
+                fields=["deadline_on"],
+                condition=OPEN_Q & Q(request_type="appeal"),
+                name="prq_open_appeal",
+            ),
             models.Index(fields=["email_key"], name="prq_email_key"),
             models.Index(fields=["phone"], name="prq_phone"),
         ]
@@ -249,6 +274,15 @@ class PrivacyRequest(models.Model):
     @property
     def effective_due_on(self) -> dt.date:
         return self.extended_due_on or self.due_on
+
+    @property
+    def clock_started(self) -> bool:
+        """False while the rule's clock waits for verification (see ``clock_waiting_q``)."""
+        from requests_app.rules import CLOCK_VERIFICATION
+
+        return not (
+            self.rule.clock_starts == CLOCK_VERIFICATION and self.status in UNVERIFIED_STATUSES
+        )
 
     def days_left(self, today: dt.date | None = None) -> int:
         return (self.deadline_on - (today or timezone.localdate())).days
@@ -362,6 +396,12 @@ class Relay(models.Model):
     )
 
     class Meta:
+        indexes = [
+            # The morning page: relays still waiting on customers, oldest first.
+            models.Index(
+                fields=["sent_at"], condition=Q(answered_at__isnull=True), name="prq_relay_waiting"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["request", "customer"], name="prq_relay_unique"),
             models.CheckConstraint(
@@ -451,7 +491,10 @@ class ScheduledErasure(models.Model):
         indexes = [
             models.Index(
                 fields=["scheduled_for"], condition=Q(state="scheduled"), name="prq_erasure_due"
-            )
+            ),
+            models.Index(
+                fields=["scheduled_for"], condition=Q(state="blocked"), name="prq_erasure_blocked"
+            ),
         ]
 
     def __str__(self) -> str:

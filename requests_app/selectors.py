@@ -6,7 +6,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from privacy.models import Contact
@@ -21,6 +21,7 @@ from requests_app.models import (
     RequestType,
     ScheduledErasure,
     Status,
+    clock_waiting_q,
 )
 from requests_app.tokens import new_reference
 
@@ -30,11 +31,13 @@ PACKAGE_TYPES = frozenset({RequestType.ACCESS, RequestType.KNOW, RequestType.POR
 
 def privacy_requests_due_soon(*, today: dt.date, within_days: int = 7) -> list[dict]:
     """Open requests whose deadline is within ``within_days`` or passed: reference and
-    date only, read from the partial covering index ``prq_open_deadline``."""
+    date only, read from the partial covering index ``prq_open_deadline``. Requests whose
+    clock waits for verification (UK) are not due yet."""
     return list(
         PrivacyRequest.objects.filter(
             OPEN_Q, deadline_on__lte=today + dt.timedelta(days=within_days)
         )
+        .exclude(clock_waiting_q())
         .order_by("deadline_on")
         .values("reference", "deadline_on")
     )
@@ -169,3 +172,120 @@ def privacy_request_appeal_refusal(request: PrivacyRequest) -> str | None:
     if request.appeals.exists():
         return "An appeal of this request has already been made."
     return None
+
+
+# --- the morning page and the queue (bounded queries on indexed columns) ----------------
+
+#: Deadline buckets of the queue and the morning page.
+DEADLINE_BUCKETS = ("overdue", "today", "week")
+
+
+def privacy_requests_deadline(bucket: str, *, today: dt.date) -> QuerySet[PrivacyRequest]:
+    """Open requests whose clock is running, by deadline: ``overdue`` (passed), ``today``
+    (due today) or ``week`` (due in the next 7 days, after today). Index
+    ``prq_open_deadline``; unverified requests under a verification clock are left out."""
+    running = PrivacyRequest.objects.filter(OPEN_Q).exclude(clock_waiting_q())
+    if bucket == "overdue":
+        return running.filter(deadline_on__lt=today)
+    if bucket == "today":
+        return running.filter(deadline_on=today)
+    if bucket == "week":
+        return running.filter(deadline_on__gt=today, deadline_on__lte=today + dt.timedelta(days=7))
+    raise ValueError(f"Unknown deadline bucket {bucket!r}.")
+
+
+def privacy_requests_assigned(user) -> QuerySet[PrivacyRequest]:
+    return PrivacyRequest.objects.filter(OPEN_Q, assignee=user)
+
+
+def privacy_requests_ack_owed_queue() -> QuerySet[PrivacyRequest]:
+    """Open requests whose receipt is still to be acknowledged (index ``prq_ack_owed``)."""
+    return PrivacyRequest.objects.filter(
+        OPEN_Q, acknowledged_at__isnull=True, acknowledge_by__isnull=False
+    )
+
+
+def relays_waiting() -> QuerySet[Relay]:
+    """Relays no customer has answered yet, oldest first (index ``prq_relay_waiting``)."""
+    return (
+        Relay.objects.filter(answered_at__isnull=True)
+        .select_related("request", "customer")
+        .order_by("sent_at", "pk")
+    )
+
+
+def erasures_in_state(state: str) -> QuerySet[ScheduledErasure]:
+    """Scheduled or blocked erasures by date (indexes ``prq_erasure_due`` /
+    ``prq_erasure_blocked``)."""
+    return (
+        ScheduledErasure.objects.filter(state=state)
+        .select_related("request")
+        .order_by("scheduled_for", "pk")
+    )
+
+
+def appeals_open() -> QuerySet[PrivacyRequest]:
+    """Open appeals by deadline (index ``prq_open_appeal``)."""
+    return PrivacyRequest.objects.filter(OPEN_Q, request_type=RequestType.APPEAL)
+
+
+def privacy_request_outcomes(*, today: dt.date, days: int = 30) -> dict:
+    """Of the requests answered (completed or denied) in the last ``days`` days: how many,
+    how many on time (closed on or before the deadline in force), and the median days
+    from receipt to answer. Two queries on ``prq_closed``, bounded by the window."""
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days), dt.time.min))
+    answered = PrivacyRequest.objects.filter(
+        closed_at__isnull=False,
+        closed_at__gte=since,
+        status__in=[Status.COMPLETED, Status.DENIED],
+    )
+    totals = answered.aggregate(
+        total=Count("pk"), on_time=Count("pk", filter=Q(closed_at__date__lte=F("deadline_on")))
+    )
+    total = totals["total"] or 0
+    median_days = None
+    if total:
+        durations = answered.annotate(took=F("closed_at") - F("received_at")).order_by("took")
+        middle = list(durations.values_list("took", flat=True)[(total - 1) // 2 : total // 2 + 1])
+        if middle:
+            seconds = sum(d.total_seconds() for d in middle) / len(middle)
+            median_days = round(seconds / 86400, 1)
+    return {
+        "days": days,
+        "answered": total,
+        "on_time": totals["on_time"] or 0,
+        "on_time_rate": (totals["on_time"] / total) if total else None,
+        "median_days": median_days,
+    }
+
+
+def privacy_request_next_steps(request: PrivacyRequest, *, today: dt.date) -> list[str]:
+    """The moves open to staff on ``request`` in its current state, in the order they
+    come in the work: ``assign``, ``verify``, ``process``, ``schedule_erasure``,
+    ``run_erasure_now``, ``cancel_erasure``, ``complete``, ``extend``, ``deny``,
+    ``withdraw``. The services still check each move when it is made; this only decides
+    which buttons the request's page offers."""
+    if not request.is_open:
+        return []
+    steps = ["assign"]
+    status = request.status
+    if status in (Status.RECEIVED, Status.AWAITING_VERIFICATION):
+        steps.append("verify")
+    if status == Status.VERIFIED:
+        steps.append("process")
+    if status in (Status.IN_PROGRESS, Status.RELAYED):
+        if request.request_type == RequestType.DELETION:
+            erasures = set(request.erasures.values_list("state", flat=True))
+            to_erase = [c for c in contacts_in_scope(request) if not c.erased_at]
+            if to_erase and ScheduledErasure.State.SCHEDULED not in erasures:
+                steps.append("schedule_erasure")
+            if to_erase:
+                steps.append("run_erasure_now")
+            if ScheduledErasure.State.SCHEDULED in erasures:
+                steps.append("cancel_erasure")
+        steps.append("complete")
+    rule = request.rule
+    if rule.extension is not None and not request.extended_due_on and today <= request.due_on:
+        steps.append("extend")
+    steps += ["deny", "withdraw"]
+    return steps

@@ -75,7 +75,7 @@ class RelayInline(ReadOnlyInline):
 
 class PackageInline(ReadOnlyInline):
     model = ExportPackage
-    fields = ("contact", "state", "size_bytes", "ready", "expires", "download_count", "check")
+    fields = ("contact", "state", "size_bytes", "ready", "expires", "download_count", "check_link")
     readonly_fields = fields
     related = ("contact",)
 
@@ -88,7 +88,7 @@ class PackageInline(ReadOnlyInline):
         return staff_time(obj.expires_at)
 
     @admin.display(description="Check it")
-    def check(self, obj):
+    def check_link(self, obj):
         if obj.state != ExportPackage.State.READY:
             return "—"
         url = reverse("admin:requests_app_privacyrequest_package", args=[obj.request_id, obj.pk])
