@@ -157,3 +157,55 @@ def celery_conf():
     yield override
     app.conf.update(saved)
     reset_connections()
+
+
+# --- a real headless Chromium (Debian's, never a downloaded browser) -------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium_page():
+    """A page of Debian's headless Chromium (tests marked ``browser``; skipped with the
+    reason when it or Playwright is missing)."""
+    import shutil
+
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)``: a full-page PNG into ``SCREENSHOT_DIR`` when it is set
+    (``scripts/screenshots.py`` sets it to docs/screenshots/); nothing otherwise."""
+    from pathlib import Path
+
+    folder = os.environ.get("SCREENSHOT_DIR")
+
+    def take(page, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+    return take
