@@ -13,6 +13,12 @@
    privacy's ``contact_export`` of the same contact to a temporary file (what
    ``bench/bench_export.py`` measures), and a bare read of the same rows.
 
+3. The officers' admin pages at the same 1M requests (issue 10): the morning page
+   (``/admin/``), the request queue (open requests by default, and its "overdue" filter)
+   — queries per page, whether any counts a whole table, and time (best of 5, warm). Baselines
+   in the same run: Django's own admin index (``/admin/apps/``) and a plain
+   ``ModelAdmin`` changelist of the same table with Django's defaults (full COUNT(*)).
+
 Uses its own database ``pbo_bench_requests`` (created, migrated, dropped at the end
 unless --keep):
 
@@ -51,6 +57,7 @@ ENV = {
     "REQUESTS_DIGEST_RECIPIENTS": "privacy-officers@example.com",
     "PRIVATE_STORAGE_ROOT": PRIVATE_ROOT,
     "LOG_LEVEL": "WARNING",
+    "DJANGO_ALLOWED_HOSTS": "testserver,localhost",
 }
 
 
@@ -293,6 +300,84 @@ def measure_package(n_interactions: int) -> dict:
     }
 
 
+def measure_admin_pages() -> dict:
+    """Queries, full-table counts and time of the officers' pages on the seeded table."""
+    import re
+
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client, RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from requests_app.models import PrivacyRequest
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-officer", defaults={"is_staff": True, "first_name": "Bench"}
+    )
+    user.groups.add(Group.objects.get(name="Privacy officer"))
+    client = Client()
+    client.force_login(user)
+    full_count = re.compile(r'SELECT COUNT\(\*\)[^;]*FROM "requests_app_privacyrequest"', re.S)
+
+    def measure(label, get):
+        get()  # warm (templates, session, time zone)
+        times, queries, status = [], None, None
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                status = get()
+                times.append(time.perf_counter() - started)
+            queries = ctx.captured_queries
+        counts = [
+            q["sql"]
+            for q in queries
+            if full_count.search(q["sql"]) and " WHERE " not in q["sql"] and "LIMIT" not in q["sql"]
+        ]
+        return {
+            "label": label,
+            "status": status,
+            "queries": len(queries),
+            "full_counts": len(counts),
+            "best_ms": round(min(times) * 1000, 1),
+            "median_ms": round(statistics.median(times) * 1000, 1),
+        }
+
+    queue = "/admin/requests_app/privacyrequest/"
+    results = [
+        measure("morning page /admin/", lambda: client.get("/admin/").status_code),
+        measure("queue (open, default)", lambda: client.get(queue).status_code),
+        measure(
+            "queue ?deadline=overdue",
+            lambda: client.get(queue, {"deadline": "overdue"}).status_code,
+        ),
+        measure(
+            "queue ?queue=all page 3",
+            lambda: client.get(queue, {"queue": "all", "p": "3"}).status_code,
+        ),
+        measure(
+            "baseline: Django's index /admin/apps/", lambda: client.get("/admin/apps/").status_code
+        ),
+    ]
+    site = admin.AdminSite(name="bench_default")
+    default_admin = admin.ModelAdmin(PrivacyRequest, site)
+    factory = RequestFactory()
+    superuser, _ = get_user_model().objects.get_or_create(
+        username="bench-super", defaults={"is_staff": True, "is_superuser": True}
+    )
+
+    def default_changelist():
+        request = factory.get(queue)
+        request.user = superuser
+        response = default_admin.changelist_view(request)
+        response.render()
+        return response.status_code
+
+    results.append(measure("baseline: default ModelAdmin changelist", default_changelist))
+    return {"pages": results}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -301,6 +386,11 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=50_000, help="open rows incl. the due ones")
     parser.add_argument("--interactions", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--only-admin",
+        action="store_true",
+        help="after seeding, measure only the admin pages (skip the tracker's step 1 and the package)",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "requests_results.json"))
     args = parser.parse_args()
 
@@ -331,7 +421,8 @@ def main() -> None:
             report["seed_step1_s"] = seed(
                 conn, first=1, last=args.first_step, due=args.due, open_=args.open, today=today
             )
-        report["tracker_step1"] = measure_tracker(today)
+        if not args.only_admin:
+            report["tracker_step1"] = measure_tracker(today)
         connection.close()
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
             report["seed_step2_s"] = seed(
@@ -346,8 +437,10 @@ def main() -> None:
                 "SELECT pg_size_pretty(pg_total_relation_size('requests_app_privacyrequest')),"
                 " pg_size_pretty(pg_relation_size('prq_open_deadline'))"
             ).fetchone()
-        report["tracker_full"] = measure_tracker(today)
-        report["package"] = measure_package(args.interactions)
+        if not args.only_admin:
+            report["tracker_full"] = measure_tracker(today)
+            report["package"] = measure_package(args.interactions)
+        report["admin_pages"] = measure_admin_pages()
         report["machine"]["load_average_after"] = os.getloadavg()
     finally:
         connection.close()

@@ -234,8 +234,6 @@ class PrivacyRequest(models.Model):
                 fields=["closed_at"], condition=Q(closed_at__isnull=False), name="prq_closed"
             ),
             models.Index(fields=["status", "deadline_on"], name="prq_status_deadline"),
-            # The queue's "all, open and closed" list, in its order (deadline, id).
-            models.Index(fields=["deadline_on", "id"], name="prq_deadline_order"),
             # The morning page's open appeals.
             models.Index(
                 fields=["deadline_on"],
