@@ -5,24 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('privacy', '0007_staff_preference_and_audit_actor_index'),
-        ('requests_app', '0005_denial_notice_names_authority'),
+        ("privacy", "0008_staff_preference_and_audit_actor_index"),
+        ("requests_app", "0005_denial_notice_names_authority"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='privacyrequest',
-            index=models.Index(condition=models.Q(('status__in', ['received', 'awaiting_verification', 'verified', 'in_progress', 'relayed_to_controller']), ('request_type', 'appeal')), fields=['deadline_on'], name='prq_open_appeal'),
+            model_name="privacyrequest",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "received",
+                            "awaiting_verification",
+                            "verified",
+                            "in_progress",
+                            "relayed_to_controller",
+                        ],
+                    ),
+                    ("request_type", "appeal"),
+                ),
+                fields=["deadline_on"],
+                name="prq_open_appeal",
+            ),
         ),
         migrations.AddIndex(
-            model_name='relay',
-            index=models.Index(condition=models.Q(('answered_at__isnull', True)), fields=['sent_at'], name='prq_relay_waiting'),
+            model_name="relay",
+            index=models.Index(
+                condition=models.Q(("answered_at__isnull", True)),
+                fields=["sent_at"],
+                name="prq_relay_waiting",
+            ),
         ),
         migrations.AddIndex(
-            model_name='schedulederasure',
-            index=models.Index(condition=models.Q(('state', 'blocked')), fields=['scheduled_for'], name='prq_erasure_blocked'),
+            model_name="schedulederasure",
+            index=models.Index(
+                condition=models.Q(("state", "blocked")),
+                fields=["scheduled_for"],
+                name="prq_erasure_blocked",
+            ),
         ),
     ]

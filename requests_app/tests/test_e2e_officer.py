@@ -78,6 +78,16 @@ def test_officer_completes_an_access_request_and_an_erasure_in_the_admin(
     _seed_the_morning(officer)
     page = chromium_page
     base = live_server.url
+    # Anything the Content-Security-Policy blocks (an inline style or script) is reported
+    # on the console: the officer's pages must work under the policy.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text
+            and blocked.append(f"{page.url}: {message.text}")
+        ),
+    )
 
     # Log in: the home is the morning page.
     page.goto(f"{base}/admin/")
@@ -160,3 +170,4 @@ def test_officer_completes_an_access_request_and_an_erasure_in_the_admin(
     page.goto(f"{base}/privacy/certificate-key/")
     page.get_by_role("heading", name="Checking an erasure certificate").wait_for()
     screenshot(page, "certificate-key")
+    assert blocked == [], blocked

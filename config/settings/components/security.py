@@ -80,9 +80,8 @@ PERMISSIONS_POLICY = (
 )
 # Only this site's own files: no inline script. Inline attributes of code we don't own
 # are allowed one by one, by the hash of their exact text: django-import-export's export
-# page (its "select all" handler and two styles), and the three colours of the request
-# queue's "days left" badge (requests_app/admin.py; once that moves to CSS classes in a
-# static file, these three go).
+# page (its "select all" handler and two styles). The request queue's "days left" badges
+# are CSS classes in static/privacy/staff.css.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
@@ -96,9 +95,6 @@ CONTENT_SECURITY_POLICY = {
             "'unsafe-hashes'",
             "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",  # padding: 0;
             "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",  # font-weight: bold;
-            "'sha256-9VRpQbySw1FcNtD3pT1RMZikl7rQ+cM8g1HFO4kZWQ4='",  # overdue badge
-            "'sha256-y41PVlKAgUQRaSCDnnedrq1r9PJbE6mxcEaPP5N3cNk='",  # due-soon badge
-            "'sha256-zY2+z23Bir6wRmByyB3IwHAHNO347daV9n34kVBDWqA='",  # on-time badge
         ],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
