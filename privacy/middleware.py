@@ -2,7 +2,8 @@
 
 A staff member's choice (``StaffPreference.time_zone``, set on the admin's "Time zone"
 page) or else ``STAFF_TIME_ZONE`` is activated for each of their requests, so Django's
-date filters and ``privacy.display.staff_time`` use it. It is read once per session."""
+date filters and ``privacy.display.staff_time`` use it. It is read into the session at
+login (``privacy.signals``), or on the first request of an older session."""
 
 from __future__ import annotations
 

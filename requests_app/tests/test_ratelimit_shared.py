@@ -112,6 +112,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="x" * 64,
         SUPPRESSION_HMAC_KEYS="k1=" + "y" * 40,
+        PRIVACY_CERTIFICATE_SIGNING_KEY="dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         CELERY_BROKER_URL=settings.REDIS_URL,
         **overrides,
