@@ -865,7 +865,8 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAd
 
     @admin.display(description="What")
     def what(self, obj):
-        return audit_action_label(obj.action)
+        # The words staff read, and the name the code and searches use.
+        return format_html("{}<br><code>{}</code>", audit_action_label(obj.action), obj.action)
 
     @admin.display(description="About")
     def about(self, obj):

@@ -15,6 +15,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from privacy import registry
+from privacy.audit_actions import AuditAction
+from privacy.audit_actions import (
+    audit_action_label as audit_action_label,
+)  # staff pages read it here
 
 #: How a time reads on staff pages: to the minute, with the zone's abbreviation.
 STAFF_TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
@@ -114,79 +118,10 @@ def kept_items(kept: list) -> list[KeptItem]:
 
 # --- the audit trail in words -----------------------------------------------------------
 
-#: Words for the actions in the audit trail. Kept until the one enumeration of audit
-#: actions (with labels) lands; ``audit_action_label`` then reads the enumeration.
-_ACTION_LABELS = {
-    "contact.created": "Contact created",
-    "contact.updated": "Contact details changed",
-    "contact.identifier_added": "E-mail address or phone number added",
-    "contact.identifiers_added": "E-mail addresses or phone numbers added to an existing contact",
-    "contact.restricted": "Processing of a contact restricted",
-    "contact.unrestricted": "Restriction of a contact lifted",
-    "contact.viewed": "Contact's page viewed by staff",
-    "contact.exported": "Contact's data exported",
-    "contact.erased": "Contact's personal data erased (certificate recorded)",
-    "contact.bulk_imported": "Contacts imported in bulk (command)",
-    "contact.imported": "Contacts imported (admin)",
-    "customer.imported": "Customers imported (admin)",
-    "interaction.imported": "Interactions imported (admin)",
-    "contact.bulk_read": "Contacts exported as a file (admin)",
-    "customer.bulk_read": "Customers exported as a file (admin)",
-    "interaction.bulk_read": "Interactions exported as a file (admin)",
-    "legal_hold.placed": "Legal hold placed",
-    "legal_hold.lifted": "Legal hold lifted",
-    "retention.swept": "Retention sweep ran",
-    "consent.granted": "Consent given",
-    "consent.withdrawn": "Consent withdrawn",
-    "consent.contact_withdrawn": "All of a contact's consent withdrawn",
-    "consent.imported": "Consent evidence imported",
-    "consent.notice_saved": "Consent notice draft saved",
-    "consent.notice_published": "Consent notice published",
-    "consent.api_key_created": "Consent API key created",
-    "consent.api_key_revoked": "Consent API key revoked",
-    "consent.sms_inbound": "Inbound text message handled",
-    "consent.sms_opt_in_requested": "SMS opt-in prompt requested",
-    "consent.cookie_choice": "Cookie choice recorded",
-    "consent.state_rebuilt": "Consent projection rebuilt from the ledger",
-    "consent.records_purged": "Old consent records purged",
-    "consent.preference_link_sent": "Preference-centre link sent",
-    "privacy_request.received": "Privacy request received",
-    "privacy_request.duplicate_linked": "Same request submitted again (linked to the open one)",
-    "privacy_request.status_changed": "Request status changed",
-    "privacy_request.assigned": "Request assigned",
-    "privacy_request.extended": "Request deadline extended",
-    "privacy_request.fee_estimated": "Fee estimate sent",
-    "privacy_request.fee_recorded": "Fee recorded",
-    "privacy_request.relayed": "Request relayed to a customer",
-    "privacy_request.relay_answered": "Customer's answer to a relay recorded",
-    "privacy_request.package_built": "Export package built",
-    "privacy_request.package_downloaded": "Export package downloaded by the person",
-    "privacy_request.package_viewed": "Export package checked by staff",
-    "privacy_request.package_staff_downloaded": "Export package downloaded by staff to check it",
-    "privacy_request.erasure_scheduled": "Erasure scheduled after the grace period",
-    "privacy_request.erasure_run_now": "Erasure run now (grace period skipped)",
-    "privacy_request.erasure_cancelled": "Scheduled erasure cancelled",
-    "privacy_request.erasure_blocked": "Scheduled erasure blocked",
-    "privacy_request.correction_applied": "Correction applied to a contact",
-    "privacy_request.agent_proof_opened": "Authorised agent's proof opened by staff",
-    "privacy_request.appeal_received": "Appeal received",
-    "privacy_request.deidentified": "Request de-identified (its person was erased)",
-    "requests_job.deadline_digest": "Deadline digest sent",
-    "requests_job.unverified_expired": "Unverified requests expired",
-    "requests_job.scheduled_erasures": "Scheduled erasures ran",
-    "requests_job.packages_purged": "Expired export packages purged",
-    "requests_job.request_log_pruned": "Request log pruned",
-}
-
 
 def audit_action_choices() -> list[tuple[str, str]]:
-    """Every known action with its words, for the audit trail's filter."""
-    return sorted(_ACTION_LABELS.items(), key=lambda item: item[1])
-
-
-def audit_action_label(action: str) -> str:
-    """The words for ``action`` (the stored name itself when it is not listed)."""
-    return _ACTION_LABELS.get(action, action)
+    """Every action of ``AuditAction`` with its words, for the audit trail's filter."""
+    return sorted(AuditAction.choices, key=lambda choice: choice[1])
 
 
 def _summary_value(value) -> str:

@@ -502,6 +502,7 @@ class AuditEvent(models.Model):
         """The action in words (``AuditAction``'s label)."""
         return audit_action_label(self.action)
 
+
 class StaffPreference(models.Model):
     """A staff member's own settings for staff pages: the time zone times are shown in
     (``privacy.middleware.StaffTimeZoneMiddleware``; default ``STAFF_TIME_ZONE``)."""

@@ -162,13 +162,9 @@ def export_package_staff_view(
                 except ValueError:
                     entry.text = raw
             files.append(entry)
-    request_event_record(
-        request=package.request,
-        kind=RequestEvent.Kind.NOTE,
-        actor=actor,
-        note=f"Export package #{package.pk} opened by staff to check it.",
+    timeline.package_checked(
+        request=package.request, actor=actor, package=package, downloaded=False
     )
-    privacy_request_audit(actor, "package_viewed", package.request, package_id=package.pk)
     return PackageContents(package=package, files=files, summary=summary)
 
 
@@ -177,11 +173,5 @@ def export_package_staff_open(*, actor: AbstractBaseUser | None, package: Export
     """The package's zip for a staff member to download (timeline and audit trail)."""
     package = _package_check(package)
     handle = package.file.storage.open(package.file.name, "rb")
-    request_event_record(
-        request=package.request,
-        kind=RequestEvent.Kind.NOTE,
-        actor=actor,
-        note=f"Export package #{package.pk} downloaded by staff to check it.",
-    )
-    privacy_request_audit(actor, "package_staff_downloaded", package.request, package_id=package.pk)
+    timeline.package_checked(request=package.request, actor=actor, package=package, downloaded=True)
     return File(handle)

@@ -162,7 +162,9 @@ def test_officer_completes_an_access_request_and_an_erasure_in_the_admin(
     page.goto(
         f"{base}/admin/privacy/auditevent/?object_type=privacy_request&object_id={deletion.pk}"
     )
-    page.get_by_role("cell", name="Erasure run now (grace period skipped)").wait_for()
+    page.get_by_role(
+        "cell", name="Erasure run now by a privacy officer (grace period skipped)"
+    ).wait_for()
     assert "Olivia Officer" in page.content() and "user #" not in page.content()
     screenshot(page, "audit-trail")
 

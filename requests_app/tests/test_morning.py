@@ -159,7 +159,7 @@ def test_audit_trail_in_words_with_filters(officer):
     assert f"Privacy request #{request.pk}" in html
     assert reverse("admin:requests_app_privacyrequest_change", args=[request.pk]) in html
     assert "user #" not in html
-    row = '<td class="field-what">Request assigned</td>'
+    row = '<td class="field-what">Request assigned<br><code>privacy_request.assigned</code></td>'
     assert row in html
     assert row in officer.get(changelist, {"actor": officer.user.pk}).content.decode()
     assert row not in officer.get(changelist, {"actor": "system"}).content.decode()
