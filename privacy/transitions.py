@@ -5,6 +5,8 @@ checked against the map (a move that is not in it raises ``InvalidTransition`` w
 states in words) and applied with a guarded update,
 ``UPDATE … SET state = <new> WHERE pk = … AND state = <old>``: of two workers racing to
 move the same row only one matches, so a row never takes two moves from one state.
+``move_to`` moves rows in mixed states at once, each only from a state the map allows
+(``… WHERE state IN (<states that may move there>)``).
 
 Each app wraps a ``StateField`` in its one transition service per field (which also
 writes what the move leaves behind: timeline, audit rows); nothing else writes the field.
@@ -79,5 +81,27 @@ class StateField:
         if queryset.model is not self.model:
             raise TypeError(f"Expected a queryset of {self.model.__name__}.")
         return queryset.filter(**{self.field: from_state}).update(
+            **{self.field: to_state}, **fields
+        )
+
+    def sources(self, to_state: str) -> frozenset[str]:
+        """The states a row may move to ``to_state`` from."""
+        return frozenset(state for state, targets in self.allowed.items() if to_state in targets)
+
+    def move_to(
+        self, queryset: models.QuerySet, *, to_state: str, subject: str, **fields: Any
+    ) -> int:
+        """Move every row of ``queryset`` that is in a state allowed to move to
+        ``to_state`` (setting ``fields`` with it); returns how many moved. For callers
+        that move a set of rows in mixed states at once (e.g. every subscription of a
+        number on a STOP)."""
+        sources = self.sources(to_state)
+        if not sources:
+            raise InvalidTransition(
+                f"{subject}: nothing may move to “{self.labels.get(to_state, to_state)}”."
+            )
+        if queryset.model is not self.model:
+            raise TypeError(f"Expected a queryset of {self.model.__name__}.")
+        return queryset.filter(**{f"{self.field}__in": sorted(sources)}).update(
             **{self.field: to_state}, **fields
         )

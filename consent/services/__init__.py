@@ -10,7 +10,8 @@ and e-mail are queued with ``transaction.on_commit``.
   transaction; the interface for requests_app (``contact_consent_withdraw``,
   ``contact_sale_sharing_opt_out``).
 - ``inbound``: inbound texts (the webhook) and their keyword replies; ``sms``: double
-  opt-in, the opt-in prompt, staff opt-outs.
+  opt-in, the opt-in prompt, staff opt-outs; ``subscriptions``: the one writer of an
+  SMS subscription's status (its allowed-transitions map).
 - ``preferences``: preference centre, GPC, cookie banner, preference-centre links.
 - ``notices``, ``api_keys``; ``maintenance``: projection rebuild and nightly purge."""
 
@@ -39,6 +40,7 @@ from .preferences import (
     preference_link_url,
 )
 from .sms import sms_opt_in_prompt_send, sms_subscription_opt_out, sms_subscription_request
+from .subscriptions import SUBSCRIPTION_TRANSITIONS, sms_subscriptions_transition
 
 __all__ = [
     "COOKIES_ADVERTISING",
@@ -50,6 +52,7 @@ __all__ = [
     "SMS_INFORMATIONAL",
     "SMS_MARKETING",
     "SMS_PURPOSES",
+    "SUBSCRIPTION_TRANSITIONS",
     "CookieChoice",
     "DriftReport",
     "InboundResult",
@@ -75,6 +78,7 @@ __all__ = [
     "sms_reply_text",
     "sms_subscription_opt_out",
     "sms_subscription_request",
+    "sms_subscriptions_transition",
 ]
 
 # The purpose codes live on the model (``Purpose.Code``); these names stay for callers.

@@ -24,6 +24,10 @@ from django.utils import timezone
 
 from consent.models import Channel, ConsentEvent, ConsentState, Notice, Purpose, SmsSubscription
 from consent.selectors import purpose_get
+from consent.services.subscriptions import (
+    sms_subscription_upsert_clause,
+    sms_subscriptions_transition,
+)
 from privacy.audit_actions import AuditAction
 from privacy.bulk import insert_fields, insert_values
 from privacy.models import Contact, ContactIdentifier
@@ -112,16 +116,6 @@ def _states_apply(events: list[ConsentEvent]) -> None:
             _rows_insert(states, upsert)
 
 
-# A subscription at one sender, created or brought in step with the event: its status
-# and the stamp of that status; the other stamp stays.
-_SUBSCRIPTION_UPSERT = """ON CONFLICT (customer_id, phone, sender, program)
-  WHERE (phone IS NOT NULL) DO UPDATE SET
-    status = excluded.status, contact_id = excluded.contact_id,
-    updated_at = excluded.updated_at,
-    opted_in_at = COALESCE(excluded.opted_in_at, consent_smssubscription.opted_in_at),
-    opted_out_at = COALESCE(excluded.opted_out_at, consent_smssubscription.opted_out_at)"""
-
-
 def _subscriptions_sync(events: list[ConsentEvent]) -> None:
     """Keep SMS subscriptions in step with SMS purposes' events of one decision (same
     number, sender, action and time; one event per purpose): with a sender, that
@@ -150,14 +144,20 @@ def _subscriptions_sync(events: list[ConsentEvent]) -> None:
                 )
                 for e in events
             ],
-            _SUBSCRIPTION_UPSERT,
+            # A subscription at one sender, created or brought in step with the event.
+            sms_subscription_upsert_clause(status),
         )
     else:
-        SmsSubscription.objects.filter(
-            customer_id=first.customer_id,
-            phone=first.identifier,
-            program__in=[_PROGRAM_OF[e.purpose.code] for e in events],
-        ).update(status=status, updated_at=now, **stamp)
+        sms_subscriptions_transition(
+            SmsSubscription.objects.filter(
+                customer_id=first.customer_id,
+                phone=first.identifier,
+                program__in=[_PROGRAM_OF[e.purpose.code] for e in events],
+            ),
+            to_status=status,
+            updated_at=now,
+            **stamp,
+        )
 
 
 def _events_save(events: list[ConsentEvent]) -> list[ConsentEvent]:
@@ -390,12 +390,13 @@ def contact_consent_withdraw(
         subscriptions = SmsSubscription.objects.filter(Q(contact=contact) | Q(phone__in=phones))
         if identifier is not None:
             subscriptions = subscriptions.filter(phone=identifier)
-        opted_out = (
+        opted_out = sms_subscriptions_transition(
             subscriptions.filter(
                 customer_id=contact.customer_id, program=SmsSubscription.Program.MARKETING
-            )
-            .exclude(status=SmsSubscription.Status.OPTED_OUT)
-            .update(status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now)
+            ).exclude(status=SmsSubscription.Status.OPTED_OUT),
+            to_status=SmsSubscription.Status.OPTED_OUT,
+            opted_out_at=now,
+            updated_at=now,
         )
     audit_event_record(
         actor=actor,

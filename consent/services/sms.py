@@ -17,6 +17,7 @@ from django.utils import timezone
 from consent.models import ConsentEvent, Notice, Purpose, SenderNumber, SmsSubscription
 from consent.selectors import contact_for_identifier, notice_published
 from consent.services.ledger import _audit_event, _event_write, _purpose
+from consent.services.subscriptions import sms_subscriptions_transition
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier, Customer
@@ -76,13 +77,16 @@ def sms_subscription_request(
         defaults={"contact": contact, "status": SmsSubscription.Status.PENDING},
     )
     if subscription.status != SmsSubscription.Status.OPTED_IN:
-        subscription.status = SmsSubscription.Status.PENDING
-        subscription.contact = contact
-        subscription.prompt_notice = notice
-        subscription.requested_at = now
-        subscription.prompt_sent_at = None
-        subscription.updated_at = now
-        subscription.save()
+        sms_subscriptions_transition(
+            SmsSubscription.objects.filter(pk=subscription.pk),
+            to_status=SmsSubscription.Status.PENDING,
+            contact=contact,
+            prompt_notice=notice,
+            requested_at=now,
+            prompt_sent_at=None,
+            updated_at=now,
+        )
+        subscription.refresh_from_db()
         from consent.tasks import sms_opt_in_prompt_send as task
 
         subscription_id = subscription.pk
@@ -153,8 +157,11 @@ def sms_subscription_opt_out(
         occurred_at=now,
         reference=reason[:100],
     )
-    SmsSubscription.objects.filter(pk=subscription.pk).update(
-        status=SmsSubscription.Status.OPTED_OUT, opted_out_at=now, updated_at=now
+    sms_subscriptions_transition(
+        SmsSubscription.objects.filter(pk=subscription.pk),
+        to_status=SmsSubscription.Status.OPTED_OUT,
+        opted_out_at=now,
+        updated_at=now,
     )
     _audit_event(actor, event, subscription_id=subscription.pk)
     return True

@@ -1,9 +1,7 @@
 """The transition services of the requests app's state fields: each field's allowed-
 transitions map, guarded updates, and for the request's status its timeline and audit rows."""
 
-import ast
 import itertools
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -135,31 +133,3 @@ def test_an_export_package_refuses_a_move_outside_its_map_and_purges_once():
     assert transitions.export_packages_transition(rows, from_state="building", to_state="ready")
     assert transitions.export_packages_transition(rows, from_state="ready", to_state="purged")
     assert not transitions.export_packages_transition(rows, from_state="ready", to_state="purged")
-
-
-STATE_FIELDS = {"state", "status"}
-
-
-def _writes_a_state_field(node: ast.AST) -> bool:
-    """``x.update(state=…)``, ``obj.state = …`` or ``save(update_fields=[…, "state"])``."""
-    if isinstance(node, ast.Call) and ast.unparse(node.func).endswith(".update"):
-        return bool(STATE_FIELDS & {k.arg for k in node.keywords})
-    if isinstance(node, ast.Assign | ast.AugAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return any(isinstance(t, ast.Attribute) and t.attr in STATE_FIELDS for t in targets)
-    if isinstance(node, ast.keyword) and node.arg == "update_fields":
-        names = {e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)}
-        return bool(STATE_FIELDS & names)
-    return False
-
-
-def test_nothing_but_the_transition_services_writes_a_state_field():
-    app = Path(__file__).resolve().parents[1]
-    writes = [
-        f"{path.relative_to(app)}:{node.lineno}"
-        for path in app.rglob("*.py")
-        if not {"tests", "migrations"} & set(path.parts) and path.name != "transitions.py"
-        for node in ast.walk(ast.parse(path.read_text()))
-        if _writes_a_state_field(node)
-    ]
-    assert writes == []
