@@ -41,7 +41,7 @@ def _phone_e164(raw: str, region: str | None) -> str:
     test ``parse_phone`` applies is run. Anything else, including an invalid number
     (for its error message), goes through ``parse_phone``. Recipients are not cached:
     a send list rarely repeats a number, and such a cache would only grow.
-    test_check_cpu.py holds this to ``parse_phone`` across the numbering plan."""
+    test_check.py holds this to ``parse_phone`` across the numbering plan."""
     value = raw.strip() if raw else ""
     if _NANP_E164.fullmatch(value) and phonenumbers.is_valid_number(
         phonenumbers.PhoneNumber(country_code=1, national_number=int(value[2:]))

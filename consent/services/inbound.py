@@ -269,7 +269,7 @@ def sms_inbound_handle(
     cached (``sender_for_number``; eight on a cold worker): the number's lock
     (``_number_lock``, PostgreSQL), the contact, the inbound message, the two ledger
     rows, their state upsert, the subscription upsert and the audit row
-    (consent/tests/test_webhook_statements.py)."""
+    (consent/tests/test_inbound_statements.py)."""
     now = now or timezone.now()
     message_sid = (message_sid or "").strip()[:64]
     if not message_sid:

@@ -1,24 +1,20 @@
-"""Services other apps and staff rely on: the requests_app interface, double opt-in,
-notices, the append-only ledger, quiet hours, roles, demo data."""
+"""The ledger (consent/services/ledger.py): the interface requests_app calls (withdraw,
+sale/sharing opt-out), the append-only ledger, and its projection (one upsert per write,
+back-dated events, one decision for several purposes, the SMS subscriptions kept in step)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from consent import selectors, services, sms
-from consent.demo import seed_demo_consent
+from consent import services
 from consent.models import ConsentEvent, ConsentState, Notice, SmsSubscription
-from consent.quiet_hours import quiet_hours_at
 from consent.services import ledger
-from consent.tests.conftest import NOON_PACIFIC, check
-from consent.tests.factories import ContactFactory, SmsSubscriptionFactory
+from consent.tests.conftest import check
+from consent.tests.factories import SmsSubscriptionFactory
 from privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -82,49 +78,6 @@ def test_sale_sharing_opt_out_is_recorded_once(contact):
     assert ConsentEvent.objects.filter(purpose__code="sale_sharing").count() == 1
 
 
-def test_api_sign_up_sends_the_prompt_after_commit_and_yes_confirms_with_its_notice(
-    contact, customer, sender, text, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        subscription = services.sms_subscription_request(
-            actor=None, contact=contact, phone=contact.phone
-        )
-        assert sms.outbox == []  # nothing leaves before the commit
-    assert len(callbacks) == 1
-    callbacks[0]()
-    callbacks[0]()  # a retried task sends nothing more
-    assert len(sms.outbox) == 1
-    prompt = sms.outbox[0]
-    notice = Notice.objects.get(purpose__code="sms_marketing", version=1)
-    assert prompt.to == contact.phone and prompt.sender == sender.number
-    assert prompt.body == f"Acme: {notice.text}"
-    assert not check(customer, sender=sender.number).allowed
-
-    response = text("YES")
-
-    assert "subscribed to marketing texts" in response.content.decode()
-    subscription.refresh_from_db()
-    assert subscription.status == SmsSubscription.Status.OPTED_IN
-    event = ConsentEvent.objects.get(contact=contact, action="grant")
-    assert event.method == "double_opt_in" and event.notice == notice
-    assert check(customer, sender=sender.number).allowed
-
-
-def test_published_notice_is_frozen_and_a_change_is_a_new_version(customer):
-    notice = Notice.objects.get(purpose__code="email_marketing", version=1)
-    with pytest.raises(ValidationError):
-        notice.text = "Changed words"
-        services.notice_draft_save(actor=None, notice=notice)
-    draft = services.notice_new_version(actor=None, notice=Notice.objects.get(pk=notice.pk))
-    assert draft.version == 2 and not draft.is_published
-    draft.text = "New words"
-    services.notice_draft_save(actor=None, notice=draft)
-    assert services.notice_publish(actor=None, notice=draft)
-    draft.refresh_from_db()
-    assert draft.text_sha256 == services.notice_text_hash("New words")
-    assert selectors.notice_published(purpose_code="email_marketing").version == 2
-
-
 @pytest.mark.postgres
 def test_database_refuses_to_change_the_ledger_or_a_published_notice(contact):
     if connection.vendor != "postgresql":
@@ -134,109 +87,6 @@ def test_database_refuses_to_change_the_ledger_or_a_published_notice(contact):
         ConsentEvent.objects.filter(pk=event.pk).update(action="withdraw")
     with pytest.raises(DatabaseError), transaction.atomic():
         Notice.objects.filter(published_at__isnull=False).update(text="edited")
-
-
-@pytest.mark.parametrize(
-    ("number", "utc_hour", "quiet"),
-    [
-        ("+13055551234", 0, False),  # Miami 19:00 (EST): open in Florida until 20:00
-        ("+13055551234", 1, True),  # Miami 20:00: quiet in Florida
-        ("+12125550123", 1, False),  # New York 20:00: federal window runs to 21:00
-        ("+12125550123", 2, True),  # New York 21:00
-        ("+14155550111", 15, True),  # San Francisco 07:30 (PST is UTC-8)
-        ("+14155550111", 16, False),  # San Francisco 08:30
-    ],
-)
-def test_quiet_hours_by_the_numbers_local_time_and_state(number, utc_hour, quiet):
-    # 2026-01-14 is a Wednesday, in winter time.
-    now = dt.datetime(2026, 1, 14, utc_hour, 30, tzinfo=dt.UTC)
-    assert quiet_hours_at(e164=number, now=now).is_quiet is quiet
-
-
-def test_texas_sunday_window_starts_at_noon():
-    sunday_11 = dt.datetime(2026, 1, 18, 17, 0, tzinfo=dt.UTC)  # 11:00 Central
-    answer = quiet_hours_at(e164="+12145550199", now=sunday_11)
-    assert answer.is_quiet and answer.retry_at == dt.datetime(2026, 1, 18, 18, 0, tzinfo=dt.UTC)
-
-
-def test_roles_have_their_consent_permissions():
-    def codenames(role):
-        return set(
-            Group.objects.get(name=role)
-            .permissions.filter(content_type__app_label="consent")
-            .values_list("codename", flat=True)
-        )
-
-    officer, agent, auditor = (
-        codenames("Privacy officer"),
-        codenames("Support agent"),
-        codenames("Auditor"),
-    )
-    assert {"publish_notice", "add_apikey", "import_consentevent"} <= officer
-    assert {"opt_out_smssubscription", "withdraw_consent", "view_consentevent"} <= agent
-    assert not {c for c in agent if c.startswith(("add_", "change_", "delete_"))}
-    assert auditor and all(c.startswith("view_") for c in auditor)
-
-
-def test_demo_seed_builds_a_history_without_drift(customer):
-    contacts = [
-        ContactFactory(customer=customer, phone=f"+1415555030{i}", email=f"d{i}@ex.org")
-        for i in range(10)
-    ]
-    counts = seed_demo_consent(contacts=contacts, rng=random.Random(7))
-    assert counts["grants"] > 0
-    assert ConsentEvent.objects.exists()
-    assert services.consent_state_rebuild(actor=None, apply=False).drift == 0
-
-
-def test_staff_opt_out_of_a_subscription(contact, customer, sender):
-    _grant(contact, "sms_marketing", contact.phone, sender.number)
-    subscription = SmsSubscription.objects.get()
-    assert services.sms_subscription_opt_out(actor=None, subscription=subscription)
-    assert not check(customer, sender=sender.number, now=NOON_PACIFIC).allowed
-    assert not services.sms_subscription_opt_out(actor=None, subscription=subscription)
-
-
-def test_quiet_hours_locale_is_looked_up_once_per_exchange():
-    """Numbers of one NANP exchange share their time zone and state, so the second
-    number of an exchange costs no look-up — and gets the same answer it would alone."""
-    from consent import quiet_hours
-
-    quiet_hours._locale_of.cache_clear()
-    first = quiet_hours.phone_locale("+13055550111")
-    second = quiet_hours.phone_locale("+13055550199")
-    assert first == second == quiet_hours._locale_of.__wrapped__("+13055550199")
-    assert first.state == "FL" and "America/New_York" in first.zones
-    assert quiet_hours._locale_of.cache_info().misses == 1
-    # Outside the North American plan every number is looked up on its own.
-    assert quiet_hours.phone_locale("+442079460958").zones == ("Europe/London",)
-
-
-def test_unticking_one_address_on_the_preference_centre_leaves_the_others(customer):
-    """The ledger must record only the decision the person made: withdrawing e-mail
-    marketing for one address keeps it for their other address."""
-    from privacy.services import contact_create
-
-    person, _ = contact_create(
-        actor=None, customer=customer, emails=["ann.one@example.org", "ann.two@example.org"]
-    )
-    for address in ("ann.one@example.org", "ann.two@example.org"):
-        services.consent_event_record(
-            actor=None, purpose="email_marketing", action="grant", method="web_form",
-            contact=person, identifier=address,
-            notice=selectors.notice_published(purpose_code="email_marketing"),
-        )  # fmt: skip
-
-    outcome = services.preference_choice_set(
-        contact=person, purpose_code="email_marketing", identifier="ann.one@example.org",
-        grant=False,
-    )  # fmt: skip
-
-    assert outcome == "withdrawn"
-    granted = dict(
-        ConsentState.objects.filter(contact=person).values_list("identifier", "is_granted")
-    )
-    assert granted == {"ann.one@example.org": False, "ann.two@example.org": True}
 
 
 # --- the ledger's projection: one upsert per write -------------------------------------

@@ -1,6 +1,7 @@
-"""Sending a contact the signed, expiring link to their preference centre, by e-mail
-(Django's locmem backend) or SMS (the locmem gateway): the link in the message opens the
-page; nothing leaves before the commit; the audit row holds no personal data."""
+"""The preference centre (consent/services/preferences.py): sending a contact the signed,
+expiring link to it, by e-mail (Django's locmem backend) or SMS (the locmem gateway) —
+the link in the message opens the page, nothing leaves before the commit, the audit row
+holds no personal data — and a choice there records only the decision the person made."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from consent import services, sms
+from consent import selectors, services, sms
+from consent.models import ConsentState
 from consent.tests.factories import ContactFactory, UserFactory
 from privacy.models import AuditEvent, Contact
 
@@ -153,3 +155,30 @@ def test_auditors_do_not_get_the_action(client, contact):
     response = client.get("/admin/consent/contactconsent/")
     assert response.status_code == 200
     assert "send_preference_link_email" not in response.content.decode()
+
+
+def test_unticking_one_address_on_the_preference_centre_leaves_the_others(customer):
+    """The ledger must record only the decision the person made: withdrawing e-mail
+    marketing for one address keeps it for their other address."""
+    from privacy.services import contact_create
+
+    person, _ = contact_create(
+        actor=None, customer=customer, emails=["ann.one@example.org", "ann.two@example.org"]
+    )
+    for address in ("ann.one@example.org", "ann.two@example.org"):
+        services.consent_event_record(
+            actor=None, purpose="email_marketing", action="grant", method="web_form",
+            contact=person, identifier=address,
+            notice=selectors.notice_published(purpose_code="email_marketing"),
+        )  # fmt: skip
+
+    outcome = services.preference_choice_set(
+        contact=person, purpose_code="email_marketing", identifier="ann.one@example.org",
+        grant=False,
+    )  # fmt: skip
+
+    assert outcome == "withdrawn"
+    granted = dict(
+        ConsentState.objects.filter(contact=person).values_list("identifier", "is_granted")
+    )
+    assert granted == {"ann.one@example.org": False, "ann.two@example.org": True}

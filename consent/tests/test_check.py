@@ -404,3 +404,19 @@ def test_other_customers_numbers_stay_invisible_on_the_fast_path(customer, sende
         contact=other, identifier=other.phone,
     )  # fmt: skip
     assert check(customer, to="+14155550999").reason == "no_consent"
+
+
+# --- the query budget of the whole request --------------------------------------------
+
+
+def test_consent_check_costs_one_query_once_key_and_purpose_are_cached(
+    client, customer, contact, django_assert_max_num_queries, django_assert_num_queries
+):
+    raw_key = services.api_key_create(actor=None, customer=customer, name="hot")[1]
+    params = {"channel": "email", "purpose": "email_marketing", "to": contact.email}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw_key}"}
+    with django_assert_max_num_queries(3):
+        client.get("/api/v1/consent/check", params, **auth)
+    with django_assert_num_queries(1):
+        response = client.get("/api/v1/consent/check", params, **auth)
+    assert response.json()["reason"] == "no_consent"
