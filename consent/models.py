@@ -157,6 +157,19 @@ class ConsentEvent(models.Model):
     erasure deletes them or, for SMS proof the law makes us keep, de-identifies them
     (on PostgreSQL a trigger refuses any other UPDATE)."""
 
+    #: Emptied on the SMS proof kept after an erasure; every other row is deleted.
+    ERASED_FIELDS = ("identifier", "ip_address", "user_agent", "page_url", "source")
+    KEPT_FIELDS = {
+        "action": "SMS consent proof kept 4 years after its last use (TCPA): grant or withdrawal.",
+        "identifier_hmac": "SMS consent proof kept 4 years after its last use (TCPA): the number as a keyed hash only.",
+        "sender": "SMS consent proof kept 4 years after its last use (TCPA): our number the consent was for.",
+        "occurred_at": "SMS consent proof kept 4 years after its last use (TCPA): when.",
+        "recorded_at": "SMS consent proof kept 4 years after its last use (TCPA): when it was recorded.",
+        "method": "SMS consent proof kept 4 years after its last use (TCPA): how (a code).",
+        "reference": "SMS consent proof kept 4 years after its last use (TCPA): the provider's message id or our request reference.",
+        "deidentified_at": "When the proof was de-identified: part of the proof of erasure.",
+    }
+
     class Action(models.TextChoices):
         GRANT = "grant", "Grant"
         WITHDRAW = "withdraw", "Withdraw"
@@ -254,6 +267,10 @@ class ConsentState(models.Model):
     """The current answer per subject x purpose x identifier x sender: the latest ledger
     event of that key by (occurred_at, id). Kept in step by the services, rebuildable."""
 
+    #: Erasure deletes the rows.
+    ERASED_FIELDS = ("identifier", "sender", "since", "method")
+    KEPT_FIELDS: dict[str, str] = {}
+
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -309,6 +326,21 @@ class ConsentState(models.Model):
 class SmsSubscription(models.Model):
     """A phone number's subscription to one program of one sender."""
 
+    #: Emptied on the SMS proof kept after an erasure; every other row is deleted.
+    ERASED_FIELDS = ("phone",)
+    KEPT_FIELDS = {
+        "phone_hmac": "SMS consent proof kept 4 years after its last use (TCPA): the number as a keyed hash only.",
+        "sender": "SMS consent proof kept 4 years after its last use (TCPA): our number the subscription was to.",
+        "program": "SMS consent proof kept 4 years after its last use (TCPA): marketing or informational.",
+        "status": "SMS consent proof kept 4 years after its last use (TCPA): the last answer.",
+        "requested_at": "SMS consent proof kept 4 years after its last use (TCPA): when the sign-up was made.",
+        "prompt_sent_at": "SMS consent proof kept 4 years after its last use (TCPA): when the opt-in prompt was sent.",
+        "opted_in_at": "SMS consent proof kept 4 years after its last use (TCPA): when the number opted in.",
+        "opted_out_at": "SMS consent proof kept 4 years after its last use (TCPA): when the number opted out.",
+        "updated_at": "SMS consent proof kept 4 years after its last use (TCPA): when it last changed.",
+        "deidentified_at": "When the proof was de-identified: part of the proof of erasure.",
+    }
+
     class Program(models.TextChoices):
         MARKETING = "marketing", "Marketing"
         INFORMATIONAL = "informational", "Informational"
@@ -356,6 +388,20 @@ class SmsSubscription(models.Model):
 class InboundMessage(models.Model):
     """Every inbound text, whatever it said. ``message_sid`` makes the webhook
     idempotent."""
+
+    #: Emptied on the keyword texts kept as SMS proof after an erasure; others deleted.
+    ERASED_FIELDS = ("from_number", "body")
+    KEPT_FIELDS = {
+        "message_sid": "SMS consent proof kept 4 years after its last use (TCPA): the provider's id of the text.",
+        "account_sid": "SMS consent proof kept 4 years after its last use (TCPA): our provider account.",
+        "sender": "SMS consent proof kept 4 years after its last use (TCPA): our number the text was sent to.",
+        "from_hmac": "SMS consent proof kept 4 years after its last use (TCPA): the sending number as a keyed hash only.",
+        "keyword": "SMS consent proof kept 4 years after its last use (TCPA): the keyword (STOP, START, ...).",
+        "outcome": "SMS consent proof kept 4 years after its last use (TCPA): what the text did (a code).",
+        "reply": "SMS consent proof kept 4 years after its last use (TCPA): our fixed reply text.",
+        "received_at": "SMS consent proof kept 4 years after its last use (TCPA): when.",
+        "deidentified_at": "When the proof was de-identified: part of the proof of erasure.",
+    }
 
     class Keyword(models.TextChoices):
         STOP = "stop", "STOP"

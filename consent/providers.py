@@ -25,6 +25,7 @@ from consent.models import (
 from privacy import registry
 from privacy.hashing import identifier_hmac
 from privacy.models import Contact, ContactIdentifier
+from privacy.personal_data import erased_values
 
 LEDGER_FIELDS = [
     "id", "occurred_at", "recorded_at", "purpose", "action", "method", "identifier", "sender",
@@ -254,21 +255,17 @@ class ConsentProvider:
             contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "identifier"):
             ConsentEvent.objects.filter(pk=event.pk).update(
-                identifier="",
+                **erased_values(ConsentEvent),
                 identifier_hmac=identifier_hmac(channel="phone", value=event.identifier)
                 if event.identifier
                 else "",
-                ip_address=None,
-                user_agent=None,
-                page_url=None,
-                source=None,
                 deidentified_at=now,
             )
         for sub in SmsSubscription.objects.filter(
             contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "phone"):
             SmsSubscription.objects.filter(pk=sub.pk).update(
-                phone=None,
+                **erased_values(SmsSubscription),
                 phone_hmac=identifier_hmac(channel="phone", value=sub.phone) if sub.phone else "",
                 deidentified_at=now,
             )
@@ -276,11 +273,10 @@ class ConsentProvider:
             contact_id__any=keep, deidentified_at__isnull=True
         ).only("pk", "from_number"):
             InboundMessage.objects.filter(pk=message.pk).update(
-                from_number=None,
+                **erased_values(InboundMessage),
                 from_hmac=identifier_hmac(channel="phone", value=message.from_number)
                 if message.from_number
                 else "",
-                body=None,
                 deidentified_at=now,
             )
         return outcomes

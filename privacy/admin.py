@@ -306,7 +306,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
 
     def get_fieldsets(self, request, obj=None):
         details = ("first_name", "last_name", "kind")
-        address = ("address_line1", "address_line2", "city", "postal_code", "country", "state")
+        address = Contact.ADDRESS_FIELDS
         other = ("date_of_birth", "is_minor", "source", "notes", "do_not_contact")
         if obj is None:
             return [

@@ -17,23 +17,8 @@ from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, Customer, LegalHold
 from privacy.services.imports import existing_identifier_owners
 
-# Fields staff edit on a contact; every one of them is in contacts.UPDATABLE_FIELDS.
-CONTACT_EDITABLE_FIELDS = [
-    "kind",
-    "first_name",
-    "last_name",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postal_code",
-    "country",
-    "state",
-    "date_of_birth",
-    "is_minor",
-    "source",
-    "notes",
-    "do_not_contact",
-]
+# Fields staff edit on a contact (the model's list; all of them contact_update accepts).
+CONTACT_EDITABLE_FIELDS = list(Contact.EDITABLE_FIELDS)
 
 
 def _region(customer: Customer | None) -> str:

@@ -67,7 +67,49 @@ class Contact(models.Model):
 
     ``email`` and ``phone`` hold the primary identifiers for display; every identifier
     (a person may have several) is a ``ContactIdentifier`` row, which is what search and
-    deduplication use."""
+    deduplication use.
+
+    The lists below are the one place that says which columns are what; forms, admin,
+    services, export and erasure read them (``ERASED_FIELDS`` / ``KEPT_FIELDS``: see
+    ``privacy.personal_data``)."""
+
+    #: The postal address.
+    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country", "state")
+    #: What staff edit on the contact page (identifiers have their own service).
+    EDITABLE_FIELDS = (
+        "kind",
+        "first_name",
+        "last_name",
+        *ADDRESS_FIELDS,
+        "date_of_birth",
+        "is_minor",
+        "source",
+        "notes",
+        "do_not_contact",
+    )
+    #: What ``contact_update`` may change: the editable fields and the activity stamp.
+    UPDATABLE_FIELDS = (*EDITABLE_FIELDS, "last_interaction_at")
+    #: What a person may have corrected by a correction request.
+    CORRECTABLE_FIELDS = ("first_name", "last_name", *ADDRESS_FIELDS, "date_of_birth")
+    #: Emptied (NULL) when the person is erased; the row stays as a tombstone.
+    ERASED_FIELDS = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        *ADDRESS_FIELDS,
+        "date_of_birth",
+        "is_minor",
+        "source",
+        "notes",
+        "last_interaction_at",
+    )
+    #: Kept after the erasure, and why.
+    KEPT_FIELDS = {
+        "kind": "The kind of relationship (end user, prospect, ...): a category, not the person.",
+        "created_at": "When the record was made: dates the tombstone the certificate points to.",
+        "erased_at": "When the person was erased: part of the proof of erasure.",
+    }
 
     class Kind(models.TextChoices):
         END_USER = "end_user", "Customer's end user"
@@ -148,6 +190,10 @@ class ContactIdentifier(models.Model):
     ``match_key`` is the case-insensitive e-mail or the E.164 number; it is unique per
     customer (or among controller-mode contacts), which is how people are deduplicated."""
 
+    #: Erasure deletes the rows.
+    ERASED_FIELDS = ("kind", "value", "match_key", "extension", "created_at")
+    KEPT_FIELDS: dict[str, str] = {}
+
     class Kind(models.TextChoices):
         EMAIL = "email", "E-mail"
         PHONE = "phone", "Phone"
@@ -187,6 +233,22 @@ class ContactIdentifier(models.Model):
 
 class Interaction(models.Model):
     """One communication with a contact: the bulk of the personal data we hold."""
+
+    #: Erasure deletes the rows, except call records, which keep only the kept fields.
+    ERASED_FIELDS = (
+        "from_number",
+        "to_number",
+        "body",
+        "recording_ref",
+        "ip_address",
+        "user_agent",
+    )
+    KEPT_FIELDS = {
+        "channel": "A call (the only records kept): for customer billing and tax records.",
+        "direction": "Inbound or outbound: billing and tax records of the call.",
+        "occurred_at": "When the call was: billing and tax records.",
+        "deidentified_at": "When the record was de-identified: part of the proof of erasure.",
+    }
 
     class Channel(models.TextChoices):
         CALL = "call", "Call"
@@ -333,6 +395,14 @@ class LegalHoldQuerySet(models.QuerySet):
 class LegalHold(models.Model):
     """Keeps a contact's or a whole customer's data from erasure and retention deletion."""
 
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "reason": "Case or matter reference and the law; entered without personal data.",
+        "placed_at": "When the hold began: the record of why data was kept.",
+        "ends_on": "When the hold ends: the record of why data was kept.",
+        "lifted_at": "When the hold was lifted: the record of why data was kept.",
+    }
+
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
     )
@@ -435,6 +505,15 @@ class Suppression(models.Model):
 class ErasureCertificate(models.Model):
     """Proof of an erasure: who, when, counts per provider, what was kept and why.
     Holds no personal data: the subject is referred to by id only."""
+
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "performed_at": "The proof of erasure: when.",
+        "trigger": "The proof of erasure: why (staff, request, retention).",
+        "reference": "The proof of erasure: the request reference or retention rule code.",
+        "counts": "The proof of erasure: rows erased per table.",
+        "kept": "The proof of erasure: what was kept and the reason.",
+    }
 
     class Trigger(models.TextChoices):
         STAFF = "staff", "Staff action"

@@ -11,23 +11,17 @@ from django.db.models import Count
 
 from privacy import registry
 from privacy.models import Contact, ContactIdentifier, Interaction
+from privacy.personal_data import erased_values
 
+# The person's profile: every column of the contact but the customer (exported by name)
+# and the erasure stamp, in the model's order, so a column added to Contact is exported.
 CONTACT_FIELDS = [
-    "id", "kind", "first_name", "last_name", "email", "phone", "address_line1", "address_line2",
-    "city", "postal_code", "country", "state", "date_of_birth", "is_minor", "source", "notes",
-    "do_not_contact", "is_restricted", "created_at", "last_interaction_at",
-]  # fmt: skip
+    f.name for f in Contact._meta.concrete_fields if f.name not in ("customer", "erased_at")
+]
 IDENTIFIER_FIELDS = ["kind", "value", "extension", "is_primary", "created_at"]
 INTERACTION_FIELDS = [
     "id", "channel", "direction", "occurred_at", "from_number", "to_number", "duration_seconds",
     "body", "recording_ref", "ip_address", "user_agent",
-]  # fmt: skip
-
-# Every column of Contact that can hold personal data; erasure sets them all to NULL.
-CONTACT_PERSONAL_FIELDS = [
-    "first_name", "last_name", "email", "phone", "address_line1", "address_line2", "city",
-    "postal_code", "country", "state", "date_of_birth", "is_minor", "source", "notes",
-    "last_interaction_at",
 ]  # fmt: skip
 
 CALL_RECORDS_KEPT_REASON = (
@@ -100,9 +94,7 @@ class ContactProvider:
         ids = [c.pk for c in contacts]
         outcomes = self._outcomes(contacts)
         ContactIdentifier.objects.filter(contact_id__any=ids).delete()
-        Contact.objects.filter(pk__any=ids).update(
-            erased_at=now, **dict.fromkeys(CONTACT_PERSONAL_FIELDS)
-        )
+        Contact.objects.filter(pk__any=ids).update(erased_at=now, **erased_values(Contact))
         return outcomes
 
 
@@ -161,13 +153,7 @@ class InteractionProvider:
         mine = Interaction.objects.filter(contact_id__any=ids)
         mine.exclude(channel=Interaction.Channel.CALL).delete()
         mine.filter(channel=Interaction.Channel.CALL, deidentified_at__isnull=True).update(
-            deidentified_at=now,
-            from_number=None,
-            to_number=None,
-            body=None,
-            recording_ref=None,
-            ip_address=None,
-            user_agent=None,
+            deidentified_at=now, **erased_values(Interaction)
         )
         return outcomes
 

@@ -111,6 +111,46 @@ class Channel(models.TextChoices):
 
 
 class PrivacyRequest(models.Model):
+    """A privacy request. When the person it is about is erased, its identity is emptied
+    (``ERASED_FIELDS``; an open request first gets its answer out) and the request log
+    stays until it is pruned (``KEPT_FIELDS``, see ``privacy.personal_data``)."""
+
+    ERASED_FIELDS = (
+        "full_name",
+        "email",
+        "email_key",
+        "phone",
+        "details",
+        "agent_name",
+        "agent_email",
+        "agent_proof",
+        "extension_reason",
+    )
+    KEPT_FIELDS = {
+        "reference": "The CCPA request log (11 CCR §7101), kept 24 months: the request's reference.",
+        "request_type": "The CCPA request log (11 CCR §7101), kept 24 months: the type of request.",
+        "status": "The CCPA request log (11 CCR §7101), kept 24 months: the outcome.",
+        "rule_code": "The CCPA request log (11 CCR §7101), kept 24 months: the law that applied.",
+        "channel": "The CCPA request log (11 CCR §7101), kept 24 months: how the request was made.",
+        "country": "Where the law that applied is (a country, not an address).",
+        "state": "Where the law that applied is (a state or province code, not an address).",
+        "received_at": "The CCPA request log (11 CCR §7101), kept 24 months: the date of the request.",
+        "due_on": "The CCPA request log (11 CCR §7101), kept 24 months: the deadline.",
+        "extended_due_on": "The CCPA request log (11 CCR §7101), kept 24 months: the extended deadline.",
+        "deadline_on": "The CCPA request log (11 CCR §7101), kept 24 months: the deadline in force.",
+        "acknowledge_by": "The CCPA request log (11 CCR §7101), kept 24 months: the acknowledgement deadline.",
+        "acknowledged_at": "The CCPA request log (11 CCR §7101), kept 24 months: when it was acknowledged.",
+        "verification_expires_at": "The CCPA request log (11 CCR §7101), kept 24 months: the verification window.",
+        "verified_at": "The CCPA request log (11 CCR §7101), kept 24 months: when the requester was verified.",
+        "verification_method": "The CCPA request log (11 CCR §7101), kept 24 months: how the requester was verified.",
+        "closed_at": "The CCPA request log (11 CCR §7101), kept 24 months: the response date.",
+        "fee_estimate_sent_at": "The CCPA request log (11 CCR §7101), kept 24 months: when a fee estimate was sent.",
+        "denial_reason": "The CCPA request log (11 CCR §7101), kept 24 months: the basis of a denial.",
+        "status_token_hash": "A hash of the status link's token: opens nothing without the link.",
+        "status_token_salt": "Random salt of the status link's token: identifies no one.",
+        "deidentified_at": "When the identity was emptied: part of the proof of erasure.",
+    }
+
     reference = models.CharField(max_length=20, unique=True, editable=False)
     request_type = models.CharField(max_length=20, choices=RequestType.choices)
     status = models.CharField(
@@ -297,6 +337,18 @@ class RequestEvent(models.Model):
     """One entry of a request's timeline. ``person_facing`` entries are shown on the
     requester's status page, with ``public_message``; ``note`` is for staff only."""
 
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "occurred_at": "The request log: when each step happened.",
+        "kind": "The request log: what kind of step (a code).",
+        "from_status": "The request log: the status before (a code).",
+        "to_status": "The request log: the status after (a code).",
+        # Both hold notice subjects: the default templates put only the reference there,
+        # and a subject staff edit must not name the person (docs/requests.md).
+        "public_message": "Texts the services write to the person (status, notice subject).",
+        "note": "Texts the services write for staff: ids, counts, notice names and subjects.",
+    }
+
     class Kind(models.TextChoices):
         STATUS = "status", "Status change"
         NOTICE = "notice", "Notice sent"
@@ -332,6 +384,10 @@ class VerificationChallenge(models.Model):
     """A single-use, expiring proof of control of an e-mail address (link) or phone
     (6-digit code). Only the SHA-256 of the secret is stored."""
 
+    #: Erasure deletes the rows (with the request's identity).
+    ERASED_FIELDS = ("channel", "secret_hash", "created_at", "expires_at", "used_at")
+    KEPT_FIELDS: dict[str, str] = {}
+
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail link"
         SMS = "sms", "SMS code"
@@ -356,6 +412,12 @@ class VerificationChallenge(models.Model):
 class RequestMatch(models.Model):
     """A contact found by the request's verified identifiers."""
 
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "matched_on": "Which kind of identifier matched (email or phone), not its value.",
+        "created_at": "The request log: when the contact was found.",
+    }
+
     request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="matches")
     contact = models.ForeignKey("privacy.Contact", on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(
@@ -375,6 +437,14 @@ class RequestMatch(models.Model):
 
 class Relay(models.Model):
     """A request relayed to one customer (the controller) for its matched contacts."""
+
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "sent_at": "The request log: when the customer was asked.",
+        "answered_at": "The request log: when the customer answered.",
+        "answer": "The request log: the customer's answer (a code).",
+        "answer_note": "The customer's reason or reference, entered without personal data.",
+    }
 
     class Answer(models.TextChoices):
         FULFIL = "fulfil", "Controller instructs us to fulfil it"
@@ -423,6 +493,20 @@ class ExportPackage(models.Model):
     """The access/portability package of one matched contact, in private storage,
     downloadable by an expiring token (hash stored; the token is derived on demand)."""
 
+    #: Erasure deletes the file (the package moves to "purged").
+    ERASED_FIELDS = ("file",)
+    KEPT_FIELDS = {
+        "state": "The request log: whether the package was delivered (a code).",
+        "counts": "Rows per table in the package: counts, no data.",
+        "created_at": "The request log: when the package was made.",
+        "ready_at": "The request log: when the package was ready.",
+        "expires_at": "The request log: until when it could be downloaded.",
+        "token_hash": "A hash of the download token: opens nothing once the file is gone.",
+        "token_salt": "Random salt of the download token: identifies no one.",
+        "last_downloaded_at": "The request log: when the person downloaded it.",
+        "purged_at": "When the file was deleted: part of the proof of erasure.",
+    }
+
     class State(models.TextChoices):
         BUILDING = "building", "Building"
         READY = "ready", "Ready"
@@ -460,6 +544,14 @@ class ExportPackage(models.Model):
 class ScheduledErasure(models.Model):
     """An erasure a deletion request scheduled after the grace period; run by the
     nightly job, cancellable until then, refused while a legal hold applies."""
+
+    ERASED_FIELDS = ()
+    KEPT_FIELDS = {
+        "state": "The request log: whether the erasure ran (a code).",
+        "scheduled_for": "The request log: when the erasure was due.",
+        "blocked_reason": "The legal hold's reason, entered without personal data.",
+        "done_at": "When the erasure ran: part of the proof of erasure.",
+    }
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -504,6 +596,9 @@ class ScheduledErasure(models.Model):
 class Appeal(models.Model):
     """An appeal of a denied (or completed) request; handled as its own request of type
     ``appeal`` so it has a deadline, a timeline and a decision."""
+
+    ERASED_FIELDS = ("statement",)
+    KEPT_FIELDS = {"submitted_at": "The request log: when the appeal was made."}
 
     original = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="appeals")
     appeal_request = models.OneToOneField(

@@ -17,25 +17,7 @@ from privacy.models import Contact, ContactIdentifier, Customer, Interaction
 from privacy.services.audit import audit_event_record
 
 # Fields a service may change with contact_update; identifiers have their own service.
-UPDATABLE_FIELDS = frozenset(
-    {
-        "kind",
-        "first_name",
-        "last_name",
-        "address_line1",
-        "address_line2",
-        "city",
-        "postal_code",
-        "country",
-        "state",
-        "date_of_birth",
-        "is_minor",
-        "source",
-        "notes",
-        "do_not_contact",
-        "last_interaction_at",
-    }
-)
+UPDATABLE_FIELDS = frozenset(Contact.UPDATABLE_FIELDS)
 
 
 def _identifier_rows(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
+from privacy.models import Contact
 from requests_app.forms import COUNTRIES, PUBLIC_TYPES, STATE_CHOICES, state_clean
 from requests_app.models import Channel, DenialReason, Relay, VerificationMethod
 from requests_app.services.erasure import RunNowReason
@@ -109,17 +110,8 @@ class CorrectionForm(forms.Form):
         label="Date of birth (YYYY-MM-DD)", required=False, widget=forms.DateInput()
     )
 
-    CHANGEABLE = (
-        "first_name",
-        "last_name",
-        "address_line1",
-        "address_line2",
-        "city",
-        "postal_code",
-        "country",
-        "state",
-        "date_of_birth",
-    )
+    #: The contact's columns a correction may change (the model's list).
+    CHANGEABLE = Contact.CORRECTABLE_FIELDS
 
     def __init__(self, *args, contacts=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from privacy.models import ContactIdentifier
+from privacy.personal_data import erased_values
 from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
@@ -44,19 +45,6 @@ OPEN_KEPT_REASON = (
     "Open privacy request: the contact details are kept until it is answered, so the person "
     "gets the answer; it is de-identified right after the closing notice is queued."
 )
-
-#: Columns emptied (set to NULL, or "" where the column is NOT NULL).
-IDENTITY_NULL_FIELDS = (
-    "full_name",
-    "email",
-    "email_key",
-    "phone",
-    "details",
-    "agent_name",
-    "agent_email",
-    "agent_proof",
-)
-IDENTITY_BLANK_FIELDS = ("extension_reason",)
 
 
 @dataclass
@@ -142,12 +130,8 @@ def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime)
     ]
     VerificationChallenge.objects.filter(request_id__any=ids).delete()
     # The statement belongs to the appeal request: it goes when that request does.
-    Appeal.objects.filter(appeal_request_id__any=ids).update(statement="")
-    changed = rows.update(
-        deidentified_at=now,
-        **dict.fromkeys(IDENTITY_NULL_FIELDS),
-        **dict.fromkeys(IDENTITY_BLANK_FIELDS, ""),
-    )
+    Appeal.objects.filter(appeal_request_id__any=ids).update(**erased_values(Appeal))
+    changed = rows.update(deidentified_at=now, **erased_values(PrivacyRequest))
     if proofs:
         storage = PrivacyRequest._meta.get_field("agent_proof").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in proofs])
