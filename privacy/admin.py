@@ -415,11 +415,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
                 + f"?contact__id__exact={contact.pk}"
             )
         if user.has_perm("privacy.view_legalhold"):
-            holds = LegalHold.objects.filter(contact=contact)
-            if contact.customer_id:
-                holds = LegalHold.objects.filter(
-                    Q(contact=contact) | Q(customer_id=contact.customer_id)
-                )
+            holds = LegalHold.objects.covering([contact])
             sections["legal_holds"] = list(holds.order_by("-placed_at")[:CONTACT_SECTION_LIMIT])
         if user.has_perm("privacy.view_erasurecertificate"):
             sections["certificates"] = list(

@@ -8,10 +8,11 @@ Rules that live inside one row are database constraints; rules across rows are i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from privacy.audit_actions import audit_action_label
@@ -385,10 +386,29 @@ class RetentionRule(models.Model):
 
 
 class LegalHoldQuerySet(models.QuerySet):
+    """The legal-hold rule, in one place: a hold applies to a contact when it is placed
+    on the contact or on the contact's customer (``covering`` / ``covering_outer_contact``),
+    and it is in force on a day when it is not lifted and has not ended before that day
+    (``active``). Erasure, its preview, the retention sweep and the admin all ask here."""
+
     def active(self, *, on: dt.date | None = None) -> LegalHoldQuerySet:
         on = on or timezone.localdate()
         return self.filter(lifted_at__isnull=True).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+        )
+
+    def covering(self, contacts: Sequence[Contact]) -> LegalHoldQuerySet:
+        """Holds on any of ``contacts`` or on any of their customers."""
+        contact_ids = [c.pk for c in contacts]
+        customer_ids = sorted({c.customer_id for c in contacts if c.customer_id})
+        return self.filter(Q(contact_id__any=contact_ids) | Q(customer_id__any=customer_ids))
+
+    def covering_outer_contact(self) -> Q:
+        """The same rule as a condition on a ``Contact`` queryset (the contact of each
+        row is held). Two EXISTS, each served by its partial index, rather than one with
+        an OR inside."""
+        return Exists(self.filter(contact_id=OuterRef("pk"))) | Exists(
+            self.filter(customer_id=OuterRef("customer_id"))
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -41,11 +41,7 @@ def active_hold_reasons(
 ) -> dict[int, str]:
     """{contact_id: reason} for contacts under an active hold, their own or their customer's."""
     on = on or timezone.localdate()
-    contact_ids = [c.pk for c in contacts]
-    customer_ids = {c.customer_id for c in contacts if c.customer_id}
-    holds = LegalHold.objects.active(on=on).filter(
-        Q(contact_id__any=contact_ids) | Q(customer_id__any=customer_ids)
-    )
+    holds = LegalHold.objects.active(on=on).covering(contacts)
     by_contact: dict[int, str] = {}
     by_customer: dict[int, str] = {}
     for hold in holds.only("id", "contact_id", "customer_id", "reason"):
@@ -63,10 +59,7 @@ def active_hold_reasons(
 
 
 def _held(on: dt.date) -> Q:
-    active = LegalHold.objects.active(on=on)
-    return Exists(active.filter(contact_id=OuterRef("pk"))) | Exists(
-        active.filter(customer_id=OuterRef("customer_id"))
-    )
+    return LegalHold.objects.active(on=on).covering_outer_contact()
 
 
 RulesByScope = dict[tuple[str, int | None], RetentionRule]

@@ -123,3 +123,39 @@ def test_a_hold_ending_today_local_time_still_blocks_when_utc_is_already_tomorro
 
     assert result.certificates == []
     assert "Matter 3" in result.refused[contact.pk]
+
+
+def test_erasure_its_preview_the_sweep_and_the_contact_page_apply_the_same_holds(client):
+    """One rule (``LegalHoldQuerySet``): a hold on the contact or on its customer, in force
+    today. A lifted hold, an ended one and one on another contact or customer don't apply."""
+    from django.urls import reverse
+
+    from privacy.selectors import _held
+    from privacy.tests.factories import UserFactory
+
+    contact = ContactFactory()
+    elsewhere = ContactFactory()
+    on_customer = legal_hold_place(actor=None, customer=contact.customer, reason="Matter 40")
+    lifted = legal_hold_place(actor=None, contact=contact, reason="Matter 41")
+    legal_hold_lift(actor=None, hold=lifted)
+    ended = legal_hold_place(
+        actor=None, contact=contact, reason="Matter 42", ends_on=timezone.localdate()
+    )
+    LegalHold.objects.filter(pk=ended.pk).update(ends_on=timezone.localdate() - dt.timedelta(1))
+    legal_hold_place(actor=None, contact=elsewhere, reason="Matter 43")
+    legal_hold_place(actor=None, customer=elsewhere.customer, reason="Matter 44")
+
+    in_force = set(LegalHold.objects.active().covering([contact]))
+    assert in_force == {on_customer}
+    assert "Matter 40" in erasure_preview(contact=contact).blocked_by
+    assert Contact.objects.filter(_held(timezone.localdate()), pk=contact.pk).exists()
+    with pytest.raises(ErasureRefused, match="Matter 40"):
+        contact_erase(actor=None, contact=contact)
+    # The contact page lists every hold that ever covered the contact, and only those.
+    client.force_login(UserFactory(role="Privacy officer"))
+    page = client.get(reverse("admin:privacy_contact_change", args=[contact.pk]))
+    assert {h.reason for h in page.context["legal_holds"]} == {
+        "Matter 40",
+        "Matter 41",
+        "Matter 42",
+    }
