@@ -1,5 +1,5 @@
 """Erasure for deletion requests (requests_app/services/erasure.py): blocked by a legal hold
-with its reason, cancelled before it runs."""
+with its reason, scheduled again once the hold is lifted, cancelled before it runs."""
 
 import datetime as dt
 
@@ -8,12 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from privacy.models import Contact
-from privacy.services import legal_hold_place
+from privacy.services import legal_hold_lift, legal_hold_place
 from privacy.tests.factories import ContactFactory
 from requests_app import services
-from requests_app.models import (
-    Status,
-)
+from requests_app.models import ScheduledErasure, Status
 from requests_app.tests.helpers import submit_and_verify
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +46,26 @@ def test_cancelled_erasure_does_not_run(django_capture_on_commit_callbacks):
     assert services.erasure_cancel(actor=None, erasure=erasure)
     assert services.scheduled_erasures_run(now=timezone.now() + dt.timedelta(days=30)) == {}
     assert Contact.objects.get(pk=contact.pk).erased_at is None
+
+
+def test_a_blocked_erasure_is_scheduled_again_once_the_hold_is_lifted(
+    django_capture_on_commit_callbacks,
+):
+    contact = ContactFactory(email="later@example.org", customer=None)
+    request = submit_and_verify(
+        django_capture_on_commit_callbacks, request_type="deletion", email="later@example.org"
+    )
+    [erasure] = services.erasure_schedule(actor=None, request=request)
+    hold = legal_hold_place(actor=None, contact=contact, reason="Matter 13")
+    later = timezone.now() + dt.timedelta(days=30)
+    assert services.scheduled_erasures_run(now=later) == {"blocked": 1}
+
+    legal_hold_lift(actor=None, hold=hold)
+    [again] = services.erasure_schedule(actor=None, request=request, now=later)
+
+    assert again.pk == erasure.pk
+    assert (again.state, again.blocked_reason) == (ScheduledErasure.State.SCHEDULED, "")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = services.scheduled_erasures_run(now=later + dt.timedelta(days=30))
+    assert done == {"done": 1}
+    assert Contact.objects.get(pk=contact.pk).erased_at is not None
