@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -23,8 +24,8 @@ from privacy.models import Contact, Customer
 from privacy.services import contact_create
 
 
-def _error(status: int, message: str) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=status)
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    response = JsonResponse({"error": message, **extra}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
@@ -100,81 +101,91 @@ def consent_events(request: HttpRequest) -> JsonResponse:
     if not isinstance(data, dict):
         return _error(400, "The body must be a JSON object.")
     try:
-        purpose = selectors.purpose_info(str(data.get("purpose", "")))
-        action = data.get("action")
-        if action not in ConsentEvent.Action.values:
-            raise ValidationError("action must be grant or withdraw.")
-        region = principal.default_region
-        identifier = ""
-        if data.get("to"):
-            identifier = selectors.identifier_normalize(
-                channel=purpose.channel, raw=str(data["to"]), region=region
-            )
-        contact = _contact_for(principal.customer_id, purpose.channel, identifier, data)
-        if contact is None:
-            return _error(404, "Contact not found.")
-        if purpose.is_per_identifier and not identifier:
-            raise ValidationError("'to' (the e-mail address or number) is required.")
-        sender = (
-            selectors.sender_normalize(str(data["sender"]), region=region)
-            if data.get("sender")
-            else ""
-        )
-        notice = None
-        if data.get("notice_version") is not None:
-            notice = selectors.notice_published(
-                purpose_code=purpose.code, version=int(data["notice_version"])
-            )
-            if notice is None:
-                raise ValidationError("Unknown notice version for this purpose.")
-        occurred_at = None
-        if data.get("occurred_at"):
-            occurred_at = parse_datetime(str(data["occurred_at"]))
-            if occurred_at is None or occurred_at.tzinfo is None:
-                raise ValidationError("occurred_at must be an ISO 8601 time with a zone.")
-        evidence = data.get("evidence") or {}
-        if not isinstance(evidence, dict):
-            raise ValidationError("evidence must be an object.")
-        if (
-            action == ConsentEvent.Action.GRANT
-            and purpose.requires_double_opt_in
-            and not data.get("confirmed")
-        ):
-            subscription = services.sms_subscription_request(
-                actor=None,
-                contact=contact,
-                phone=identifier,
-                sender=sender or None,
-                method=ConsentEvent.Method.API,
-            )
-            return JsonResponse(
-                {
-                    "status": "pending_confirmation",
-                    "subscription_id": subscription.pk,
-                    "contact_id": contact.pk,
-                },
-                status=202,
-            )
-        event = services.consent_event_record(
-            actor=None,
-            purpose=purpose.code,
-            action=action,
-            method=ConsentEvent.Method.API,
-            contact=contact,
-            identifier=identifier,
-            sender=sender,
-            notice=notice,
-            occurred_at=occurred_at,
-            ip_address=evidence.get("ip") or None,
-            user_agent=evidence.get("user_agent"),
-            page_url=evidence.get("page_url"),
-            source=evidence.get("source"),
-            reference=str(evidence.get("reference", ""))[:100],
-        )
+        # One transaction: a refusal after a contact was created (create_contact) stores
+        # nothing at all.
+        with transaction.atomic():
+            return _consent_event_record(principal, data)
     except (ValueError, TypeError):
         return _error(400, "Invalid value in the request.")
+    except services.OutboundBlocked as exc:
+        # The double opt-in prompt may not be sent: 409, the reason named.
+        return _error(409, _message(exc), reason=exc.reason)
     except ValidationError as exc:
         return _error(400, _message(exc))
+
+
+def _consent_event_record(principal: selectors.ApiPrincipal, data: dict) -> JsonResponse:
+    """The body's grant or withdrawal recorded (201), or a double opt-in started (202).
+    Raises ``ValidationError`` (400) or ``services.OutboundBlocked`` (409)."""
+    purpose = selectors.purpose_info(str(data.get("purpose", "")))
+    action = data.get("action")
+    if action not in (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW):
+        raise ValidationError("action must be grant or withdraw.")
+    region = principal.default_region
+    identifier = ""
+    if data.get("to"):
+        identifier = selectors.identifier_normalize(
+            channel=purpose.channel, raw=str(data["to"]), region=region
+        )
+    contact = _contact_for(principal.customer_id, purpose.channel, identifier, data)
+    if contact is None:
+        return _error(404, "Contact not found.")
+    if purpose.is_per_identifier and not identifier:
+        raise ValidationError("'to' (the e-mail address or number) is required.")
+    sender = (
+        selectors.sender_normalize(str(data["sender"]), region=region) if data.get("sender") else ""
+    )
+    notice = None
+    if data.get("notice_version") is not None:
+        notice = selectors.notice_published(
+            purpose_code=purpose.code, version=int(data["notice_version"])
+        )
+        if notice is None:
+            raise ValidationError("Unknown notice version for this purpose.")
+    occurred_at = None
+    if data.get("occurred_at"):
+        occurred_at = parse_datetime(str(data["occurred_at"]))
+        if occurred_at is None or occurred_at.tzinfo is None:
+            raise ValidationError("occurred_at must be an ISO 8601 time with a zone.")
+    evidence = data.get("evidence") or {}
+    if not isinstance(evidence, dict):
+        raise ValidationError("evidence must be an object.")
+    if (
+        action == ConsentEvent.Action.GRANT
+        and purpose.requires_double_opt_in
+        and not data.get("confirmed")
+    ):
+        subscription = services.sms_subscription_request(
+            actor=None,
+            contact=contact,
+            phone=identifier,
+            sender=sender or None,
+            method=ConsentEvent.Method.API,
+        )
+        return JsonResponse(
+            {
+                "status": "pending_confirmation",
+                "subscription_id": subscription.pk,
+                "contact_id": contact.pk,
+            },
+            status=202,
+        )
+    event = services.consent_event_record(
+        actor=None,
+        purpose=purpose.code,
+        action=action,
+        method=ConsentEvent.Method.API,
+        contact=contact,
+        identifier=identifier,
+        sender=sender,
+        notice=notice,
+        occurred_at=occurred_at,
+        ip_address=evidence.get("ip") or None,
+        user_agent=evidence.get("user_agent"),
+        page_url=evidence.get("page_url"),
+        source=evidence.get("source"),
+        reference=str(evidence.get("reference", ""))[:100],
+    )
     return JsonResponse(_event_json(event), status=201)
 
 

@@ -115,7 +115,7 @@ class ConsentEvidenceResource(resources.ModelResource):
         if purpose is None:
             errors["purpose"] = ["Unknown purpose."]
         action = _text(row, "action").lower() or ConsentEvent.Action.GRANT
-        if action not in ConsentEvent.Action.values:
+        if action not in (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW):
             errors["action"] = ["Must be grant or withdraw."]
         occurred_at = parse_datetime(_text(row, "occurred_at"))
         if occurred_at is None or occurred_at.tzinfo is None:

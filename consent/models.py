@@ -173,6 +173,10 @@ class ConsentEvent(models.Model):
     class Action(models.TextChoices):
         GRANT = "grant", "Grant"
         WITHDRAW = "withdraw", "Withdraw"
+        # Not a consent decision: the person's own act from the identifier (START / YES
+        # texted from the number) lifted its suppression. Changes no state; written only
+        # by the inbound webhook, never accepted from the API or an import.
+        LIFT = "lift", "Suppression lifted"
 
     class Method(models.TextChoices):
         WEB_FORM = "web_form", "Web form"

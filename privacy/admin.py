@@ -669,9 +669,9 @@ class LegalHoldAdmin(ScalableChangelistMixin, admin.ModelAdmin):
 class SuppressionAdmin(
     PostedSearchMixin, ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin
 ):
-    list_display = ("__str__", "channel", "scope", "customer", "created_on", "reason", "key_id")
+    list_display = ("__str__", "channel", "scope", "customer", "created_on", "reason", "key_id", "lifted_at", "lifted_by_event_id")  # fmt: skip
     list_select_related = ("customer",)
-    list_filter = ("channel", "scope")
+    list_filter = ("channel", "scope", ("lifted_at", admin.EmptyFieldListFilter))
     search_fields = ("identifier_hmac",)
     search_help_text = "An e-mail address or phone number: it is hashed and looked up."
     sortable_by = ()

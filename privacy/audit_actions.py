@@ -39,6 +39,10 @@ class AuditAction(models.TextChoices):
     LEGAL_HOLD_LIFTED = "legal_hold.lifted", "Legal hold lifted"
     RETENTION_SWEPT = "retention.swept", "Retention sweep ran"
     OUTBOX_RELAYED = "outbox.relayed", "Queued work sent on to the broker"
+    SUPPRESSION_LIFTED = (
+        "suppression.lifted",
+        "Suppression lifted by the person's own act from the identifier",
+    )
     # --- staff accounts (privacy) ---------------------------------------------------------
     STAFF_LOGIN_FAILED = "staff.login_failed", "Failed staff sign-in"
     STAFF_LOCKED_OUT = "staff.locked_out", "Staff account locked after failed sign-ins"
@@ -54,6 +58,10 @@ class AuditAction(models.TextChoices):
     CONSENT_API_KEY_REVOKED = "consent.api_key_revoked", "Consent API key revoked"
     CONSENT_SMS_INBOUND = "consent.sms_inbound", "Inbound text message handled"
     CONSENT_SMS_OPT_IN_REQUESTED = "consent.sms_opt_in_requested", "SMS opt-in prompt requested"
+    CONSENT_SMS_OPT_IN_PROMPT_BLOCKED = (
+        "consent.sms_opt_in_prompt_blocked",
+        "SMS opt-in prompt not sent (suppressed, do not contact or opted out)",
+    )
     CONSENT_COOKIE_CHOICE = "consent.cookie_choice", "Cookie choice recorded"
     CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"
     CONSENT_RECORDS_PURGED = "consent.records_purged", "Old consent records purged"

@@ -477,7 +477,12 @@ class LegalHold(models.Model):
 
 
 class Suppression(models.Model):
-    """An identifier that must never be contacted again, kept only as an HMAC."""
+    """An identifier that must never be contacted again, kept only as an HMAC.
+
+    Only the person's own provable act from that identifier lifts it (a START / YES
+    texted from the number, recorded in the consent ledger): ``lifted_at`` and the
+    ledger event's id are set, and the row stays as the record. A later erasure that
+    suppresses the identifier again adds a new row."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
@@ -496,19 +501,34 @@ class Suppression(models.Model):
     )
     created_on = models.DateField(default=timezone.localdate)
     reason = models.CharField(max_length=40, default="erasure")
+    lifted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person's own act lifted it"
+    )
+    # privacy does not import consent: the ledger event is named by its id only.
+    lifted_by_event_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The consent ledger event (ConsentEvent id) recording the person's act",
+    )
 
     class Meta:
         verbose_name_plural = "suppressions"
         constraints = [
+            # One live row per identifier and scope; lifted rows stay beside it as record.
             models.UniqueConstraint(
                 fields=["identifier_hmac", "channel", "customer"],
-                condition=Q(customer__isnull=False),
+                condition=Q(customer__isnull=False, lifted_at__isnull=True),
                 name="suppression_unique_customer",
             ),
             models.UniqueConstraint(
                 fields=["identifier_hmac", "channel"],
-                condition=Q(customer__isnull=True),
+                condition=Q(customer__isnull=True, lifted_at__isnull=True),
                 name="suppression_unique_global",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | Q(lifted_by_event_id__isnull=False),
+                name="suppression_lift_has_evidence",
+                violation_error_message="A lifted suppression names the ledger event.",
             ),
             models.CheckConstraint(
                 condition=(Q(scope="customer") & Q(customer__isnull=False))

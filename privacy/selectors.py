@@ -172,10 +172,15 @@ def contacts_held_from_retention(rule_code: str, *, today: dt.date | None = None
     return _candidates_for_rule(rule_code, today=today).filter(_held(today)).count()
 
 
-def identifier_is_suppressed(*, channel: str, value: str, customer_id: int | None) -> bool:
-    """Whether a normalised identifier is on the suppression list for this customer."""
+def identifier_is_suppressed(
+    *, channel: str, value: str, customer_id: int | None, include_global: bool = True
+) -> bool:
+    """Whether a normalised identifier is on the suppression list for this customer
+    (or globally, unless ``include_global`` is False), not lifted since."""
     digests = identifier_hmacs_all_keys(channel=channel, value=value)
-    scope = Q(scope=Suppression.Scope.GLOBAL)
+    scope = Q(scope=Suppression.Scope.GLOBAL) if include_global else Q(pk__in=[])
     if customer_id:
         scope |= Q(customer_id=customer_id)
-    return Suppression.objects.filter(scope, channel=channel, identifier_hmac__in=digests).exists()
+    return Suppression.objects.filter(
+        scope, channel=channel, identifier_hmac__in=digests, lifted_at__isnull=True
+    ).exists()

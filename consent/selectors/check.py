@@ -1,8 +1,9 @@
 """The hot path: ``consent_check``, "may we message this identifier for this purpose
 now?", behind ``GET /api/v1/consent/check``.
 
-One SQL round trip: identifier → contact → ConsentState rows, with the suppression list
-and the SMS subscriptions as sub-selects. On PostgreSQL that query is a server-side
+One SQL round trip: the suppression list (answered even when no contact holds the
+identifier any more) → the live contact holding the identifier → its ConsentState rows,
+with the SMS subscriptions as a sub-select. On PostgreSQL that query is a server-side
 prepared statement (``consent.selectors.statements``). Anything doubtful answers "no"."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
-from consent.models import Channel, ConsentEvent, ConsentState, Purpose, SmsSubscription
+from consent.models import Channel, ConsentState, Purpose, SmsSubscription
 from consent.quiet_hours import quiet_hours_at
 from consent.selectors.identifiers import identifier_kind, identifier_normalize, sender_normalize
 from consent.selectors.purposes import PurposeInfo, purpose_info
@@ -61,28 +62,26 @@ def _state_since(value, in_utc: bool) -> dt.datetime | None:
     return _as_datetime(value)
 
 
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return parse_date(str(value))
-
-
+# The suppression list is the driving row (an aggregate: always exactly one), so a
+# suppressed identifier is answered even when no live contact holds it any more (an
+# erased person); the contact holding the identifier, and its states, are joined to it.
 _CHECK_SQL = """
-SELECT c.id, c.is_restricted,
-       (SELECT MAX(sp.created_on) FROM {suppression} sp
-         WHERE sp.channel = %s AND sp.identifier_hmac IN ({hmacs})
-           AND (sp.scope = 'global' OR sp.customer_id = ci.customer_id)) AS suppressed_on,
+SELECT x.id, x.is_restricted, sup.suppressed_on,
        {subscriptions} AS opted_out_subs,
-       s.is_granted, {since}, s.sender, s.notice_id, s.method, s.last_event_id,
-       c.do_not_contact
-  FROM {identifier} ci
-  JOIN {contact} c ON c.id = ci.contact_id
-  LEFT JOIN {state} s ON s.contact_id = c.id AND s.purpose_id = %s AND s.identifier = %s
+       s.is_granted, {since}, s.sender, s.last_event_id, x.do_not_contact
+  FROM (SELECT MAX(sp.created_on) AS suppressed_on FROM {suppression} sp
+         WHERE sp.channel = %s AND sp.identifier_hmac IN ({hmacs}) AND sp.lifted_at IS NULL
+           AND (sp.scope = 'global' OR sp.customer_id = %s)) sup
+  LEFT JOIN (SELECT c.id, c.is_restricted, c.do_not_contact, ci.customer_id, ci.match_key
+               FROM {identifier} ci
+               JOIN {contact} c ON c.id = ci.contact_id
+              WHERE ci.customer_id = %s AND ci.kind = %s AND ci.match_key = %s
+                AND c.erased_at IS NULL) x ON 1 = 1
+  LEFT JOIN {state} s ON s.contact_id = x.id AND s.purpose_id = %s AND s.identifier = %s
        {sender_filter}
- WHERE ci.customer_id = %s AND ci.kind = %s AND ci.match_key = %s AND c.erased_at IS NULL
 """
 _SUBSCRIPTIONS_SQL = """(SELECT COUNT(*) FROM {subscription} sub
-         WHERE sub.customer_id = ci.customer_id AND sub.phone = ci.match_key
+         WHERE sub.customer_id = x.customer_id AND sub.phone = x.match_key
            AND sub.program = %s AND sub.status = 'opted_out' {sender_filter})"""
 
 
@@ -116,11 +115,6 @@ def _check_statement(
             since="s.since AT TIME ZONE 'UTC'" if since_in_utc else "s.since",
         )
     )
-
-
-# Grants that prove consent by themselves (a notice was shown and recorded): only these
-# let an identifier on the suppression list be messaged again.
-_KEYWORD_METHODS = {ConsentEvent.Method.SMS_KEYWORD}
 
 
 def _program_for(purpose: PurposeInfo) -> str:
@@ -159,15 +153,16 @@ def consent_check(
 
     kind = identifier_kind(channel)
     hmacs = identifier_hmacs_all_keys(channel=kind, value=match_key)
-    params: list = [kind, *hmacs]
+    params: list = []
     if is_sms:
         params.append(_program_for(purpose))
         if sender_value:
             params.append(sender_value)
+    params += [kind, *hmacs, customer_id]
+    params += [customer_id, kind, match_key]
     params += [purpose.id, match_key if purpose.is_per_identifier else ""]
     if is_sms and sender_value:
         params.append(sender_value)
-    params += [customer_id, kind, match_key]
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up again
     since_in_utc = db.vendor == "postgresql" and db.timezone is dt.UTC
     statement = _check_statement(
@@ -178,32 +173,31 @@ def consent_check(
     )
     rows = _fetchall_prepared(db, statement, params)
 
-    if not rows:
-        return ConsentDecision(allowed=False, reason="no_consent")
-    first = rows[0]
+    first = rows[0]  # there is always one: the suppression aggregate drives the query
+    suppressed_on = first[2]
+    if first[0] is None:
+        # No live contact holds it: an erased person's identifier may still be suppressed.
+        return ConsentDecision(
+            allowed=False, reason="suppressed" if suppressed_on else "no_consent"
+        )
     if first[1]:
         return ConsentDecision(allowed=False, reason="restricted")
-    if first[10]:
+    if first[8]:
         # Asked never to be contacted: no consent on record overrides that.
         return ConsentDecision(allowed=False, reason="do_not_contact")
-    suppressed_on = _as_date(first[2])
+    if suppressed_on:
+        # Only the person's own act from the identifier lifts a suppression (it is then
+        # marked lifted and no longer read here); no consent on record overrides it.
+        return ConsentDecision(allowed=False, reason="suppressed")
     opted_out_subs = first[3] or 0
     states = [
-        (_state_since(r[5], since_in_utc), r[9], bool(r[4]), r[6], r[7], r[8])
-        for r in rows
-        if r[4] is not None
+        (_state_since(r[5], since_in_utc), r[7], bool(r[4]), r[6]) for r in rows if r[4] is not None
     ]
     if not states:
-        if suppressed_on:
-            return ConsentDecision(allowed=False, reason="suppressed")
         if purpose.legal_basis != Purpose.LegalBasis.CONSENT and not opted_out_subs:
             return _after_quiet_hours(purpose, is_sms, match_key, now, "legitimate_interest", None)
         return ConsentDecision(allowed=False, reason="no_consent")
-    since, _, granted, _, notice_id, method = max(states)
-    if suppressed_on and not (
-        granted and notice_id and method not in _KEYWORD_METHODS and since.date() >= suppressed_on
-    ):
-        return ConsentDecision(allowed=False, reason="suppressed")
+    since, _, granted, _ = max(states)
     if not granted:
         return ConsentDecision(allowed=False, reason="withdrawn", since=since)
     if is_sms and sender_value is None and any(not s[2] for s in states):

@@ -10,8 +10,9 @@ and e-mail are queued with ``transaction.on_commit``.
   transaction; the interface for requests_app (``contact_consent_withdraw``,
   ``contact_sale_sharing_opt_out``).
 - ``inbound``: inbound texts (the webhook) and their keyword replies; ``sms``: double
-  opt-in, the opt-in prompt, staff opt-outs; ``subscriptions``: the one writer of an
-  SMS subscription's status (its allowed-transitions map).
+  opt-in, the opt-in prompt, staff opt-outs, and ``OutboundBlocked`` /
+  ``outbound_allowed_or_raise`` (the outbound guard as a refusal); ``subscriptions``:
+  the one writer of an SMS subscription's status (its allowed-transitions map).
 - ``preferences``: preference centre, GPC, cookie banner, preference-centre links.
 - ``notices``, ``api_keys``; ``maintenance``: projection rebuild and nightly purge."""
 
@@ -39,7 +40,13 @@ from .preferences import (
     preference_link_send,
     preference_link_url,
 )
-from .sms import sms_opt_in_prompt_send, sms_subscription_opt_out, sms_subscription_request
+from .sms import (
+    OutboundBlocked,
+    outbound_allowed_or_raise,
+    sms_opt_in_prompt_send,
+    sms_subscription_opt_out,
+    sms_subscription_request,
+)
 from .subscriptions import SUBSCRIPTION_TRANSITIONS, sms_subscriptions_transition
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "CookieChoice",
     "DriftReport",
     "InboundResult",
+    "OutboundBlocked",
     "api_key_create",
     "api_key_revoke",
     "consent_event_record",
@@ -69,6 +77,7 @@ __all__ = [
     "notice_new_version",
     "notice_publish",
     "notice_text_hash",
+    "outbound_allowed_or_raise",
     "preference_choice_set",
     "preference_link_send",
     "preference_link_url",

@@ -1,10 +1,16 @@
 """Inbound texts (the Twilio webhook, after its signature was checked): the keyword's
 plan decided by reads alone, then one write of the inbound message, the ledger events
 of an opt-out (STOP, STOPALL) or a rejoin (START, YES), and the compliant reply. The
-opt-out is committed before the reply goes out; no reply holds marketing."""
+opt-out is committed before the reply goes out; no reply holds marketing.
+
+START / UNSTOP / YES from a number on the customer's suppression list (an erased person
+who had opted out) is the person's own provable act from that number: it lifts the
+suppression, recorded as a ledger event (action "lift", the MessageSid as evidence) and
+on the Suppression row, with an audit row."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zlib
 from dataclasses import dataclass
@@ -30,7 +36,8 @@ from consent.services.sms import _brand, _contact_for_phone
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, Customer
-from privacy.services import audit_event_record, contact_create
+from privacy.selectors import identifier_is_suppressed
+from privacy.services import audit_event_record, contact_create, suppressions_lift
 
 Method = ConsentEvent.Method
 # pg_advisory_xact_lock class for "a text from this number to this customer is being
@@ -53,6 +60,8 @@ def sms_reply_text(kind: str, sender: SenderNumber | None) -> str:
         "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
         "help": f"{brand}: Help: {help_contact}. {freq}. Msg & data rates may apply. "
         "Reply STOP to cancel.",
+        "lifted": f"{brand}: You can receive messages from this number again. "
+        "Reply HELP for help, STOP to cancel.",
     }[kind]
 
 
@@ -152,6 +161,7 @@ class _InboundPlan:
     grant: tuple[str, ...] = ()  # purposes START / YES grants again
     method: str = Method.SMS_KEYWORD
     notice: Notice | None = None
+    lift: bool = False  # START / YES from a number on the customer's suppression list
 
 
 def _inbound_plan(
@@ -173,6 +183,21 @@ def _inbound_plan(
 
 
 def _rejoin_plan(
+    *, keyword: str, sender: SenderNumber, phone: str, contact: Contact | None
+) -> _InboundPlan:
+    """START, UNSTOP or YES, and whether it lifts a suppression of the number at this
+    customer (global ones, of our own erased contacts, are not this customer's to lift)."""
+    plan = _regrant_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+    if not identifier_is_suppressed(
+        channel="phone", value=phone, customer_id=sender.customer_id, include_global=False
+    ):
+        return plan
+    if plan.grant:
+        return dataclasses.replace(plan, lift=True)
+    return _InboundPlan("suppression_lifted", sms_reply_text("lifted", sender), lift=True)
+
+
+def _regrant_plan(
     *, keyword: str, sender: SenderNumber, phone: str, contact: Contact | None
 ) -> _InboundPlan:
     """START, UNSTOP or YES: YES confirms a pending double opt-in at this sender;
@@ -314,9 +339,10 @@ def sms_inbound_handle(
 
     events: list[ConsentEvent] = []
     stop = plan.outcome in ("opted_out", "opted_out_all")
-    if (stop or plan.grant) and contact is None:
+    if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
-        # contact): the opt-out needs a contact to belong to.
+        # contact, or a START that lifts an erased person's suppression): the ledger
+        # event needs a contact to belong to.
         contact, _ = contact_create(
             actor=None, customer=sender.customer, phones=[phone], source="sms"
         )
@@ -344,6 +370,27 @@ def sms_inbound_handle(
             message_sid=message_sid,
             at=now,
         )
+    lifted: list[int] = []
+    if plan.lift:
+        (lift,) = _sms_keyword_events(
+            purpose_codes=(Purpose.Code.SMS_INFORMATIONAL,),
+            action=ConsentEvent.Action.LIFT,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            message_sid=message_sid,
+            at=now,
+        )
+        events.append(lift)
+        lifted = suppressions_lift(
+            actor=None,
+            channel="phone",
+            value=phone,
+            customer_id=sender.customer_id,
+            event_id=lift.pk,
+            method=Method.SMS_KEYWORD,
+            now=now,
+        )
     audit_event_record(
         actor=None,
         action=AuditAction.CONSENT_SMS_INBOUND,
@@ -355,6 +402,7 @@ def sms_inbound_handle(
             "contact_id": contact.pk if contact else None,
             "customer_id": sender.customer_id if sender else None,
             "events": [e.pk for e in events],
+            "suppressions_lifted": len(lifted),
         },
     )
     return InboundResult(reply=plan.reply, outcome=plan.outcome, message=message)

@@ -34,6 +34,8 @@ from privacy.models import Contact, ContactIdentifier
 from privacy.services import audit_event_record, staff_user
 
 Method = ConsentEvent.Method
+# The actions that are consent decisions (the projection's input); LIFT is not one.
+DECISIONS = (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW)
 SMS_PURPOSES = (Purpose.Code.SMS_MARKETING, Purpose.Code.SMS_INFORMATIONAL)
 _PROGRAM_OF = {
     Purpose.Code.SMS_MARKETING: SmsSubscription.Program.MARKETING,
@@ -182,8 +184,10 @@ def _events_save(events: list[ConsentEvent]) -> list[ConsentEvent]:
         event.pk = ids[event.purpose_id]
         event._state.adding = False
         event._state.db = connection.alias
-    _states_apply(events)
-    _subscriptions_sync(events)
+    decisions = [e for e in events if e.action in DECISIONS]
+    if decisions:  # a lifted suppression changes no consent
+        _states_apply(decisions)
+        _subscriptions_sync(decisions)
     return events
 
 
@@ -212,6 +216,11 @@ def _event_build(
         raise ValidationError("A consent event needs exactly one subject.", code="subject")
     if action not in ConsentEvent.Action.values:
         raise ValidationError("Action must be grant or withdraw.", code="action")
+    if action == ConsentEvent.Action.LIFT and (
+        method != Method.SMS_KEYWORD or purpose.channel != Channel.SMS or not reference
+    ):
+        # Only the person's own text from the number lifts a suppression.
+        raise ValidationError("Only an SMS keyword from the number lifts.", code="action")
     if method not in Method.values:
         raise ValidationError("Unknown consent method.", code="method")
     if occurred_at > now + _CLOCK_SKEW:
@@ -319,6 +328,8 @@ def consent_event_record(
     """Record a grant or withdrawal with its evidence. ``identifier`` is already
     normalised (e-mail match key or E.164) and must be one of the contact's."""
     purpose = _purpose(purpose)
+    if action not in DECISIONS:
+        raise ValidationError("Action must be grant or withdraw.", code="action")
     if contact is not None and identifier:
         kind = "email" if purpose.channel == Channel.EMAIL else "phone"
         if not ContactIdentifier.objects.filter(

@@ -24,6 +24,7 @@ from consent.models import (
     SmsSubscription,
 )
 from consent.selectors import cookie_records_expired
+from consent.services.ledger import DECISIONS
 from privacy.audit_actions import AuditAction
 from privacy.hashing import identifier_hmac
 from privacy.selectors import ids_in_batches
@@ -132,7 +133,8 @@ def consent_state_rebuild(
     """Recompute ConsentState from the ledger (de-identified proof excluded) subject by
     subject, in batches; report every difference and, with ``apply``, repair it."""
     report = DriftReport(fixed=apply)
-    live = ConsentEvent.objects.filter(deidentified_at__isnull=True)
+    # Consent decisions only: a lifted suppression changes no state.
+    live = ConsentEvent.objects.filter(deidentified_at__isnull=True, action__in=DECISIONS)
     # Contacts, walking ids of both tables in order.
     last = 0
     while True:

@@ -17,14 +17,18 @@ from django.db import transaction
 from consent.models import ConsentEvent, ConsentState, CookieConsent, Purpose, SenderNumber
 from consent.selectors import notice_published, preference_token_make, sender_normalize
 from consent.services.ledger import (
-    SMS_PURPOSES,
     _audit_event,
     _event_write,
     _purpose,
     contact_consent_withdraw,
     contact_sale_sharing_opt_out,
 )
-from consent.services.sms import _brand, sms_subscription_request
+from consent.services.sms import (
+    OutboundBlocked,
+    _brand,
+    outbound_allowed_or_raise,
+    sms_subscription_request,
+)
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
@@ -231,24 +235,6 @@ def _sms_link_sender(contact: Contact, sender: str | None) -> SenderNumber:
     return row
 
 
-def _sms_opted_out(*, contact: Contact, phone: str, sender: str) -> bool:
-    """Whether the person's last word on texts from this sender (or every sender) was
-    STOP or another withdrawal: then nothing but the STOP confirmation may be sent.
-    STOP, STOPALL and staff opt-outs all write ledger events, so the state tells."""
-    latest = (
-        ConsentState.objects.filter(
-            contact=contact,
-            purpose__code__in=SMS_PURPOSES,
-            identifier=phone,
-            sender__in=[sender, ""],
-        )
-        .order_by("-since", "-last_event_id")
-        .values_list("is_granted", flat=True)
-        .first()
-    )
-    return latest is False
-
-
 def _preference_link_deliver(
     *, contact_id: int, channel: str, to: str, sender: str, brand: str
 ) -> None:
@@ -304,18 +290,17 @@ def preference_link_send(
     (their primary address) or by SMS (their primary number, from ``sender`` or the
     customer's default sender). The message goes out after the commit.
 
-    Refused (``ValidationError``) for an erased or do-not-contact contact, a contact
-    without an address or number for the channel, an identifier on the suppression
-    list, and, by SMS, a number whose last word to that sender was STOP."""
-    from privacy.selectors import identifier_is_suppressed
-
+    Refused (``ValidationError``) for an erased contact or one without an address or
+    number for the channel, and (``OutboundBlocked``, a ``ValidationError``) whenever
+    the outbound guard says no: a do-not-contact contact, an identifier on the
+    suppression list, and, by SMS, a number whose last word to that sender was STOP."""
     if channel not in PREFERENCE_LINK_CHANNELS:
         raise ValidationError("The link is sent by email or sms.", code="channel_invalid")
     contact = Contact.objects.select_related("customer").get(pk=contact.pk)
     if contact.erased_at:
         raise ValidationError("This contact has been erased.", code="erased")
     if contact.do_not_contact:
-        raise ValidationError("This contact asked not to be contacted.", code="do_not_contact")
+        raise OutboundBlocked("do_not_contact")
     kind = "email" if channel == "email" else "phone"
     identifier = _primary_identifier(contact, kind)
     if identifier is None:
@@ -323,19 +308,13 @@ def preference_link_send(
             f"This contact has no {'e-mail address' if kind == 'email' else 'phone number'}.",
             code="no_identifier",
         )
-    if identifier_is_suppressed(
-        channel=kind, value=identifier.match_key, customer_id=contact.customer_id
-    ):
-        raise ValidationError(
-            "This contact's address or number is on the suppression list.", code="suppressed"
-        )
-    sender_row = None
-    if channel == "sms":
-        sender_row = _sms_link_sender(contact, sender)
-        if _sms_opted_out(contact=contact, phone=identifier.match_key, sender=sender_row.number):
-            raise ValidationError(
-                "This number opted out of texts from this sender (STOP).", code="opted_out"
-            )
+    sender_row = _sms_link_sender(contact, sender) if channel == "sms" else None
+    outbound_allowed_or_raise(
+        channel=channel,
+        to=identifier.match_key,
+        customer_id=contact.customer_id,
+        sender=sender_row.number if sender_row else None,
+    )
     brand, _ = _brand(sender_row)
     transaction.on_commit(
         partial(

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import ConsentEvent, Notice, Purpose, SenderNumber, SmsSubscription
-from consent.selectors import contact_for_identifier, notice_published
+from consent.selectors import contact_for_identifier, notice_published, outbound_block_reason
 from consent.services.ledger import _audit_event, _event_write, _purpose
 from consent.services.subscriptions import sms_subscriptions_transition
 from consent.sms import OutboundSms, sms_gateway
@@ -25,6 +25,33 @@ from privacy.services import audit_event_record, contact_create
 
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
+
+
+class OutboundBlocked(ValidationError):
+    """A message may not go to this address or number (``outbound_block_reason``);
+    ``reason`` says why: suppressed, do_not_contact, opted_out, invalid_identifier."""
+
+    MESSAGES = {
+        "suppressed": "This number or address is on the suppression list: nothing is sent "
+        "to it until the person themselves asks again from it.",
+        "do_not_contact": "This person asked not to be contacted.",
+        "opted_out": "This number opted out of texts from this sender (STOP); the "
+        "person rejoins by texting START to it.",
+        "invalid_identifier": "Not a valid number or address to send to.",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES.get(reason, "Nothing may be sent here."), code=reason)
+        self.reason = reason
+
+
+def outbound_allowed_or_raise(
+    *, channel: str, to: str, customer_id: int | None, sender: str | None = None
+) -> None:
+    """Raise ``OutboundBlocked`` when the outbound guard says no."""
+    reason = outbound_block_reason(channel=channel, to=to, customer_id=customer_id, sender=sender)
+    if reason is not None:
+        raise OutboundBlocked(reason)
 
 
 def _brand(sender: SenderNumber | None) -> tuple[str, str]:
@@ -50,7 +77,11 @@ def sms_subscription_request(
     method: str = Method.WEB_FORM,
 ) -> SmsSubscription:
     """Start a double opt-in for SMS marketing: a pending subscription and the prompt
-    (the published SMS opt-in notice), sent after commit. The reply YES confirms it."""
+    (the published SMS opt-in notice), sent after commit. The reply YES confirms it.
+
+    Refused (``OutboundBlocked``, nothing written, no prompt) when the outbound guard
+    says the number may not be texted from that sender: suppressed (an erased person who
+    had opted out), do not contact, or its last word there was STOP."""
     if not contact.customer_id:
         raise ValidationError("SMS sign-up is for contacts of a customer.")
     if not ContactIdentifier.objects.filter(
@@ -65,6 +96,9 @@ def sms_subscription_request(
     )
     if sender_row is None:
         raise ValidationError("This customer has no such active sender for SMS marketing.")
+    outbound_allowed_or_raise(
+        channel="sms", to=phone, customer_id=contact.customer_id, sender=sender_row.number
+    )
     notice = notice_published(purpose_code=Purpose.Code.SMS_MARKETING)
     if notice is None or notice.kind != Notice.Kind.SMS_PROMPT:
         raise ValidationError("No published SMS opt-in prompt notice for SMS marketing.")
@@ -113,8 +147,39 @@ def sms_subscription_request(
 
 def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
     """Send the prompt of a pending subscription once (idempotent: the row is marked
-    before the send, so a retry never texts twice). Returns whether it sent."""
+    before the send, so a retry never texts twice). Returns whether it sent.
+
+    The outbound guard is asked again here, at send time: the person may have been
+    erased, asked not to be contacted or texted STOP since the sign-up. Then nothing is
+    sent, the subscription stays pending with no prompt, and an audit row says why."""
     now = timezone.now()
+    pending = (
+        SmsSubscription.objects.filter(
+            pk=subscription_id,
+            status=SmsSubscription.Status.PENDING,
+            prompt_sent_at__isnull=True,
+            phone__isnull=False,
+        )
+        .values_list("phone", "sender", "customer_id")
+        .first()
+    )
+    if pending is None:
+        return False
+    phone, sender_number, customer_id = pending
+    reason = outbound_block_reason(
+        channel="sms", to=phone, customer_id=customer_id, sender=sender_number
+    )
+    if reason is not None:
+        with transaction.atomic():
+            audit_event_record(
+                actor=None,
+                action=AuditAction.CONSENT_SMS_OPT_IN_PROMPT_BLOCKED,
+                object_type="sms_subscription",
+                object_id=subscription_id,
+                summary={"subscription_id": subscription_id, "reason": reason},
+            )
+        logger.info("Opt-in prompt for subscription %s not sent: %s", subscription_id, reason)
+        return False
     claimed = SmsSubscription.objects.filter(
         pk=subscription_id, status=SmsSubscription.Status.PENDING, prompt_sent_at__isnull=True
     ).update(prompt_sent_at=now)

@@ -148,11 +148,12 @@ def _forget_prepared_statements() -> None:
     statements._prepared_statements.pop(connection.connection, None)
 
 
-_METHOD_LENGTH = ConsentState._meta.get_field("method").max_length
-_WIDEN_METHOD = "ALTER TABLE consent_consentstate ALTER COLUMN method TYPE varchar(30)"
+# The state's sender: a column the check selects.
+_SENDER_LENGTH = ConsentState._meta.get_field("sender").max_length
+_WIDEN_SENDER = "ALTER TABLE consent_consentstate ALTER COLUMN sender TYPE varchar(30)"
 _CHANGES = {
     # A migration changes the type of a column the check selects.
-    "column_type": (_WIDEN_METHOD, "cached plan must not change result type"),
+    "column_type": (_WIDEN_SENDER, "cached plan must not change result type"),
     # A pooler (or anyone) drops the session's prepared statements.
     "deallocate": ("DEALLOCATE ALL", "does not exist"),
 }
@@ -212,7 +213,7 @@ def test_a_stale_prepared_check_is_retried_at_once_in_autocommit(customer, conta
         with connection.cursor() as cursor:
             cursor.execute(
                 "ALTER TABLE consent_consentstate"
-                f" ALTER COLUMN method TYPE varchar({_METHOD_LENGTH})"
+                f" ALTER COLUMN sender TYPE varchar({_SENDER_LENGTH})"
             )
         _forget_prepared_statements()
 

@@ -26,9 +26,11 @@ STOP_STATEMENTS = 9
 # STOP's, with the number's subscriptions at every sender opted out in one UPDATE
 # and the texted sender's rows ensured by one INSERT … ON CONFLICT DO NOTHING.
 STOPALL_STATEMENTS = 10
-# The contact, the earlier grants, the current states, the inbound message, the ledger
-# rows, the state upsert, the subscription upsert, the audit row; + 2.
-START_STATEMENTS = 11
+# The lock, the contact, the earlier grants, the current states, the number's live
+# suppressions at the customer (START / YES from an erased person's number lifts them:
+# issue 8, item 2), the inbound message, the ledger rows, the state upsert, the
+# subscription upsert, the audit row; + 2.
+START_STATEMENTS = 12
 # The contact, the inbound message, the audit row; + 2.
 HELP_STATEMENTS = 6
 # The contact and the inbound message's INSERT that inserts nothing; + 2.

@@ -113,33 +113,29 @@ def test_old_sms_proof_is_not_kept(contact, sender, settings):
     assert certificate.counts["consent"]["consent_events"] == 1
 
 
-def test_erased_contact_texting_start_is_refused_until_new_provable_consent(
+def test_erased_contact_stays_suppressed_until_they_text_start_themselves(
     client, contact, customer, sender, text
 ):
+    """Before issue 8, a grant with a notice dated after the suppression lifted it. Now
+    only the person's own START / YES from the number does (test_suppression_lift.py)."""
+    from consent.selectors import contact_for_identifier
+
     _grant(contact, "sms_marketing", PHONE, sender.number)
     text("STOP")
     contact_erase(actor=None, contact=contact)
-
-    response = text("START")
-    assert "subscribed again" not in response.content.decode()
-    decision = check(customer, sender=sender.number)
-    assert not decision.allowed
-
-    # A START rejoin or an SMS keyword grant is not proof of a new consent.
-    from consent.selectors import contact_for_identifier
+    assert check(customer, sender=sender.number).reason == "suppressed"
 
     text("STOP")  # creates a new contact for the number
     new_contact = contact_for_identifier(customer_id=customer.pk, channel="sms", match_key=PHONE)
     assert new_contact is not None and new_contact.pk != contact.pk
-    services.consent_event_record(
-        actor=None, purpose="sms_marketing", action="grant", method="sms_keyword",
-        contact=new_contact, identifier=PHONE, sender=sender.number,
-    )  # fmt: skip
-    decision = check(customer, sender=sender.number)
-    assert not decision.allowed and decision.reason == "suppressed"
-
-    # A new web-form consent with the notice shown: provable, so messaging may resume.
+    # A web-form consent with the notice shown, recorded by the customer: not an act
+    # from the number, so the suppression stands.
     _grant(new_contact, "sms_marketing", PHONE, sender.number)
+    decision = check(customer, sender=sender.number)
+    assert (decision.allowed, decision.reason) == (False, "suppressed")
+
+    response = text("START")
+    assert "receive messages from this number again" in response.content.decode()
     decision = check(customer, sender=sender.number, now=NOON_PACIFIC)
     assert decision.allowed, decision
 

@@ -15,7 +15,7 @@ from .erasure import ErasureRefused, contact_erase, contacts_erase_batch, erasur
 from .export import contact_export
 from .holds import legal_hold_lift, legal_hold_place
 from .retention import RetentionSweepReport, retention_sweep
-from .suppression import suppressions_add
+from .suppression import suppressions_add, suppressions_lift
 
 __all__ = [
     "ErasureRefused",
@@ -36,4 +36,5 @@ __all__ = [
     "retention_sweep",
     "staff_user",
     "suppressions_add",
+    "suppressions_lift",
 ]
