@@ -4,7 +4,13 @@ Collect: the ledger with the exact notice texts, the current states, SMS subscri
 and inbound texts. Erase: everything, except SMS consent proof (TCPA: at least 4 years
 after its last use), which is kept de-identified — the number replaced by its keyed
 hash, evidence such as IP and user agent emptied. Every identifier that carried an
-opt-out is reported so the erasure puts it on the suppression list."""
+opt-out is reported so the erasure puts it on the suppression list.
+
+Inbound texts that matched no contact are the person's too when they came from one of
+the person's numbers: at the same customer, or at any customer for one of our own
+contacts (controller mode, whose suppression is global as well). The erasure finds them
+by number, scrubs them like the person's own texts and counts them in the certificate
+(``inbound_texts_matched_by_number``, a part of the other counts)."""
 
 from __future__ import annotations
 
@@ -188,13 +194,63 @@ class ConsentProvider:
     def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
         from django.utils import timezone
 
-        return self._outcomes([c.pk for c in contacts], timezone.now())
+        ids = [c.pk for c in contacts]
+        now = timezone.now()
+        keep = self._proof_contacts(ids, now)
+        outcomes = self._outcomes(ids, now, keep)
+        self._unmatched_outcomes(outcomes, self._unmatched_inbound(ids), keep)
+        return outcomes
 
-    def _link_by_number(self, ids: Sequence[int]) -> None:
-        """Attach texts and subscriptions that arrived before their sender was known as
-        a contact (matched by number within the same customer). Runs inside the
-        erasure's transaction, before anything is read or removed; one set-based UPDATE
-        per table for the whole batch."""
+    def _unmatched_inbound(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """{contact id: [(inbound message id, keyword)]}: texts that matched no contact,
+        from one of the contacts' numbers — at the contact's customer, or, for our own
+        contacts (controller mode), at any customer. One query over the unmatched texts
+        (a partial index of ``from_number``)."""
+        owners: dict[tuple[int | None, str], int] = {}
+        for contact_id, customer_id, number in ContactIdentifier.objects.filter(
+            contact_id__any=ids, kind="phone"
+        ).values_list("contact_id", "customer_id", "match_key"):
+            owners[(customer_id, number)] = contact_id
+        if not owners:
+            return {}
+        found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        texts = InboundMessage.objects.filter(
+            contact__isnull=True,
+            from_number__isnull=False,
+            from_number__any=sorted({number for _, number in owners}),
+        ).values_list("pk", "customer_id", "from_number", "keyword")
+        for pk, customer_id, number, keyword in texts:
+            # The customer's own contact first; else ours, whose suppression is global.
+            owner = owners.get((customer_id, number)) or owners.get((None, number))
+            if owner is not None:
+                found[owner].append((pk, keyword))
+        return found
+
+    def _unmatched_outcomes(
+        self,
+        outcomes: dict[int, registry.ErasureOutcome],
+        unmatched: dict[int, list[tuple[int, str]]],
+        keep: set[int],
+    ) -> None:
+        """Add the texts found by number (not yet linked) to the outcomes, in their own
+        rows so no text is counted twice: deleted, or kept de-identified as SMS proof
+        (keyword texts of a contact whose proof is kept), as the contact's own texts."""
+        for pk, texts in unmatched.items():
+            kept = sum(1 for _, keyword in texts if keyword) if pk in keep else 0
+            outcomes[pk].erased["inbound_texts_matched_by_number"] = len(texts) - kept
+            if kept:
+                outcomes[pk].kept.append(
+                    registry.KeptRecords(
+                        table="inbound_message (keyword, matched by number)",
+                        count=kept,
+                        reason=SMS_PROOF_REASON,
+                    )
+                )
+
+    def _link_subscriptions_by_number(self, ids: Sequence[int]) -> None:
+        """Attach subscriptions made before their number was known as a contact (matched
+        by number within the same customer), so their opt-outs are reported for the
+        suppression list. One set-based UPDATE for the whole batch."""
         phones = ContactIdentifier.objects.filter(
             contact_id__any=ids, kind="phone", customer__isnull=False
         )
@@ -202,21 +258,18 @@ class ConsentProvider:
         if not numbers:
             return
         customers = set(phones.values_list("customer_id", flat=True))
-        for model, number_field in ((InboundMessage, "from_number"), (SmsSubscription, "phone")):
-            owner = phones.filter(
-                customer_id=OuterRef("customer_id"), match_key=OuterRef(number_field)
-            ).values("contact_id")[:1]
-            model.objects.filter(
-                contact__isnull=True,
-                customer_id__any=customers,
-                **{f"{number_field}__any": numbers},
-            ).update(contact_id=Subquery(owner))
+        owner = phones.filter(
+            customer_id=OuterRef("customer_id"), match_key=OuterRef("phone")
+        ).values("contact_id")[:1]
+        SmsSubscription.objects.filter(
+            contact__isnull=True, customer_id__any=customers, phone__any=numbers
+        ).update(contact_id=Subquery(owner))
 
     def opted_out_identifiers(
         self, contacts: Sequence[Contact]
     ) -> dict[int, set[registry.OptedOutIdentifier]]:
         ids = [c.pk for c in contacts]
-        self._link_by_number(ids)
+        self._link_subscriptions_by_number(ids)
         result: dict[int, set[registry.OptedOutIdentifier]] = defaultdict(set)
         withdrawn = (
             ConsentState.objects.filter(contact_id__any=ids, is_granted=False)
@@ -238,9 +291,15 @@ class ConsentProvider:
     ) -> dict[int, registry.ErasureOutcome]:
         ids = [c.pk for c in contacts]
         # The engine calls opted_out_identifiers() first in the same transaction, and
-        # that has linked early texts already (registry.PersonalDataProvider).
+        # that has linked early subscriptions already (registry.PersonalDataProvider).
+        # Texts from the contacts' numbers that matched no contact become theirs here,
+        # so they are scrubbed exactly like their own (kept as SMS proof or deleted).
         keep_set = self._proof_contacts(ids, now)
-        outcomes = self._outcomes(ids, now, keep_set)
+        outcomes = self._outcomes(ids, now, keep_set)  # of the contacts' own rows
+        unmatched = self._unmatched_inbound(ids)
+        self._unmatched_outcomes(outcomes, unmatched, keep_set)
+        for owner, texts in unmatched.items():
+            InboundMessage.objects.filter(pk__any=[pk for pk, _ in texts]).update(contact_id=owner)
         keep = sorted(keep_set)
         drop = [pk for pk in ids if pk not in keep_set]
 

@@ -159,4 +159,5 @@ def test_texts_received_before_the_person_was_a_contact_are_erased_with_them(
     remaining = InboundMessage.objects.filter(contact__isnull=True)
     assert list(remaining.values_list("from_number", flat=True)) == ["+14155550178"]
     assert not InboundMessage.objects.filter(body__icontains="Ann").exists()
-    assert certificate.counts["consent"]["inbound_texts"] == 2
+    assert certificate.counts["consent"]["inbound_texts_matched_by_number"] == 2
+    assert certificate.counts["consent"]["inbound_texts"] == 0  # each text counted once
