@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from consent import selectors, services
 from consent.models import ConsentEvent
 from consent.openapi import OPENAPI
+from consent.request_checks import nul_field
 from privacy.models import Contact, Customer
 from privacy.services import contact_create
 
@@ -33,6 +34,10 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 def _message(exc: ValidationError) -> str:
     return "; ".join(exc.messages)
+
+
+def _nul_error(field: str) -> JsonResponse:
+    return _error(400, f"Field '{field}' contains a NUL byte.", field=field)
 
 
 def api_key_required(view: Callable) -> Callable:
@@ -59,6 +64,9 @@ def consent_check(request: HttpRequest) -> JsonResponse:
     """GET /api/v1/consent/check?channel=sms|email&purpose=CODE&to=ID[&sender=ID]"""
     principal = request.api_principal
     params = request.GET
+    nul = nul_field({name: " ".join(params.getlist(name)) for name in params})
+    if nul:
+        return _nul_error(nul)
     missing = [name for name in ("channel", "purpose", "to") if not params.get(name)]
     if missing:
         return _error(400, f"Missing parameters: {', '.join(missing)}.")
@@ -100,6 +108,9 @@ def consent_events(request: HttpRequest) -> JsonResponse:
         return data  # the body was too large or not JSON
     if not isinstance(data, dict):
         return _error(400, "The body must be a JSON object.")
+    nul = nul_field(data)
+    if nul:
+        return _nul_error(nul)
     try:
         # One transaction: a refusal after a contact was created (create_contact) stores
         # nothing at all.
@@ -135,6 +146,13 @@ def _consent_event_record(principal: selectors.ApiPrincipal, data: dict) -> Json
     sender = (
         selectors.sender_normalize(str(data["sender"]), region=region) if data.get("sender") else ""
     )
+    if (
+        sender
+        and purpose.channel == "sms"
+        and not selectors.sender_of_customer(customer_id=principal.customer_id, number=sender)
+    ):
+        # Another customer's number is answered exactly like a number nobody has.
+        raise ValidationError("sender is not one of this customer's sender numbers.")
     notice = None
     if data.get("notice_version") is not None:
         notice = selectors.notice_published(

@@ -64,7 +64,7 @@ OPENAPI: dict = {
                         },
                     },
                     "400": {
-                        "description": "Bad parameter",
+                        "description": "Bad parameter (a NUL byte in one: `field` names it)",
                         "content": {"application/json": {"schema": _ERROR}},
                     },
                     "401": {
@@ -115,11 +115,23 @@ OPENAPI: dict = {
                         },
                     },
                     "400": {
-                        "description": "Invalid",
+                        "description": (
+                            "Invalid; nothing stored. A NUL byte in any string: `field` "
+                            "names it. A sender that is not one of the key's customer's "
+                            "sender numbers is refused (another customer's like an unknown one)."
+                        ),
                         "content": {"application/json": {"schema": _ERROR}},
                     },
                     "401": {"description": "Missing or invalid API key"},
                     "404": {"description": "No such contact for this key's customer"},
+                    "409": {
+                        "description": (
+                            "Double opt-in refused: the number may not be texted from that "
+                            "sender (`reason`: suppressed, do_not_contact or opted_out); "
+                            "nothing stored, no prompt sent"
+                        ),
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
                 },
             }
         },
@@ -168,6 +180,14 @@ OPENAPI: dict = {
                         "description": "TwiML with at most one reply",
                         "content": {"application/xml": {}},
                     },
+                    "400": {
+                        "description": (
+                            "MessageSid missing or over 64 characters, or a NUL byte in "
+                            "MessageSid, From, To or AccountSid (the field is named); "
+                            "nothing stored. NUL bytes in Body are removed instead."
+                        ),
+                        "content": {"text/plain": {}},
+                    },
                     "403": {"description": "Missing or invalid signature; nothing stored"},
                 },
             }
@@ -176,7 +196,14 @@ OPENAPI: dict = {
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+            "Error": {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "field": {"type": "string", "description": "The field with a NUL byte"},
+                    "reason": {"type": "string", "description": "Why a message may not go"},
+                },
+            },
             "Decision": {
                 "type": "object",
                 "required": ["allowed", "reason", "since"],

@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from consent import selectors, services
+from consent.request_checks import nul_field
 from privacy.http import client_ip
 from privacy.models import ContactIdentifier
 
@@ -58,8 +59,9 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
             to_number=request.POST.get("To", ""),
             body=request.POST.get("Body", ""),
         )
-    except ValidationError:
-        return HttpResponse("Missing MessageSid.", status=400)
+    except ValidationError as exc:
+        # The field is named, its value never repeated.
+        return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     twiml = MessagingResponse()
     if result.reply:
         twiml.message(result.reply)
@@ -76,6 +78,13 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
 
 def _gpc(request: HttpRequest) -> bool:
     return request.headers.get("Sec-GPC", "").strip() == "1"
+
+
+def _user_agent(request: HttpRequest) -> str | None:
+    """The User-Agent as evidence, NUL bytes removed (a header is the browser's, not a
+    field the person typed: their choice is recorded rather than refused)."""
+    value = request.headers.get("User-Agent")
+    return value.replace("\x00", "") if value else value
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -116,7 +125,10 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
     if gpc:
         services.contact_gpc_signal_record(contact=contact)
     outcome = None
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and nul_field(dict(request.POST.items())):
+        outcome, status = "error: A field of the form contains a NUL byte.", 400
+    elif request.method == "POST":
         try:
             outcome = services.preference_choice_set(
                 contact=contact,
@@ -125,7 +137,7 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
                 grant=request.POST.get("choice") == "grant",
                 gpc=gpc,
                 ip_address=_client_ip(request),
-                user_agent=request.headers.get("User-Agent"),
+                user_agent=_user_agent(request),
             )
         except ValidationError as exc:
             outcome = "error: " + "; ".join(exc.messages)
@@ -163,6 +175,7 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
             "outcome": outcome,
             "brand": settings.CONSENT_SMS_BRAND_NAME,
         },
+        status=status,
     )
 
 
@@ -189,15 +202,20 @@ def cookie_consent(request: HttpRequest) -> JsonResponse:
         data = json.loads(request.body or b"{}")
         if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
             raise ValueError
+        nul = nul_field(data)
+        if nul:
+            return JsonResponse(
+                {"error": f"Field '{nul}' contains a NUL byte.", "field": nul}, status=400
+            )
         visitor = _visitor_id(data.get("visitor_id") or request.COOKIES.get(cookie_name))
         choice = services.cookie_consent_record(
             visitor_id=visitor,
             categories={str(k): bool(v) for k, v in data["categories"].items()},
             notice_version=int(data.get("notice_version", 0)),
             gpc=gpc,
-            user_agent=request.headers.get("User-Agent"),
+            user_agent=_user_agent(request),
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return JsonResponse({"error": "Send JSON with categories and notice_version."}, status=400)
     except ValidationError as exc:
         return JsonResponse({"error": "; ".join(exc.messages)}, status=400)

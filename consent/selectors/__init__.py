@@ -35,7 +35,7 @@ from .preferences import (
     visitor_cookie_choice,
 )
 from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
-from .senders import sender_for_number
+from .senders import sender_for_number, sender_of_customer
 
 __all__ = [
     "OUTBOUND_CHANNELS",
@@ -64,5 +64,6 @@ __all__ = [
     "purpose_info",
     "sender_for_number",
     "sender_normalize",
+    "sender_of_customer",
     "visitor_cookie_choice",
 ]

@@ -29,3 +29,9 @@ def sender_for_number(number: str) -> SenderNumber | None:
         if sender is not None:
             _senders.set(number, sender)
     return sender
+
+
+def sender_of_customer(*, customer_id: int, number: str) -> SenderNumber | None:
+    """The customer's sender number (active or not: consent recorded at a number since
+    retired is still evidence), or None, also when the number is another customer's."""
+    return SenderNumber.objects.filter(customer_id=customer_id, number=number).first()

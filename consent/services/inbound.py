@@ -273,6 +273,38 @@ def _number_lock(customer_id: int, phone: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NUMBER_LOCK_CLASS, key])
 
 
+MESSAGE_SID_MAX_LENGTH = InboundMessage._meta.get_field("message_sid").max_length
+
+
+def _inbound_fields_check(
+    *, message_sid: str, account_sid: str, from_number: str, to_number: str
+) -> str:
+    """The MessageSid to de-duplicate by, or ``ValidationError`` naming the bad field
+    (never its value; code = the field).
+
+    A NUL byte in MessageSid, AccountSid, From or To is refused: the identifiers cannot
+    be trusted (a SID with a NUL could not be de-duplicated). A MessageSid longer than
+    the column (Twilio's are 34 characters) is refused rather than cut: cut, two texts
+    sharing their first 64 characters would be one text, the second dropped as a
+    duplicate."""
+    for name, value in (
+        ("MessageSid", message_sid),
+        ("AccountSid", account_sid),
+        ("From", from_number),
+        ("To", to_number),
+    ):
+        if "\x00" in (value or ""):
+            raise ValidationError(f"{name} contains a NUL byte.", code=name)
+    message_sid = (message_sid or "").strip()
+    if not message_sid:
+        raise ValidationError("MessageSid is missing.", code="MessageSid")
+    if len(message_sid) > MESSAGE_SID_MAX_LENGTH:
+        raise ValidationError(
+            f"MessageSid is longer than {MESSAGE_SID_MAX_LENGTH} characters.", code="MessageSid"
+        )
+    return message_sid
+
+
 @transaction.atomic
 def sms_inbound_handle(
     *,
@@ -285,8 +317,10 @@ def sms_inbound_handle(
 ) -> InboundResult:
     """Handle one inbound text (the webhook, after its signature was checked).
 
-    The opt-out is committed when this returns, before the reply goes out. The same
-    MessageSid a second time changes nothing and gets no reply: the inbound message is
+    The opt-out is committed when this returns, before the reply goes out. Refused
+    with ``ValidationError`` (nothing written) for a missing or over-long MessageSid and
+    a NUL byte in MessageSid, AccountSid, From or To; NUL bytes in the body are
+    removed. The same MessageSid a second time changes nothing and gets no reply: the inbound message is
     written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
     else is written when that inserts no row.
 
@@ -296,9 +330,15 @@ def sms_inbound_handle(
     rows, their state upsert, the subscription upsert and the audit row
     (consent/tests/test_inbound_statements.py)."""
     now = now or timezone.now()
-    message_sid = (message_sid or "").strip()[:64]
-    if not message_sid:
-        raise ValidationError("MessageSid is missing.", code="sid")
+    message_sid = _inbound_fields_check(
+        message_sid=message_sid,
+        account_sid=account_sid,
+        from_number=from_number,
+        to_number=to_number,
+    )
+    # NUL bytes are no part of any text a person typed (and PostgreSQL cannot store
+    # them): removed before the text is classified and stored, so "STOP\0" is a STOP.
+    body = (body or "").replace("\x00", "")
     to_number = (to_number or "").strip()
     sender = sender_for_number(to_number)
     keyword = keywords.keyword_classify(body)
@@ -317,12 +357,12 @@ def sms_inbound_handle(
     plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
     message = InboundMessage(
         message_sid=message_sid,
-        account_sid=(account_sid or "")[:64],
+        account_sid=(account_sid or "")[:64],  # recorded only, never a key
         customer=sender.customer if sender else None,
         contact=contact,
         sender=to_number[:20],
         from_number=phone,
-        body=body or "",
+        body=body,
         keyword=keyword,
         received_at=now,
         outcome=plan.outcome,
