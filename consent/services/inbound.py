@@ -320,9 +320,9 @@ def sms_inbound_handle(
     The opt-out is committed when this returns, before the reply goes out. Refused
     with ``ValidationError`` (nothing written) for a missing or over-long MessageSid and
     a NUL byte in MessageSid, AccountSid, From or To; NUL bytes in the body are
-    removed. The same MessageSid a second time changes nothing and gets no reply: the inbound message is
-    written first, by ``INSERT … ON CONFLICT (message_sid) DO NOTHING``, and nothing
-    else is written when that inserts no row.
+    removed. The same MessageSid a second time changes nothing and gets no reply: the
+    inbound message is written first, by ``INSERT … ON CONFLICT (message_sid) DO
+    NOTHING``, and nothing else is written when that inserts no row.
 
     A STOP from a known number is seven statements once the worker has the sender
     cached (``sender_for_number``; eight on a cold worker): the number's lock
