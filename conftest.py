@@ -83,6 +83,10 @@ def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
         return
     from django.db import connection
 
+    if connection.settings_dict["NAME"] != connection.settings_dict["TEST"]["NAME"]:
+        # No test of this run used the database, so pytest-django never created the
+        # test database (the connection still names the real one): nothing to close.
+        return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
