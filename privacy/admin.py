@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import tempfile
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -52,20 +53,26 @@ from privacy.forms import (
     ContactChangeForm,
     ContactConfirmImportForm,
     ContactImportForm,
+    DisclosureAddForm,
     LegalHoldActionForm,
     LegalHoldAddForm,
+    ReasonForm,
     SizeLimitedImportForm,
 )
 from privacy.hashing import identifier_hmacs_all_keys
 from privacy.identifiers import search_keys
 from privacy.models import (
+    OPEN_MINOR_STATES,
     AuditEvent,
     Contact,
     Customer,
     DataCategory,
+    DataTransfer,
+    Disclosure,
     ErasureCertificate,
     Interaction,
     LegalHold,
+    MinorErasure,
     RetentionRule,
     Suppression,
 )
@@ -83,12 +90,17 @@ from privacy.services import (
     contact_erase,
     contact_export,
     contact_identifier_add,
+    contact_minor_flag,
     contact_update,
     contact_viewed,
     contacts_bulk_read,
+    disclosure_notice_release,
+    disclosure_record,
     erasure_preview,
     legal_hold_lift,
     legal_hold_place,
+    minor_erasure_cancel,
+    minor_erasure_schedule_if_minor,
 )
 
 
@@ -232,7 +244,7 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
         "a first and last name (exact), or #id."
     )
     autocomplete_fields = ("customer",)
-    actions = ["export_data", "erase_contacts", "place_hold", "lift_holds"]
+    actions = ["export_data", "erase_contacts", "mark_minor", "place_hold", "lift_holds"]
     readonly_on_change = (
         "customer",
         "email",
@@ -255,6 +267,9 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
 
     def has_erase_permission(self, request):
         return request.user.has_perm("privacy.erase_contact")
+
+    def has_flag_minor_permission(self, request):
+        return request.user.has_perm("privacy.flag_minor_contact")
 
     # -- changelist --
 
@@ -340,6 +355,8 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
             }
             if changes:
                 contact_update(actor=request.user, contact=obj, reason="admin", **changes)
+            if {"is_minor", "date_of_birth", "country", "state"} & set(changes):
+                self._queue_if_minor(request, obj)
             for kind in ("email", "phone"):
                 if data.get(f"add_{kind}"):
                     contact_identifier_add(
@@ -362,12 +379,24 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
         )
         obj.pk = contact.pk
         obj.refresh_from_db()
+        if created:
+            self._queue_if_minor(request, obj)
         if not created:
             obj._merged_into_existing = True
             self.message_user(
                 request,
                 f"This customer already had {contact} with this e-mail or phone; the "
                 "identifiers were added to it and its other details left unchanged.",
+                level=messages.WARNING,
+            )
+
+    def _queue_if_minor(self, request, contact: Contact) -> None:
+        erasure = minor_erasure_schedule_if_minor(actor=request.user, contact=contact)
+        if erasure is not None and erasure.is_open:
+            self.message_user(
+                request,
+                f"{contact} is a minor (under {erasure.age_limit}): their data is scheduled "
+                f"for erasure on {erasure.erase_after:%Y-%m-%d} (Minors' data to erase).",
                 level=messages.WARNING,
             )
 
@@ -532,6 +561,25 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
             )
         return {"previews": previews, "blocked": sum(1 for p in previews if p["blocked_by"])}
 
+    @admin.action(description="Mark as a minor (schedules erasure)…", permissions=["flag_minor"])
+    def mark_minor(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset.filter(erased_at__isnull=True),
+            confirm=True,
+            title="Mark as a minor",
+            intro=(
+                "These contacts are marked as minors and their data is scheduled for "
+                f"erasure after {settings.PRIVACY_MINOR_ERASURE_DAYS} days, unless a legal "
+                "hold applies. They appear in Minors' data to erase until it is done."
+            ),
+            apply=lambda contact, data: contact_minor_flag(
+                actor=request.user, contact=contact, is_minor=True, reason="admin action"
+            ),
+            done_message=lambda n: f"{n} contact(s) marked as minors; erasure scheduled.",
+        )
+
     @admin.action(description="Place a legal hold…", permissions=["hold"])
     def place_hold(self, request, queryset):
         return _place_holds(self, request, queryset, "contact")
@@ -581,6 +629,17 @@ class DataCategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "legal_basis", "is_sensitive", "sold_or_shared")
     list_filter = ("legal_basis", "is_sensitive", "sold_or_shared")
     search_fields = ("name", "=code")
+
+
+@admin.register(DataTransfer)
+class DataTransferAdmin(admin.ModelAdmin):
+    """Transfers outside the EEA per data category and their safeguards (GDPR Art. 46):
+    part of the record of processing, given in access answers (Art. 15(2))."""
+
+    list_display = ("category", "recipient", "country", "safeguard", "since", "until")
+    list_select_related = ("category",)
+    list_filter = ("safeguard", "country", "category")
+    search_fields = ("recipient", "=country")
 
 
 @admin.register(RetentionRule)
@@ -659,6 +718,163 @@ class LegalHoldAdmin(ScalableChangelistMixin, admin.ModelAdmin):
             title="Lift legal holds",
             apply=lambda hold, data: legal_hold_lift(actor=request.user, hold=hold),
             done_message=lambda lifted: f"Lifted {lifted} legal hold(s).",
+        )
+
+
+# --- children's data: the queue of minors' data to erase ----------------------------------------
+
+
+class MinorQueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("open", "Still to erase (default)"),
+            ("closed", "Erased or cancelled"),
+            ("all", "All"),
+        )
+
+    def choices(self, changelist):
+        value = self.value() or "open"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(state__in=OPEN_MINOR_STATES)
+        if value == "closed":
+            return queryset.exclude(state__in=OPEN_MINOR_STATES)
+        return queryset
+
+
+@admin.register(MinorErasure)
+class MinorErasureAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+    """The staff queue of minors' data to erase: every contact known to be a minor stays
+    here until the nightly job (``minors_data_erase``) has erased it. Held and waiting
+    entries show why; staff may cancel one that was a mistake (with the reason)."""
+
+    list_display = (
+        "contact",
+        "state",
+        "basis",
+        "age_limit",
+        "jurisdiction",
+        "found_at",
+        "erase_after",
+        "reason",
+        "certificate",
+    )
+    list_select_related = ("contact", "certificate")
+    list_filter = (MinorQueueFilter, "state", "basis")
+    search_fields = ("=contact__id",)
+    search_help_text = "Contact id."
+    actions = ["cancel"]
+    ordering = ("erase_after", "id")
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("privacy.erase_contact")
+
+    @admin.action(description="Cancel (not a minor)…", permissions=["erase"])
+    def cancel(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Cancel the erasure of a minor's data",
+            intro="Correct the contact's birth date or minor flag too, or the entry stays cancelled "
+            "only until the contact is marked as a minor again.",
+            apply=lambda erasure, data: minor_erasure_cancel(
+                actor=request.user, erasure=erasure, reason=data["reason"]
+            ),
+            done_message=lambda n: f"{n} erasure(s) cancelled.",
+        )
+
+
+# --- the disclosure log -------------------------------------------------------------------------
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ScalableChangelistMixin, admin.ModelAdmin):
+    """Disclosures to authorities and third parties under a legal obligation. Logged
+    through ``disclosure_record`` (which notifies the person of a compelled disclosure
+    unless the law forbids it), never edited or deleted."""
+
+    form = DisclosureAddForm
+    list_display = (
+        "__str__",
+        "contact",
+        "recipient",
+        "recipient_kind",
+        "disclosed_on",
+        "compelled",
+        "notice",
+        "notice_forbidden_until",
+        "notified_at",
+    )
+    list_select_related = ("contact",)
+    list_filter = ("recipient_kind", "notice", "compelled", "disclosed_on")
+    search_fields = ("=contact__id", "=reference")
+    raw_id_fields = ("contact",)
+    filter_horizontal = ("categories",)
+    readonly_fields = ("notice", "notified_at", "recorded_by", "recorded_at")
+    actions = ["release_notice"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_release_permission(self, request):
+        return request.user.has_perm("privacy.add_disclosure")
+
+    def get_fields(self, request, obj=None):
+        fields = list(DisclosureAddForm.Meta.fields)
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        disclosure = disclosure_record(
+            actor=request.user,
+            contact=data["contact"],
+            recipient=data["recipient"],
+            recipient_kind=data["recipient_kind"],
+            disclosed_on=data["disclosed_on"],
+            legal_basis=data["legal_basis"],
+            categories=list(data["categories"]),
+            compelled=data["compelled"],
+            reference=data.get("reference") or "",
+            notice_forbidden_basis=data.get("notice_forbidden_basis") or "",
+            notice_forbidden_until=data.get("notice_forbidden_until"),
+        )
+        obj.pk = disclosure.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the categories are set by disclosure_record
+
+    @admin.action(
+        description="Send the notice now (the prohibition ended)", permissions=["release"]
+    )
+    def release_notice(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset,
+            confirm=True,
+            title="Send the disclosure notice",
+            intro="Only when the law or order that forbade telling the person no longer does.",
+            apply=lambda disclosure, data: disclosure_notice_release(
+                actor=request.user, disclosure=disclosure
+            ),
+            done_message=lambda n: f"{n} notice(s) released.",
         )
 
 

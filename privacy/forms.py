@@ -14,7 +14,7 @@ from django.utils import timezone
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
-from privacy.models import Contact, Customer, LegalHold
+from privacy.models import Contact, Customer, Disclosure, LegalHold
 from privacy.services.imports import existing_identifier_owners
 
 # Fields staff edit on a contact (the model's list; all of them contact_update accepts).
@@ -198,3 +198,54 @@ class ContactImportForm(SizeLimitedImportForm):
 
 class ContactConfirmImportForm(ConfirmImportForm):
     customer = forms.ModelChoiceField(queryset=Customer.objects.all(), widget=forms.HiddenInput())
+
+
+# --- minors and the disclosure log -------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        help_text="Why (no personal data): e.g. 'birth date was mistyped, corrected'.",
+    )
+
+
+class DisclosureAddForm(forms.ModelForm):
+    """Logging a disclosure from the admin (saved by ``disclosure_record``)."""
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "contact",
+            "recipient",
+            "recipient_kind",
+            "disclosed_on",
+            "legal_basis",
+            "categories",
+            "compelled",
+            "reference",
+            "notice_forbidden_basis",
+            "notice_forbidden_until",
+        ]
+        widgets = {
+            "disclosed_on": forms.DateInput(attrs={"type": "date"}),
+            "notice_forbidden_until": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "notice_forbidden_basis": "Only when the law or an order forbids telling the person; "
+            "leave empty and a compelled disclosure is notified to the person at once.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        contact = cleaned.get("contact")
+        if contact is not None and contact.erased_at:
+            self.add_error("contact", "This contact has been erased.")
+        disclosed_on = cleaned.get("disclosed_on")
+        if disclosed_on and disclosed_on > timezone.localdate():
+            self.add_error("disclosed_on", "A disclosure cannot be in the future.")
+        if cleaned.get("notice_forbidden_until") and not cleaned.get("notice_forbidden_basis"):
+            self.add_error(
+                "notice_forbidden_basis", "Say which law or order forbids telling the person."
+            )
+        return cleaned

@@ -154,6 +154,12 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    sensitive_use_limited_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Asked us to limit the use of sensitive personal information "
+        "(Cal. Civ. Code §1798.121): used only as 11 CCR §7027(m) allows.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -164,11 +170,23 @@ class Contact(models.Model):
             models.Index(
                 fields=["erased_at"], name="contact_erased", condition=Q(erased_at__isnull=False)
             ),
+            # The nightly minors job: people known by birth date or by the flag.
+            models.Index(
+                fields=["date_of_birth"],
+                name="contact_minor_dob",
+                condition=Q(date_of_birth__isnull=False, erased_at__isnull=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="contact_minor_flag",
+                condition=Q(is_minor=True, erased_at__isnull=True),
+            ),
         ]
         permissions = [
             ("export_contact", "Can export contacts' personal data"),
             ("import_contact", "Can import contacts from a file"),
             ("erase_contact", "Can erase a contact's personal data"),
+            ("flag_minor_contact", "Can mark a contact as a minor (schedules erasure)"),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +344,130 @@ class DataCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DataTransfer(models.Model):
+    """A data category sent to a recipient outside the EEA, and the safeguard that makes
+    it lawful (GDPR Art. 44-49). Access answers list them (Art. 15(2))."""
+
+    class Safeguard(models.TextChoices):
+        ADEQUACY = "adequacy", "Adequacy decision (GDPR Art. 45)"
+        SCC = "scc", "Standard contractual clauses (GDPR Art. 46(2)(c))"
+        BCR = "bcr", "Binding corporate rules (GDPR Art. 47)"
+        CODE_OR_CERT = (
+            "code_or_cert",
+            "Approved code of conduct or certification (Art. 46(2)(e)-(f))",
+        )
+        DEROGATION = "derogation", "Derogation for a specific situation (GDPR Art. 49)"
+
+    category = models.ForeignKey(DataCategory, on_delete=models.CASCADE, related_name="transfers")
+    recipient = models.CharField(
+        max_length=200, help_text="Organisation (or kind of recipient); no personal names."
+    )
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 of the recipient")
+    safeguard = models.CharField(max_length=20, choices=Safeguard.choices)
+    safeguard_detail = models.CharField(
+        max_length=300,
+        help_text="Which decision or clauses, e.g. 'SCCs 2021/914, module 2' or "
+        "'EU-US Data Privacy Framework, Decision (EU) 2023/1795'.",
+    )
+    copy_available_at = models.CharField(
+        max_length=300, blank=True, help_text="Where the person can get a copy of the safeguard."
+    )
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True, help_text="Empty while it goes on.")
+
+    class Meta:
+        ordering = ["category__name", "country", "recipient"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True)
+                | Q(since__isnull=True)
+                | Q(until__gte=models.F("since")),
+                name="transfer_until_after_since",
+                violation_error_message="A transfer cannot end before it started.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} to {self.recipient} ({self.country})"
+
+
+class Disclosure(models.Model):
+    """One disclosure of a person's data to a public authority or a third party under a
+    legal obligation: who received what, when, on which legal basis, and whether (and
+    when) the person may be told. Holds no personal data beyond the contact it is about."""
+
+    class RecipientKind(models.TextChoices):
+        AUTHORITY = "authority", "Public authority (court, police, regulator, tax)"
+        THIRD_PARTY = "third_party", "Third party, under a legal obligation"
+
+    class Notice(models.TextChoices):
+        TO_SEND = "to_send", "To be sent to the person"
+        FORBIDDEN = "forbidden", "Forbidden by law for now"
+        SENT = "sent", "Sent to the person"
+        NOT_SENT = "not_sent", "Not sent (no address we may use)"
+        NOT_REQUIRED = "not_required", "Not required (not a compelled disclosure)"
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="disclosures")
+    recipient = models.CharField(
+        max_length=200, help_text="The authority or organisation; no personal names."
+    )
+    recipient_kind = models.CharField(max_length=20, choices=RecipientKind.choices)
+    disclosed_on = models.DateField()
+    legal_basis = models.CharField(
+        max_length=300,
+        help_text="The law or order that obliged us, e.g. 'Subpoena under 18 U.S.C. §2703(d), case 24-cv-1'.",
+    )
+    categories = models.ManyToManyField(DataCategory, related_name="disclosures")
+    compelled = models.BooleanField(
+        default=True, help_text="Compelled (an order or a legal duty), rather than voluntary."
+    )
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Our case or matter reference; no personal data."
+    )
+    notice = models.CharField(max_length=12, choices=Notice.choices, default=Notice.TO_SEND)
+    notice_forbidden_basis = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The provision or order that forbids telling the person (a gag order, "
+        "e.g. 18 U.S.C. §2705(b)); required while the notice is forbidden.",
+    )
+    notice_forbidden_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day telling the person is forbidden; empty: until lifted.",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-disclosed_on", "-id"]
+        indexes = [
+            models.Index(
+                fields=["notice", "notice_forbidden_until"],
+                condition=Q(notice__in=["to_send", "forbidden"]),
+                name="disclosure_notice_due",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(notice="forbidden") | ~Q(notice_forbidden_basis=""),
+                name="disclosure_forbidden_has_basis",
+                violation_error_message="Say which law or order forbids telling the person.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure #{self.pk} (contact #{self.contact_id})"
+
+    def notice_forbidden_on(self, day: dt.date) -> bool:
+        return self.notice == self.Notice.FORBIDDEN and (
+            self.notice_forbidden_until is None or day <= self.notice_forbidden_until
+        )
 
 
 class RetentionRule(models.Model):
@@ -559,6 +701,7 @@ class ErasureCertificate(models.Model):
         STAFF = "staff", "Staff action"
         REQUEST = "request", "Privacy request"
         RETENTION = "retention", "Retention rule"
+        MINOR = "minor", "Children's data (a minor's data erased promptly)"
 
     contact = models.ForeignKey(
         Contact, on_delete=models.PROTECT, related_name="erasure_certificates"
@@ -582,6 +725,68 @@ class ErasureCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure certificate #{self.pk} (contact #{self.contact_id})"
+
+
+class MinorErasure(models.Model):
+    """A minor's data, scheduled for prompt erasure once we know the person is a minor
+    (``privacy.services.minors``). One row per contact: it stays in the staff queue
+    (admin: "Minors' data to erase") until the nightly job has erased the contact, or
+    staff cancel it (e.g. the birth date was wrong)."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held by a legal hold"
+        DEFERRED = "deferred", "Waiting (e.g. an open privacy request)"
+        DONE = "done", "Erased"
+        CANCELLED = "cancelled", "Cancelled (not a minor)"
+
+    class Basis(models.TextChoices):
+        BIRTH_DATE = "birth_date", "Date of birth, under the age limit where they live"
+        FLAG = "flag", "Marked as a minor (staff, import or API)"
+
+    contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="minor_erasure")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    basis = models.CharField(max_length=12, choices=Basis.choices)
+    age_limit = models.PositiveSmallIntegerField(help_text="Under this age they were a minor.")
+    jurisdiction = models.CharField(max_length=10, blank=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    erase_after = models.DateTimeField()
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it waits or was cancelled (no personal data)."
+    )
+    certificate = models.ForeignKey(
+        ErasureCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["erase_after", "id"]
+        verbose_name = "minor's data to erase"
+        verbose_name_plural = "minors' data to erase"
+        indexes = [
+            models.Index(
+                fields=["erase_after"],
+                condition=Q(state__in=["scheduled", "held", "deferred"]),
+                name="minor_erasure_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Minor's data, contact #{self.contact_id} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_MINOR_STATES
+
+
+OPEN_MINOR_STATES = (
+    MinorErasure.State.SCHEDULED,
+    MinorErasure.State.HELD,
+    MinorErasure.State.DEFERRED,
+)
 
 
 class AuditEvent(models.Model):

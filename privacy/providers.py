@@ -7,10 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from privacy import registry
-from privacy.models import Contact, ContactIdentifier, Interaction
+from privacy.models import Contact, ContactIdentifier, DataTransfer, Disclosure, Interaction
 from privacy.personal_data import erased_values
 
 # The person's profile: every column of the contact but the customer (exported by name)
@@ -158,6 +159,124 @@ class InteractionProvider:
         return outcomes
 
 
+DISCLOSURE_FIELDS = [
+    "disclosed_on", "recipient", "recipient_kind", "legal_basis", "categories", "compelled",
+    "notified_at",
+]  # fmt: skip
+TRANSFER_FIELDS = [
+    "category", "recipient", "country", "safeguard", "safeguard_detail", "copy_available_at",
+    "since", "until",
+]  # fmt: skip
+DISCLOSURES_KEPT_REASON = (
+    "Disclosure log kept as proof that a disclosure the law required was made lawfully; it "
+    "names the recipient, date, legal basis and categories, and no personal data."
+)
+
+
+def disclosures_shown(contact: Contact, *, on: dt.date | None = None):
+    """The contact's disclosures an access answer lists: all but those the law still
+    forbids telling the person about (telling them through an export would break it)."""
+    on = on or timezone.localdate()
+    still_forbidden = Q(notice=Disclosure.Notice.FORBIDDEN) & (
+        Q(notice_forbidden_until__isnull=True) | Q(notice_forbidden_until__gte=on)
+    )
+    return Disclosure.objects.filter(contact=contact).exclude(still_forbidden)
+
+
+def transfers_in_force(*, on: dt.date | None = None):
+    """Transfers outside the EEA in force on ``on``, with their safeguards."""
+    on = on or timezone.localdate()
+    return (
+        DataTransfer.objects.filter(Q(since__isnull=True) | Q(since__lte=on))
+        .filter(Q(until__isnull=True) | Q(until__gte=on))
+        .select_related("category")
+    )
+
+
+class ProcessingRecordsProvider:
+    """What an access answer must say beyond the data itself: to whom the person's data
+    was disclosed under a legal obligation (GDPR Art. 15(1)(c); the disclosure log) and
+    the safeguards of transfers outside the EEA (Art. 15(2)). The log is kept on erasure
+    (it holds no personal data); transfers are about categories, not the person."""
+
+    key = "privacy.processing"
+    label = "Disclosures and transfers"
+    order = 900
+
+    def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
+        disclosures = disclosures_shown(contact).prefetch_related("categories")
+        yield registry.ExportTable(
+            name="disclosures",
+            fields=DISCLOSURE_FIELDS,
+            rows=(
+                {
+                    "disclosed_on": d.disclosed_on,
+                    "recipient": d.recipient,
+                    "recipient_kind": d.get_recipient_kind_display(),
+                    "legal_basis": d.legal_basis,
+                    "categories": ", ".join(sorted(c.name for c in d.categories.all())),
+                    "compelled": d.compelled,
+                    "notified_at": d.notified_at,
+                }
+                for d in disclosures.order_by("disclosed_on", "pk")
+            ),
+            description="Disclosures of your data that the law required, and to whom.",
+        )
+        yield registry.ExportTable(
+            name="transfers_outside_eea",
+            fields=TRANSFER_FIELDS,
+            rows=(
+                {
+                    "category": t.category.name,
+                    "recipient": t.recipient,
+                    "country": t.country,
+                    "safeguard": t.get_safeguard_display(),
+                    "safeguard_detail": t.safeguard_detail,
+                    "copy_available_at": t.copy_available_at,
+                    "since": t.since,
+                    "until": t.until,
+                }
+                for t in transfers_in_force().order_by("category__name", "country", "pk")
+            ),
+            description="Where your data goes outside the EEA and the safeguard for each.",
+        )
+
+    def _outcomes(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        counts = dict(
+            Disclosure.objects.filter(contact_id__any=[c.pk for c in contacts])
+            .values("contact_id")
+            .annotate(n=Count("id"))
+            .values_list("contact_id", "n")
+        )
+        return {
+            c.pk: registry.ErasureOutcome(
+                erased={},
+                kept=[
+                    registry.KeptRecords(
+                        table="disclosure log", count=counts[c.pk], reason=DISCLOSURES_KEPT_REASON
+                    )
+                ]
+                if counts.get(c.pk)
+                else [],
+            )
+            for c in contacts
+        }
+
+    def preview(self, contacts: Sequence[Contact]) -> dict[int, registry.ErasureOutcome]:
+        return self._outcomes(contacts)
+
+    def opted_out_identifiers(
+        self, contacts: Sequence[Contact]
+    ) -> dict[int, set[registry.OptedOutIdentifier]]:
+        return {}
+
+    def erase(
+        self, contacts: Sequence[Contact], *, now: dt.datetime
+    ) -> dict[int, registry.ErasureOutcome]:
+        return self._outcomes(contacts)
+
+
 def register_privacy_providers() -> None:
     registry.register(ContactProvider())
     registry.register(InteractionProvider())
+    registry.register(ProcessingRecordsProvider())

@@ -89,3 +89,29 @@ def register(provider: PersonalDataProvider) -> None:
 
 def providers() -> list[PersonalDataProvider]:
     return sorted(_providers.values(), key=lambda p: (p.order, p.key))
+
+
+# --- opt-out signals -----------------------------------------------------------------
+#
+# An opt-out preference signal (Global Privacy Control) is recorded by the consent app,
+# but the person must also see it processed as an opt-out request (11 CCR §7025, §7026),
+# which is the requests app's. consent imports only privacy, so it calls
+# ``privacy.services.opt_out_signal_record``, which hands the signal to every handler
+# registered here (requests_app registers ``opt_out_request_from_gpc`` from its
+# AppConfig.ready).
+
+
+class OptOutSignalHandler(Protocol):
+    def __call__(self, *, contact: Contact, signal: str, reference: str) -> Any: ...
+
+
+_opt_out_signal_handlers: dict[str, OptOutSignalHandler] = {}
+
+
+def register_opt_out_signal_handler(key: str, handler: OptOutSignalHandler) -> None:
+    """Add a handler; the same key again replaces it (autoreload-safe)."""
+    _opt_out_signal_handlers[key] = handler
+
+
+def opt_out_signal_handlers() -> list[tuple[str, OptOutSignalHandler]]:
+    return sorted(_opt_out_signal_handlers.items())

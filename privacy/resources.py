@@ -16,6 +16,7 @@ dataset did not come from a file."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -29,6 +30,7 @@ from import_export.results import Result
 
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, Customer, Interaction
+from privacy.services.bulk_import import parse_minor_cells
 from privacy.services.contacts import contacts_last_interaction_refresh
 from privacy.services.imports import (
     ContactImportPlan,
@@ -244,6 +246,8 @@ CONTACT_IMPORT_COLUMNS = (
     "state",
     "source",
     "notes",
+    "date_of_birth",
+    "is_minor",
 )
 _PLAIN_COLUMNS = ("first_name", "last_name", "country", "state", "source", "notes")
 _MAX_LENGTH = {name: Contact._meta.get_field(name).max_length for name in _PLAIN_COLUMNS}
@@ -343,6 +347,7 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
                 errors[name] = [f"Longer than {_MAX_LENGTH[name]} characters."]
                 continue
             setattr(instance, name, value)
+        self._import_minor_cells(instance, row, errors)
         if errors:
             raise ValidationError(errors)
         for identifier in self._row.identifiers:
@@ -354,6 +359,33 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
             if is_primary:
                 setattr(instance, identifier.kind, identifier.value)
             self._pending_identifiers.append((instance, identifier, is_primary))
+
+    @staticmethod
+    def _import_minor_cells(instance: Contact, row, errors: dict[str, list[str]]) -> None:
+        """Children's data: a birth date (YYYY-MM-DD; a spreadsheet date as is) and a
+        yes/no minor flag. An empty cell keeps what the contact has; "true" is never
+        undone by a later row of the same person (the nightly job queues minors)."""
+        birth = row.get("date_of_birth")
+        if isinstance(birth, dt.datetime):
+            birth = birth.date()
+        if isinstance(birth, dt.date):
+            birth = birth.isoformat()
+        minor = row.get("is_minor")
+        if isinstance(minor, bool):
+            minor = "true" if minor else "false"
+        problems: list[str] = []
+        date_of_birth, is_minor = parse_minor_cells(
+            str(birth).strip() if birth not in (None, "") else None,
+            str(minor).strip() if minor not in (None, "") else None,
+            problems,
+        )
+        for problem in problems:
+            name = "date_of_birth" if problem.startswith("date_of_birth") else "is_minor"
+            errors.setdefault(name, []).append(problem[0].upper() + problem[1:] + ".")
+        if date_of_birth:
+            instance.date_of_birth = dt.date.fromisoformat(date_of_birth)
+        if is_minor is not None and instance.is_minor is not True:
+            instance.is_minor = is_minor
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if self._refused:

@@ -21,6 +21,12 @@ NEVER_GRANTED = [
     "add_erasurecertificate",
     "change_erasurecertificate",
     "delete_erasurecertificate",
+    # The minors' queue is written by its services; the disclosure log is append-only.
+    "add_minorerasure",
+    "change_minorerasure",
+    "delete_minorerasure",
+    "change_disclosure",
+    "delete_disclosure",
 ]
 
 #: Permission codenames per role for the privacy app. "*" means every permission of
@@ -40,6 +46,14 @@ PRIVACY_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "view_legalhold",
     ],
     AUDITOR: ["view_*"],
+}
+
+
+#: Granted by migration 0007, which creates these permissions (earlier migrations apply
+#: the table above before they exist). An agent who learns on a call that the person is
+#: a child marks them; the erasure waits the grace period in the officers' queue.
+MINORS_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SUPPORT_AGENT: ["view_minorerasure", "flag_minor_contact"],
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -11,11 +13,20 @@ from django.utils import timezone
 
 from privacy.hashing import identifier_hmacs_all_keys
 from privacy.identifiers import search_keys
+from privacy.minors import (
+    AgeLimit,
+    age_limits_in_force,
+    age_on,
+    born_after_is_minor,
+    minor_age_limit,
+)
 from privacy.models import (
+    OPEN_MINOR_STATES,
     Contact,
     ContactIdentifier,
     Customer,
     LegalHold,
+    MinorErasure,
     RetentionRule,
     Suppression,
 )
@@ -184,3 +195,87 @@ def identifier_is_suppressed(
     return Suppression.objects.filter(
         scope, channel=channel, identifier_hmac__in=digests, lifted_at__isnull=True
     ).exists()
+
+
+# --- minors --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinorStatus:
+    """Whether a contact is a minor on a day, and why."""
+
+    is_minor: bool
+    #: "flag" or "birth_date" when a minor; "" otherwise.
+    basis: str
+    limit: AgeLimit
+
+
+def contact_minor_status(contact: Contact, *, on: dt.date | None = None) -> MinorStatus:
+    """Whether ``contact`` is a minor on ``on``: marked as one (staff, import, API), or
+    born less than the age limit of where they live (``privacy.minors``) before ``on``.
+    A flag of False does not outweigh a birth date that says otherwise."""
+    on = on or timezone.localdate()
+    limit = minor_age_limit(country=contact.country, state=contact.state, on=on)
+    if contact.is_minor:
+        return MinorStatus(True, MinorErasure.Basis.FLAG, limit)
+    if contact.date_of_birth and age_on(contact.date_of_birth, on) < limit.age:
+        return MinorStatus(True, MinorErasure.Basis.BIRTH_DATE, limit)
+    return MinorStatus(False, "", limit)
+
+
+def contact_is_minor(contact: Contact, *, on: dt.date | None = None) -> bool:
+    return contact_minor_status(contact, on=on).is_minor
+
+
+def _minor_by_birth_date(on: dt.date) -> Q:
+    """Contacts whose birth date makes them minors on ``on``, in one condition: the
+    jurisdictions the table or the setting names with their age, everyone else with the
+    default age. Grouped by age, so the condition stays small."""
+    limits, default = age_limits_in_force(on)
+    states_of: dict[str, list[str]] = defaultdict(list)
+    for key in limits:
+        country, _, state = key.partition("-")
+        if state:
+            states_of[country].append(state)
+    by_age: dict[int, Q] = defaultdict(Q)
+    named = Q()
+    for key, age in limits.items():
+        country, _, state = key.partition("-")
+        if state:
+            place = Q(country=country, state=state)
+        else:
+            place = Q(country=country) & ~Q(state__in=states_of.get(country, []))
+            if not states_of.get(country):
+                place = Q(country=country)
+        named |= place
+        by_age[age] |= place
+    condition = Q(pk__in=[])
+    for age, place in by_age.items():
+        condition |= place & Q(date_of_birth__gt=born_after_is_minor(age, on))
+    # Django's negation keeps rows whose country is NULL (unknown: the default applies).
+    everyone_else = ~named if named else Q()
+    condition |= everyone_else & Q(date_of_birth__gt=born_after_is_minor(default, on))
+    return condition
+
+
+def contacts_known_minor(*, on: dt.date | None = None) -> QuerySet[Contact]:
+    """Contacts not erased that are minors on ``on`` (by the flag or by birth date)."""
+    on = on or timezone.localdate()
+    return Contact.objects.filter(erased_at__isnull=True).filter(
+        Q(is_minor=True) | (Q(date_of_birth__isnull=False) & _minor_by_birth_date(on))
+    )
+
+
+def minors_to_schedule(*, on: dt.date | None = None) -> QuerySet[Contact]:
+    """Known minors with no entry in the minors' queue yet. A cancelled entry is not
+    reopened by the nightly job (staff decided); marking the contact as a minor again
+    (``contact_minor_flag``) reopens it."""
+    return contacts_known_minor(on=on).exclude(
+        Exists(MinorErasure.objects.filter(contact_id=OuterRef("pk")))
+    )
+
+
+def minor_erasures_due(*, now: dt.datetime) -> QuerySet[MinorErasure]:
+    """Open entries of the minors' queue whose grace period is over (index
+    ``minor_erasure_open``); held and waiting ones are tried again every night."""
+    return MinorErasure.objects.filter(state__in=OPEN_MINOR_STATES, erase_after__lte=now)

@@ -9,3 +9,19 @@ from privacy.services import retention_sweep as retention_sweep_service
 def retention_sweep() -> dict:
     """Nightly: erase what the retention rules say must go (idempotent)."""
     return retention_sweep_service(actor=None).as_summary()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def minors_data_erase() -> dict:
+    """Nightly: queue newly known minors and erase those whose grace period is over."""
+    from privacy.services import minors_data_erase as service
+
+    return service()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def disclosure_notices_send() -> dict:
+    """Nightly: tell people of compelled disclosures once the law allows it."""
+    from privacy.services import disclosure_notices_send as service
+
+    return service()

@@ -184,6 +184,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=15),
     },
+    "minors_data_erase": {
+        "task": "privacy.tasks.minors_data_erase",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "disclosure_notices_send": {
+        "task": "privacy.tasks.disclosure_notices_send",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "scheduled_erasures_run": {
         "task": "requests_app.tasks.scheduled_erasures_run",
         "schedule": crontab(hour=2, minute=45),

@@ -7,13 +7,27 @@ from .contacts import (
     contact_create,
     contact_identifier_add,
     contact_restrict,
+    contact_sensitive_use_limit,
     contact_update,
     contact_viewed,
     contacts_bulk_read,
 )
+from .disclosures import (
+    disclosure_notice_release,
+    disclosure_notices_send,
+    disclosure_record,
+)
 from .erasure import ErasureRefused, contact_erase, contacts_erase_batch, erasure_preview
 from .export import contact_export
 from .holds import legal_hold_lift, legal_hold_place
+from .minors import (
+    contact_minor_flag,
+    minor_erasure_cancel,
+    minor_erasure_schedule,
+    minor_erasure_schedule_if_minor,
+    minors_data_erase,
+)
+from .opt_out_signals import opt_out_signal_record
 from .retention import RetentionSweepReport, retention_sweep
 from .suppression import suppressions_add, suppressions_lift
 
@@ -25,14 +39,24 @@ __all__ = [
     "contact_erase",
     "contact_export",
     "contact_identifier_add",
+    "contact_minor_flag",
     "contact_restrict",
+    "contact_sensitive_use_limit",
     "contact_update",
     "contact_viewed",
     "contacts_bulk_read",
     "contacts_erase_batch",
+    "disclosure_notice_release",
+    "disclosure_notices_send",
+    "disclosure_record",
     "erasure_preview",
     "legal_hold_lift",
     "legal_hold_place",
+    "minor_erasure_cancel",
+    "minor_erasure_schedule",
+    "minor_erasure_schedule_if_minor",
+    "minors_data_erase",
+    "opt_out_signal_record",
     "retention_sweep",
     "staff_user",
     "suppressions_add",

@@ -28,6 +28,11 @@ Rules, whatever the database:
   are added; nothing else of the existing contact changes). A row whose identifiers
   belong to two different existing contacts is refused: a person cannot be merged
   into two. Importing the same file twice therefore creates nothing the second time.
+- Children's data: ``date_of_birth`` (YYYY-MM-DD) and ``is_minor`` (true/false) are
+  optional columns. A minor signal is never dropped by deduplication: a row that says
+  ``is_minor`` true marks the contact it ends up in (new or existing), and a birth date
+  fills one the contact does not have yet. The nightly ``minors_data_erase`` job then
+  queues the minors for erasure.
 - One audit event with counts only.
 
 Memory stays flat whatever the file's size: only a bounded number of chunks is in
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -63,7 +69,20 @@ from privacy.services.imports import existing_identifier_owners
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ("first_name", "last_name", "email", "phone", "country", "state", "source", "notes")
+COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "country",
+    "state",
+    "source",
+    "notes",
+    "date_of_birth",
+    "is_minor",
+)
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
 # Longest value each column takes (the model's max_length); notes is unbounded text.
 MAX_LENGTHS = {"first_name": 150, "last_name": 150, "state": 10, "source": 100}
 MAX_EMAIL_LENGTH = 254
@@ -97,6 +116,8 @@ class NormalisedRow(NamedTuple):
     state: str | None
     source: str | None
     notes: str | None
+    date_of_birth: str | None  # ISO date, checked
+    is_minor: bool | None
 
 
 @dataclass(frozen=True, order=True)
@@ -252,7 +273,9 @@ def _normalise_record(
     if len(fields) != layout.width:
         return RowError(line, f"has {len(fields)} fields, the header has {layout.width}")
     values = [_clean(fields[p]) if p >= 0 else None for p in layout.positions]
-    first_name, last_name, raw_email, raw_phone, country, state, source, notes = values
+    first_name, last_name, raw_email, raw_phone, country, state, source, notes, birth, minor = (
+        values
+    )
     problems: list[str] = []
     if any("\x00" in v for v in values if v):
         problems.append("contains a NUL character")
@@ -264,6 +287,7 @@ def _normalise_record(
         country = country.upper()
         if len(country) != 2 or not country.isascii() or not country.isalpha():
             problems.append("country must be a two-letter ISO 3166 code")
+    date_of_birth, is_minor = parse_minor_cells(birth, minor, problems)
     email = email_key = phone = phone_ext = None
     if raw_email:
         try:
@@ -289,8 +313,35 @@ def _normalise_record(
         return RowError(line, "; ".join(problems))
     return NormalisedRow(
         line, first_name, last_name, email, email_key, phone, phone_ext, country, state, source,
-        notes,
+        notes, date_of_birth, is_minor,
     )  # fmt: skip
+
+
+def parse_minor_cells(
+    birth: str | None, minor: str | None, problems: list[str]
+) -> tuple[str | None, bool | None]:
+    """The children's-data cells of a row: an ISO birth date (not in the future) and a
+    yes/no minor flag. Problems are appended without the cell's value."""
+    date_of_birth = is_minor = None
+    if birth:
+        try:
+            parsed = dt.date.fromisoformat(birth[:10])
+        except ValueError:
+            problems.append("date_of_birth must be a date as YYYY-MM-DD")
+        else:
+            if parsed > dt.date.today():
+                problems.append("date_of_birth is in the future")
+            else:
+                date_of_birth = parsed.isoformat()
+    if minor:
+        flag = minor.strip().lower()
+        if flag in _TRUE:
+            is_minor = True
+        elif flag in _FALSE:
+            is_minor = False
+        else:
+            problems.append("is_minor must be true or false")
+    return date_of_birth, is_minor
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -511,13 +562,14 @@ def _import_copy(
                 line integer NOT NULL,
                 new_id bigint NOT NULL DEFAULT nextval('{sequence}'),
                 first_name text, last_name text, email text, email_key text,
-                phone text, phone_ext text, country text, state text, source text, notes text
+                phone text, phone_ext text, country text, state text, source text, notes text,
+                date_of_birth date, is_minor boolean
             ) ON COMMIT DROP
             """
         )
         columns = (
             "line, first_name, last_name, email, email_key, phone, phone_ext, "
-            "country, state, source, notes"
+            "country, state, source, notes, date_of_birth, is_minor"
         )
         raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
         with raw.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
@@ -546,9 +598,10 @@ def _import_copy(
             f"""
             INSERT INTO {contact_table} (
                 id, customer_id, kind, first_name, last_name, email, phone, country, state,
-                source, notes, do_not_contact, is_restricted, created_at)
+                source, notes, date_of_birth, is_minor, do_not_contact, is_restricted,
+                created_at)
             SELECT s.new_id, %s, %s, s.first_name, s.last_name, s.email, s.phone, s.country,
-                   s.state, s.source, s.notes, false, false, %s
+                   s.state, s.source, s.notes, s.date_of_birth, s.is_minor, false, false, %s
             FROM {_STAGING} s
             WHERE NOT EXISTS (SELECT 1 FROM {_DUPS} d WHERE d.line = s.line AND d.grp <> s.line)
               AND NOT EXISTS (SELECT 1 FROM {_MATCHES} m WHERE m.grp = s.line)
@@ -651,6 +704,35 @@ def _import_copy(
         )
         report.identifiers_added += cursor.fetchone()[0]
         _phase(report, "insert_identifiers_merged")
+
+        # Children's data is never lost to deduplication: a row that says "minor" marks
+        # the contact it ends up in, and a birth date fills one the contact lacks.
+        cursor.execute(
+            f"""
+            WITH target AS (
+                SELECT coalesce(m.contact_id, d.target_new_id, s.new_id) AS contact_id,
+                       s.line, s.date_of_birth, s.is_minor
+                FROM {_STAGING} s
+                LEFT JOIN {_DUPS} d ON d.line = s.line
+                LEFT JOIN {_MATCHES} m ON m.grp = coalesce(d.grp, s.line)
+                WHERE s.is_minor OR s.date_of_birth IS NOT NULL
+            ),
+            per_contact AS (
+                SELECT contact_id, bool_or(coalesce(is_minor, false)) AS minor,
+                       (array_agg(date_of_birth ORDER BY line)
+                          FILTER (WHERE date_of_birth IS NOT NULL))[1] AS birth
+                FROM target GROUP BY contact_id
+            )
+            UPDATE {contact_table} c
+            SET is_minor = CASE WHEN p.minor THEN true ELSE c.is_minor END,
+                date_of_birth = coalesce(c.date_of_birth, p.birth)
+            FROM per_contact p
+            WHERE c.id = p.contact_id
+              AND ((p.minor AND c.is_minor IS DISTINCT FROM true)
+                   OR (c.date_of_birth IS NULL AND p.birth IS NOT NULL))
+            """
+        )
+        _phase(report, "minor_signals")
         _drop_work_tables(cursor)
 
 
@@ -861,6 +943,8 @@ def _orm_write_chunk(
             state=first.state,
             source=first.source,
             notes=first.notes,
+            date_of_birth=next((r.date_of_birth for r in members[root] if r.date_of_birth), None),
+            is_minor=True if any(r.is_minor for r in members[root]) else first.is_minor,
             created_at=now,
         )
         for root in new_roots
@@ -918,6 +1002,16 @@ def _orm_write_chunk(
     report.identifiers_added += len(identifiers)
     for (contact_id, kind), value in fill.items():
         Contact.objects.filter(pk=contact_id, **{f"{kind}__isnull": True}).update(**{kind: value})
+    # Children's data is never lost to deduplication (see the module docstring).
+    for root, target in targets.items():
+        group = members[root]
+        if any(r.is_minor for r in group):
+            Contact.objects.filter(pk=target).exclude(is_minor=True).update(is_minor=True)
+        birth = next((r.date_of_birth for r in group if r.date_of_birth), None)
+        if birth:
+            Contact.objects.filter(pk=target, date_of_birth__isnull=True).update(
+                date_of_birth=birth
+            )
 
 
 def normalised_results_for_rows(

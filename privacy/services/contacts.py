@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
@@ -247,6 +248,27 @@ def contact_restrict(
             action=AuditAction.CONTACT_RESTRICTED
             if restricted
             else AuditAction.CONTACT_UNRESTRICTED,
+            object_type="contact",
+            object_id=contact.pk,
+            summary={"reason": reason[:100]},
+        )
+    return bool(updated)
+
+
+@transaction.atomic
+def contact_sensitive_use_limit(
+    *, actor: AbstractBaseUser | None, contact: Contact, reason: str = ""
+) -> bool:
+    """Record that the person asked us to limit the use of their sensitive personal
+    information (Cal. Civ. Code §1798.121; 11 CCR §7027): from now on it is used only
+    for the purposes §7027(m) allows. Returns True if it changed (idempotent)."""
+    updated = Contact.objects.filter(
+        pk=contact.pk, erased_at__isnull=True, sensitive_use_limited_at__isnull=True
+    ).update(sensitive_use_limited_at=timezone.now())
+    if updated:
+        audit_event_record(
+            actor=actor,
+            action="contact.sensitive_use_limited",
             object_type="contact",
             object_id=contact.pk,
             summary={"reason": reason[:100]},

@@ -21,6 +21,7 @@ from django.utils import timezone
 from privacy import registry
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, DataCategory
+from privacy.providers import disclosures_shown, transfers_in_force
 from privacy.services.audit import audit_event_record
 from privacy.spreadsheets import neutralise_formula
 
@@ -81,6 +82,9 @@ def _summary(contact: Contact, counts: dict[str, int], categories: Iterable[Data
     ]
     lines += [f"- {name}: {count} record(s)" for name, count in counts.items()]
     lines += ["", "Why we hold it, where it comes from and who receives it", "-" * 56]
+    transfers: dict[int, list] = {}
+    for transfer in transfers_in_force():
+        transfers.setdefault(transfer.category_id, []).append(transfer)
     for category in categories:
         lines += [
             f"* {category.name}",
@@ -90,6 +94,23 @@ def _summary(contact: Contact, counts: dict[str, int], categories: Iterable[Data
             f"  Recipients: {category.recipients}",
             f"  Kept: {category.retention}",
         ]
+        # GDPR Art. 15(2): the safeguards of each transfer outside the EEA.
+        for transfer in transfers.get(category.pk, []):
+            copy = f" Copy: {transfer.copy_available_at}." if transfer.copy_available_at else ""
+            lines.append(
+                f"  Sent outside the EEA to {transfer.recipient} ({transfer.country}); "
+                f"safeguard: {transfer.get_safeguard_display()} — {transfer.safeguard_detail}.{copy}"
+            )
+    disclosures = list(disclosures_shown(contact).prefetch_related("categories"))
+    if disclosures:
+        lines += ["", "Disclosures the law required", "-" * 28]
+        for disclosure in disclosures:
+            names = ", ".join(sorted(c.name for c in disclosure.categories.all()))
+            lines.append(
+                f"- {disclosure.disclosed_on:%Y-%m-%d} to {disclosure.recipient} "
+                f"({disclosure.get_recipient_kind_display()}): {names}. "
+                f"Legal basis: {disclosure.legal_basis}."
+            )
     return "\n".join(lines) + "\n"
 
 

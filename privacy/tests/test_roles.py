@@ -24,8 +24,12 @@ MODELS = [
     "suppression",
     "erasurecertificate",
     "auditevent",
+    "datatransfer",
+    "disclosure",
+    "minorerasure",
 ]
 EXTRA = {
+    "flag_minor_contact",
     "export_contact",
     "import_contact",
     "erase_contact",
@@ -47,8 +51,10 @@ NEVER_GRANTED = {
     *(
         f"{verb}_{m}"
         for verb in ("add", "change", "delete")
-        for m in ("auditevent", "suppression", "erasurecertificate")
+        for m in ("auditevent", "suppression", "erasurecertificate", "minorerasure")
     ),
+    "change_disclosure",
+    "delete_disclosure",
 }
 
 EXPECTED = {
@@ -64,6 +70,8 @@ EXPECTED = {
         "view_interaction",
         "view_datacategory",
         "view_legalhold",
+        "view_minorerasure",
+        "flag_minor_contact",
     },
     "Auditor": {f"view_{m}" for m in MODELS},
 }

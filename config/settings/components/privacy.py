@@ -21,8 +21,13 @@ SUPPRESSION_HMAC_ACTIVE_KEY_ID = _env(
 )
 # Rows per transaction in the nightly sweeps.
 PRIVACY_SWEEP_BATCH_SIZE = _env.int("PRIVACY_SWEEP_BATCH_SIZE", default=1000)
-# Under this age a person counts as a minor (children's data rules).
+# Under this age a person counts as a minor (children's data rules): our promise, and the
+# default where the law of the person's home sets no higher age (privacy/minors.py).
 PRIVACY_MINOR_AGE = _env.int("PRIVACY_MINOR_AGE", default=16)
+# Per-jurisdiction ages that win over the table and the default ("FR=15,US-CA=18").
+PRIVACY_MINOR_AGE_BY_JURISDICTION = _env("PRIVACY_MINOR_AGE_BY_JURISDICTION", default="")
+# Days between learning that a contact is a minor and erasing their data.
+PRIVACY_MINOR_ERASURE_DAYS = _env.int("PRIVACY_MINOR_ERASURE_DAYS", default=7)
 # Largest file the admin import accepts.
 IMPORT_MAX_UPLOAD_BYTES = _env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
