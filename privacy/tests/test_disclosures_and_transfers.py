@@ -1,0 +1,235 @@
+"""The disclosure log (who received a person's data under a legal obligation, when, on
+which basis, which categories), the notice of a compelled disclosure unless the law
+forbids it, and the transfer safeguards per data category — both given in the access
+answer (export package) where the law requires."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from privacy.models import AuditEvent, DataCategory, DataTransfer, Disclosure
+from privacy.services import (
+    contact_erase,
+    contact_export,
+    disclosure_notice_release,
+    disclosure_notices_send,
+    disclosure_record,
+    suppressions_add,
+)
+from privacy.tests.factories import ContactFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def _categories():
+    return list(DataCategory.objects.order_by("code")[:2])
+
+
+def _record(contact, **kwargs):
+    defaults = {
+        "actor": None,
+        "contact": contact,
+        "recipient": "Superior Court of California, County of San Francisco",
+        "recipient_kind": Disclosure.RecipientKind.AUTHORITY,
+        "disclosed_on": TODAY() - dt.timedelta(days=2),
+        "legal_basis": "Subpoena duces tecum, case CGC-26-101",
+        "categories": _categories(),
+    }
+    return disclosure_record(**{**defaults, **kwargs})
+
+
+def _export(contact) -> zipfile.ZipFile:
+    buffer = io.BytesIO()
+    contact_export(actor=None, contact=contact, destination=buffer)
+    buffer.seek(0)
+    return zipfile.ZipFile(buffer)
+
+
+def _csv(archive, name) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"), newline="")))
+
+
+def test_a_compelled_disclosure_is_logged_and_the_person_told_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    contact = ContactFactory(email="ada@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        disclosure = _record(contact)
+    assert disclosure.notice == Disclosure.Notice.SENT and disclosure.notified_at
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.org"]
+    assert "Superior Court of California" in message.body
+    assert "Subpoena duces tecum, case CGC-26-101" in message.body
+    for category in _categories():
+        assert category.name in message.body
+    events = AuditEvent.objects.filter(object_id=str(contact.pk), action__startswith="disclosure.")
+    assert list(events.order_by("id").values_list("action", flat=True)) == [
+        "disclosure.recorded",
+        "disclosure.notice_sent",
+    ]
+    # The audit trail holds codes and dates, not the recipient or the legal basis text.
+    recorded = events.get(action="disclosure.recorded").summary
+    assert recorded["recipient_kind"] == "authority" and "Subpoena" not in str(recorded)
+
+
+def test_a_gagged_disclosure_is_not_told_nor_shown_until_the_prohibition_ends(
+    django_capture_on_commit_callbacks,
+):
+    contact = ContactFactory(email="ada@example.org")
+    until = TODAY() + dt.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        disclosure = _record(
+            contact,
+            notice_forbidden_basis="Non-disclosure order under 18 U.S.C. §2705(b)",
+            notice_forbidden_until=until,
+        )
+    assert disclosure.notice == Disclosure.Notice.FORBIDDEN and not mail.outbox
+    assert _csv(_export(contact), "privacy.processing/disclosures.csv") == []
+    assert "Disclosures the law required" not in _export(contact).read("SUMMARY.txt").decode()
+
+    # Still forbidden on the last day; the nightly job sends it the day after.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert disclosure_notices_send(today=until) == {"sent": 0, "not_sent": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert disclosure_notices_send(today=until + dt.timedelta(days=1))["sent"] == 1
+    assert len(mail.outbox) == 1
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.SENT
+    [row] = _csv(_export(contact), "privacy.processing/disclosures.csv")
+    assert row["recipient"].startswith("Superior Court") and row["legal_basis"].startswith(
+        "Subpoena"
+    )
+    # Idempotent: a second run sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert disclosure_notices_send(today=until + dt.timedelta(days=2))["sent"] == 0
+    assert len(mail.outbox) == 1
+
+
+def test_an_open_ended_gag_waits_for_staff_to_release_it(django_capture_on_commit_callbacks):
+    contact = ContactFactory(email="ada@example.org")
+    disclosure = _record(contact, notice_forbidden_basis="National security letter, 12 U.S.C.")
+    assert disclosure_notices_send(today=TODAY() + dt.timedelta(days=3650))["sent"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert disclosure_notice_release(actor=None, disclosure=disclosure) == "sent"
+    assert len(mail.outbox) == 1
+    with pytest.raises(ValidationError, match="Only a notice that was forbidden"):
+        disclosure_notice_release(actor=None, disclosure=disclosure)
+
+
+def test_no_notice_without_an_address_we_may_use():
+    no_email = ContactFactory(email=None)
+    assert _record(no_email).notice == Disclosure.Notice.NOT_SENT
+    suppressed = ContactFactory(email="gone@example.org")
+    suppressions_add(identifiers={("email", "gone@example.org")}, customer=suppressed.customer)
+    assert _record(suppressed).notice == Disclosure.Notice.NOT_SENT
+    assert not mail.outbox
+
+
+def test_a_voluntary_legal_disclosure_is_logged_shown_and_not_notified():
+    contact = ContactFactory()
+    disclosure = _record(
+        contact,
+        compelled=False,
+        recipient="State tax authority",
+        recipient_kind=Disclosure.RecipientKind.THIRD_PARTY,
+        legal_basis="Annual information return required by statute",
+    )
+    assert disclosure.notice == Disclosure.Notice.NOT_REQUIRED and not mail.outbox
+    archive = _export(contact)
+    assert [r["recipient"] for r in _csv(archive, "privacy.processing/disclosures.csv")] == [
+        "State tax authority"
+    ]
+    assert "State tax authority" in archive.read("SUMMARY.txt").decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"recipient": " "}, "recipient"),
+        ({"legal_basis": ""}, "legal_basis"),
+        ({"categories": []}, "categories"),
+        ({"disclosed_on": TODAY() + dt.timedelta(days=1)}, "disclosed_on"),
+        ({"notice_forbidden_until": TODAY()}, "notice_forbidden_basis"),
+    ],
+)
+def test_an_incomplete_disclosure_is_refused_field_by_field(changes, field):
+    with pytest.raises(ValidationError) as refused:
+        _record(ContactFactory(), **changes)
+    assert field in refused.value.message_dict
+    assert not Disclosure.objects.exists()
+
+
+def test_the_log_is_kept_when_the_person_is_erased():
+    contact = ContactFactory()
+    _record(contact)
+    certificate = contact_erase(actor=None, contact=contact)
+    assert Disclosure.objects.filter(contact=contact).count() == 1
+    assert any(k["table"] == "disclosure log" and k["count"] == 1 for k in certificate.kept)
+
+
+def test_staff_log_a_disclosure_in_the_admin(client, django_capture_on_commit_callbacks):
+    officer = UserFactory(role="Privacy officer")
+    client.force_login(officer)
+    contact = ContactFactory(email="ada@example.org")
+    data = {
+        "contact": contact.pk,
+        "recipient": "Federal Trade Commission",
+        "recipient_kind": "authority",
+        "disclosed_on": (TODAY() - dt.timedelta(days=1)).isoformat(),
+        "legal_basis": "Civil investigative demand 26-0042",
+        "categories": [c.pk for c in _categories()],
+        "compelled": "on",
+        "reference": "MATTER-7",
+        "notice_forbidden_basis": "",
+        "notice_forbidden_until": "",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:privacy_disclosure_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    disclosure = Disclosure.objects.get()
+    assert disclosure.recorded_by == officer and disclosure.categories.count() == 2
+    assert disclosure.notice == Disclosure.Notice.SENT and len(mail.outbox) == 1
+
+
+# --- transfer safeguards (GDPR Art. 15(2)) ------------------------------------------------
+
+
+def test_access_answers_give_each_transfer_and_its_safeguard():
+    category = DataCategory.objects.order_by("code").first()
+    DataTransfer.objects.create(
+        category=category,
+        recipient="Cloud telephony provider",
+        country="US",
+        safeguard=DataTransfer.Safeguard.SCC,
+        safeguard_detail="SCCs 2021/914, module 3",
+        copy_available_at="privacy@example.com",
+    )
+    DataTransfer.objects.create(
+        category=category,
+        recipient="Former analytics vendor",
+        country="IN",
+        safeguard=DataTransfer.Safeguard.SCC,
+        safeguard_detail="SCCs 2021/914, module 2",
+        until=TODAY() - dt.timedelta(days=1),
+    )
+    archive = _export(ContactFactory())
+    rows = _csv(archive, "privacy.processing/transfers_outside_eea.csv")
+    assert [(r["recipient"], r["country"], r["safeguard_detail"]) for r in rows] == [
+        ("Cloud telephony provider", "US", "SCCs 2021/914, module 3")
+    ]
+    assert rows[0]["safeguard"].startswith("Standard contractual clauses")
+    summary = archive.read("SUMMARY.txt").decode()
+    assert "Sent outside the EEA to Cloud telephony provider (US)" in summary
+    assert "SCCs 2021/914, module 3" in summary and "Former analytics vendor" not in summary
