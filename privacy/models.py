@@ -104,6 +104,7 @@ class Contact(models.Model):
         "source",
         "notes",
         "last_interaction_at",
+        "sensitive_use_limited_at",
     )
     #: Kept after the erasure, and why.
     KEPT_FIELDS = {
@@ -397,6 +398,21 @@ class Disclosure(models.Model):
     """One disclosure of a person's data to a public authority or a third party under a
     legal obligation: who received what, when, on which legal basis, and whether (and
     when) the person may be told. Holds no personal data beyond the contact it is about."""
+
+    ERASED_FIELDS = ()
+    _LOG = "The disclosure log is kept as proof that a disclosure the law required was lawful"
+    KEPT_FIELDS = {
+        "recipient": f"{_LOG}: who received the data (an organisation, no personal names).",
+        "recipient_kind": f"{_LOG}: the kind of recipient.",
+        "disclosed_on": f"{_LOG}: when.",
+        "legal_basis": f"{_LOG}: the law or order (entered without personal data).",
+        "reference": f"{_LOG}: our case reference (entered without personal data).",
+        "notice": f"{_LOG}: whether the person was told.",
+        "notice_forbidden_basis": f"{_LOG}: why the person could not be told.",
+        "notice_forbidden_until": f"{_LOG}: until when the person could not be told.",
+        "notified_at": f"{_LOG}: when the person was told.",
+        "recorded_at": f"{_LOG}: when it was logged.",
+    }
 
     class RecipientKind(models.TextChoices):
         AUTHORITY = "authority", "Public authority (court, police, regulator, tax)"
@@ -732,6 +748,18 @@ class MinorErasure(models.Model):
     (``privacy.services.minors``). One row per contact: it stays in the staff queue
     (admin: "Minors' data to erase") until the nightly job has erased the contact, or
     staff cancel it (e.g. the birth date was wrong)."""
+
+    ERASED_FIELDS = ()
+    _PROOF = "The queue entry is the record of why and when a minor's data was erased"
+    KEPT_FIELDS = {
+        "state": f"{_PROOF}: its outcome.",
+        "basis": f"{_PROOF}: how we knew (birth date or flag), not the date itself.",
+        "jurisdiction": f"{_PROOF}: the law whose age limit applied (state or country code).",
+        "found_at": f"{_PROOF}: when we learned it.",
+        "erase_after": f"{_PROOF}: the grace period.",
+        "reason": f"{_PROOF}: why it waited or was cancelled (entered without personal data).",
+        "done_at": f"{_PROOF}: when it was done.",
+    }
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"

@@ -19,4 +19,10 @@ class RequestsAppConfig(AppConfig):
         audit_object_type_register(
             "privacy_request", "Privacy request", "admin:requests_app_privacyrequest_change"
         )
+        # Opt-out preference signals (GPC) recorded by the consent app become processed
+        # opt-out requests (requests_app.services.opt_outs).
+        from privacy import registry
+        from requests_app.services.opt_outs import gpc_signal_handler
+
+        registry.register_opt_out_signal_handler("requests_app.gpc_opt_out", gpc_signal_handler)
         demo_seeder_register("requests_app", seed_demo_requests)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from requests_app.models import RequestType
+from requests_app.models import PostMortemInstructions, RequestType
 
 COUNTRIES = [
     ("", "Choose your country"),
@@ -95,6 +95,24 @@ class PrivacyRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="For example what to correct, or which business's service you used.",
     )
+    # Only for instructions about one's data after death (France, Loi n° 78-17 art. 85).
+    post_mortem_wishes = forms.ChoiceField(
+        label="What should happen to your data after your death?",
+        choices=PostMortemInstructions.Wishes.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Only for instructions about your data after your death; describe them in Details.",
+    )
+    trusted_person_name = forms.CharField(
+        label="Person who should carry out your instructions (optional)",
+        max_length=200,
+        required=False,
+    )
+    trusted_person_contact = forms.CharField(
+        label="Their e-mail address or phone number",
+        max_length=254,
+        required=False,
+    )
     is_agent = forms.BooleanField(
         label="I am an authorised agent acting for someone else", required=False
     )
@@ -116,6 +134,16 @@ class PrivacyRequestForm(forms.Form):
         if not (data.get("email") or "").strip() and not (data.get("phone") or "").strip():
             self.add_error("email", "Give an e-mail address or a phone number so we can reply.")
         return data
+
+
+class PackageTransferForm(forms.Form):
+    recipient_name = forms.CharField(label="Organisation to send your data to", max_length=200)
+    recipient_email = forms.CharField(
+        label="Its e-mail address",
+        max_length=254,
+        widget=forms.EmailInput,
+        help_text="We first ask this address to confirm it is theirs; then we send it a download link.",
+    )
 
 
 class VerificationCodeForm(forms.Form):

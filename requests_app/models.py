@@ -35,6 +35,11 @@ class RequestType(models.TextChoices):
     OPT_OUT_SALE = "opt_out_sale", "Opt-out of sale / sharing"
     LIMIT_SENSITIVE = "limit_sensitive", "Limit use of sensitive data"
     WITHDRAW_CONSENT = "withdraw_consent", "Withdraw consent"
+    SHINE_THE_LIGHT = (
+        "shine_the_light",
+        "California 'Shine the Light' (who received my data for their direct marketing)",
+    )
+    POST_MORTEM = "post_mortem", "Instructions about my data after my death (France)"
     APPEAL = "appeal", "Appeal of a decision"
 
 
@@ -108,6 +113,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", "Phone (taken by staff)"
     EMAIL = "email", "E-mail"
     MAIL = "mail", "Post"
+    GPC = "gpc", "Opt-out preference signal (Global Privacy Control)"
 
 
 class PrivacyRequest(models.Model):
@@ -279,6 +285,12 @@ class PrivacyRequest(models.Model):
                 fields=["deadline_on"],
                 condition=OPEN_Q & Q(request_type="appeal"),
                 name="prq_open_appeal",
+            ),
+            # The CCPA §7102 report: a year of requests by receipt, counted from the index.
+            models.Index(
+                fields=["received_at"],
+                include=["request_type", "status", "denial_reason", "rule_code", "closed_at"],
+                name="prq_metrics",
             ),
             models.Index(fields=["email_key"], name="prq_email_key"),
             models.Index(fields=["phone"], name="prq_phone"),
@@ -591,6 +603,95 @@ class ScheduledErasure(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of contact #{self.contact_id} ({self.get_state_display()})"
+
+
+class PostMortemInstructions(models.Model):
+    """What a person wants done with their data after their death (France: Loi n° 78-17
+    art. 85 — "directives particulières" registered with the controller), and whom to
+    contact to carry them out. Staff acknowledge them; newer instructions of the same
+    person supersede older ones (the person may change or revoke them at any time)."""
+
+    ERASED_FIELDS = ("trusted_person_name", "trusted_person_contact")
+    KEPT_FIELDS = {
+        "wishes": "What was asked (a choice, no personal data), with the request log.",
+        "acknowledged_at": "When staff acknowledged them: part of the request log.",
+        "superseded_at": "When newer instructions replaced them: part of the request log.",
+    }
+
+    class Wishes(models.TextChoices):
+        ERASE = "erase", "Erase my data"
+        COMMUNICATE = "communicate", "Give my data to the person I name, then erase it"
+        KEEP = "keep", "Keep my data for as long as the law and your policy allow"
+        OTHER = "other", "As I describe in my instructions"
+
+    request = models.OneToOneField(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="post_mortem"
+    )
+    wishes = models.CharField(max_length=12, choices=Wishes.choices, default=Wishes.OTHER)
+    trusted_person_name = models.CharField(max_length=200, null=True, blank=True)
+    trusted_person_contact = models.CharField(
+        max_length=254, null=True, blank=True, help_text="E-mail address or phone number"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="Newer instructions of the same person replaced these."
+    )
+
+    class Meta:
+        verbose_name_plural = "post-mortem instructions"
+
+    def __str__(self) -> str:
+        return f"Instructions after death ({self.request_id})"
+
+
+class PackageTransfer(models.Model):
+    """Portability to another organisation: a ready package sent to a recipient the
+    person names. The recipient first proves control of the address (a single-use,
+    expiring confirmation link); only then is an expiring download link sent to it.
+    Only hashes of both secrets are stored."""
+
+    ERASED_FIELDS = ("recipient_name", "recipient_email")
+    _LOG = "How the package left, kept with the request log (no personal data)"
+    KEPT_FIELDS = {
+        "state": f"{_LOG}: the outcome.",
+        "created_at": f"{_LOG}: when it was asked.",
+        "confirm_hash": f"{_LOG}: a hash of a spent secret.",
+        "confirm_expires_at": f"{_LOG}: the confirmation's lifetime.",
+        "confirmed_at": f"{_LOG}: when the recipient confirmed its address.",
+        "token_salt": f"{_LOG}: a random salt.",
+        "download_hash": f"{_LOG}: a hash of the download token.",
+        "download_expires_at": f"{_LOG}: the download link's lifetime.",
+        "last_downloaded_at": f"{_LOG}: when it was last downloaded.",
+    }
+
+    class State(models.TextChoices):
+        AWAITING_RECIPIENT = "awaiting", "Waiting for the recipient to confirm the address"
+        SENT = "sent", "Download link sent to the confirmed recipient"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="package_transfers"
+    )
+    package = models.ForeignKey(ExportPackage, on_delete=models.CASCADE, related_name="transfers")
+    recipient_name = models.CharField(max_length=200, null=True, blank=True)
+    recipient_email = models.CharField(max_length=254, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.AWAITING_RECIPIENT)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirm_hash = models.CharField(max_length=64, db_index=True)
+    confirm_expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    token_salt = models.CharField(max_length=32)
+    download_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    download_expires_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    last_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Transfer #{self.pk} of package #{self.package_id}"
 
 
 class Appeal(models.Model):

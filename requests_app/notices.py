@@ -142,4 +142,76 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "Acknowledgements owed ({{ ack_owed|length }}):\n{% for r in ack_owed %}  {{ r.reference }} by {{ r.acknowledge_by }}\n{% empty %}  none\n{% endfor %}"
         ),
     },
+    "opt_out_confirmation": {
+        "description": "Opt-out of sale/sharing or limit of sensitive data processed (11 CCR §7026, §7027). Extra: processed_on, is_limit, via_gpc, message.",
+        "subject": "Your request {{ reference }} has been processed",
+        "body": (
+            "{% if is_limit %}On {{ processed_on }} we processed your request to limit the use of your "
+            "sensitive personal information. From now on we use it only for the purposes the law "
+            "allows, such as providing the service you asked for and keeping it secure."
+            "{% else %}On {{ processed_on }} we processed your request to opt out of the sale or sharing "
+            "of your personal information. We no longer sell or share it"
+            "{% if via_gpc %}: your browser's Global Privacy Control signal was honoured as this request"
+            "{% endif %}.{% endif %}\n\n"
+            "Reference: {{ reference }}\nStatus: {{ status_url }}\n\n"
+            "{% if message %}{{ message }}\n\n{% endif %}{{ organisation }}\n"
+        ),
+    },
+    "shine_the_light_answer": {
+        "description": "Answer to a California 'Shine the Light' request (Civ. Code §1798.83). Extra: stl_year, stl_categories (name, recipients), message.",
+        "subject": "Your request {{ reference }}: disclosures for direct marketing",
+        "body": (
+            "You asked which third parties received your personal information for their own "
+            "direct marketing purposes.\n\n"
+            "{% if stl_categories %}In {{ stl_year }} we disclosed these categories of personal "
+            "information to third parties for their direct marketing purposes, and to whom:\n"
+            "{% for c in stl_categories %}- {{ c.name }}: {{ c.recipients }}\n{% endfor %}"
+            "{% else %}In {{ stl_year }} we did not disclose personal information to third parties "
+            "for their direct marketing purposes.\n{% endif %}\n"
+            "{% if message %}{{ message }}\n\n{% endif %}"
+            "Status: {{ status_url }}\n\n{{ organisation }}\n"
+        ),
+    },
+    "deletion_confirmation": {
+        "description": "Before a deletion runs: what will be erased and what is kept, in words. Extra: run_on, erased (lines), kept (lines).",
+        "subject": "Your deletion request {{ reference }}: what we will erase on {{ run_on }}",
+        "body": (
+            "We will erase your personal data on {{ run_on }}. Before we do, this is what it means.\n\n"
+            "We will erase:\n{% for line in erased %}- {{ line }}\n{% empty %}- nothing further\n{% endfor %}\n"
+            "We must keep, with your name and contact details removed:\n"
+            "{% for line in kept %}- {{ line }}\n{% empty %}- nothing\n{% endfor %}\n"
+            "If you did not ask for this, or you changed your mind, reply before {{ run_on }}.\n\n"
+            "Status: {{ status_url }}\n\n{{ organisation }}\n"
+        ),
+    },
+    "transfer_recipient_confirm": {
+        "description": "To the organisation a person asked us to send their data to: confirm the address first. Extra: recipient_name, confirm_url, expires_at.",
+        "subject": "Please confirm this address to receive a data transfer",
+        "body": (
+            "Hello {{ recipient_name }},\n\n"
+            "A person asked us to send a copy of their personal data to this address (data "
+            "portability). To receive it, confirm that this address is yours: {{ confirm_url }}\n"
+            "The link works once and until {{ expires_at }}. We then e-mail you a download link.\n\n"
+            "If you do not expect this, ignore this message and nothing will be sent.\n\n"
+            "{{ organisation }}\n"
+        ),
+    },
+    "transfer_recipient_download": {
+        "description": "To the confirmed recipient: the download link. Extra: recipient_name, download_url, expires_on.",
+        "subject": "A personal data transfer for you (reference {{ reference }})",
+        "body": (
+            "Hello {{ recipient_name }},\n\n"
+            "Thank you for confirming your address. Download the data here (JSON and CSV files): "
+            "{{ download_url }}\nThe link works until {{ expires_on }}.\n\n{{ organisation }}\n"
+        ),
+    },
+    "transfer_sent": {
+        "description": "To the person: the recipient they named confirmed its address and was sent the download link. Extra: recipient_name, expires_on.",
+        "subject": "Your data was sent to {{ recipient_name }}",
+        "body": (
+            "The organisation you named ({{ recipient_name }}) confirmed its address, and we sent it "
+            "a link to download your data. The link works until {{ expires_on }}.\n\n"
+            "Status: {{ status_url }}\n\n{{ organisation }}\n"
+        ),
+    },
 }

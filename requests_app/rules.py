@@ -138,6 +138,12 @@ class JurisdictionRule:
     #: unfounded or excessive" (staff judge, no count).
     free_requests: int | None
     free_requests_window_days: int = 365
+    #: Count the free requests per calendar year instead of a rolling window (Shine the
+    #: Light: "once during the course of any calendar year").
+    free_requests_per_calendar_year: bool = False
+    #: Request types the limit counts; None: ``LIMITED_REQUEST_TYPES`` (access / know /
+    #: portability).
+    limited_types: frozenset[str] | None = None
     limit_note: str
     #: How long we have to answer an appeal; None: no internal appeal under this rule.
     appeal_response: Period | None
@@ -154,6 +160,14 @@ class JurisdictionRule:
         return self.effective_from <= day and (
             self.effective_until is None or day <= self.effective_until
         )
+
+    def limit_counts(self, request_type: str) -> frozenset[str] | None:
+        """The request types counted against this rule's free-request limit when a
+        ``request_type`` request arrives; None when the limit does not apply to it."""
+        types = self.limited_types if self.limited_types is not None else LIMITED_REQUEST_TYPES
+        if self.free_requests is None or request_type not in types:
+            return None
+        return types
 
     @property
     def promise(self) -> Promise | None:
@@ -336,11 +350,24 @@ RULES: dict[str, JurisdictionRule] = {
         ),
         JurisdictionRule(
             code="ccpa_opt_out",
-            name="California — opt-out of sale / sharing",
-            source="11 CCR §7026 (requests to opt out of sale/sharing)",
-            citations=Citations(respond="11 CCR §7026(f) (15 business days; no verification)"),
+            name="California — opt-out of sale / sharing, limit sensitive data",
+            source="11 CCR §7026 (requests to opt out of sale/sharing); 11 CCR §7027 (requests "
+            "to limit use and disclosure of sensitive personal information)",
+            citations=Citations(
+                respond="11 CCR §7026(f)(1) and §7027(g)(1) (as soon as feasibly possible, no "
+                "later than 15 business days from receipt; §7026(d) and §7027(e): no verifiable "
+                "consumer request may be required)"
+            ),
             effective_from=dt.date(2020, 1, 1),
-            source_note=_NOT_REREAD,
+            checked_on=CHECKED_2026_11_30,
+            source_note=(
+                "Read 2026-11-30: §7026(a) on law.cornell.edu and casetext (register 2024 no. "
+                "45); §7027(a)-(g) in the CPPA regulations deskbook (flipbuilder p. 88: (e) no "
+                "verifiable consumer request, (f) fraud denial with an explanation, (g)(1) "
+                "cease within 15 business days). §7026(d)-(f) were read through a secondary "
+                "summary only (15 business days, no verification). Limit requests are routed "
+                "here since 2023-03-29 (the CPRA regulations' effective date)."
+            ),
             authority=Authority(
                 name="California Privacy Protection Agency",
                 url="https://cppa.ca.gov/webapplications/complaint",
@@ -1042,6 +1069,45 @@ RULES: dict[str, JurisdictionRule] = {
             holiday_country="MX",
         ),
         JurisdictionRule(
+            code="ca_shine_the_light",
+            name="California — 'Shine the Light' (Civ. Code §1798.83)",
+            source="Cal. Civ. Code §1798.83 (disclosures to third parties for their direct "
+            "marketing purposes)",
+            citations=Citations(
+                respond="Civ. Code §1798.83(b) (30 days from a request received at a "
+                "designated address; up to 150 days when received elsewhere)",
+                free_requests="Civ. Code §1798.83 (need not answer the same customer more than "
+                "once in a calendar year)",
+            ),
+            effective_from=dt.date(2005, 1, 1),
+            source_note=(
+                "The statute text was not in the stored material searched on 2026-11-30. Read: "
+                "Privacy Rights Clearinghouse, 'California's Shine the Light law goes into "
+                "effect Jan. 1, 2005' (who must comply, what to disclose), legalclarity.org's "
+                "summary and the itlaw wiki entry. The 30-day period and the once-a-year limit "
+                "are from those summaries and the project's earlier reading; confirm the "
+                "subsection letters against leginfo.legislature.ca.gov before relying on them."
+            ),
+            authority=Authority(
+                name="California Attorney General (Privacy Enforcement and Protection Unit)",
+                url="https://oag.ca.gov/contact/consumer-complaint-against-business-or-company",
+            ),
+            respond=Period(DAYS, 30),
+            extension=None,
+            extension_note="No extension.",
+            needs_verification=False,
+            free_requests=1,
+            free_requests_per_calendar_year=True,
+            limited_types=frozenset({"shine_the_light"}),
+            limit_note="One answer per customer per calendar year.",
+            appeal_response=None,
+            appeal_note="No appeal right under §1798.83; a customer may bring a civil action.",
+            fee_allowed=False,
+            fee_note="Free of charge.",
+            holiday_country="US",
+            holiday_subdivision="CA",
+        ),
+        JurisdictionRule(
             code="house",
             name="Everyone else — house rule",
             source="Our privacy policy",
@@ -1120,6 +1186,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GB", "gdpr", effective_until=dt.date(2020, 12, 31)),
     Route("GB", "uk_gdpr"),
     Route("US", "ccpa_opt_out", state="CA", request_types=frozenset({"opt_out_sale"})),
+    # Requests to limit sensitive data: CPRA regulations in force from 2023-03-29.
+    Route(
+        "US",
+        "ccpa_opt_out",
+        state="CA",
+        request_types=frozenset({"limit_sensitive"}),
+        effective_from=dt.date(2023, 3, 29),
+    ),
+    Route("US", "ca_shine_the_light", state="CA", request_types=frozenset({"shine_the_light"})),
     Route("US", "ccpa", state="CA"),
     Route("US", "vcdpa", state="VA"),
     Route("US", "ctdpa", state="CT"),

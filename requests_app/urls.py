@@ -14,4 +14,8 @@ urlpatterns = [
     path("privacy/status/<str:token>/", views.status, name="status"),
     path("privacy/appeal/<str:token>/", views.appeal, name="appeal"),
     path("privacy/download/<str:token>/", views.download, name="download"),
+    path("privacy/transfer/confirm/<str:token>/", views.transfer_confirm, name="transfer_confirm"),
+    path(
+        "privacy/transfer/download/<str:token>/", views.transfer_download, name="transfer_download"
+    ),
 ]

@@ -16,8 +16,18 @@ from django.views.decorators.http import require_http_methods
 from privacy.http import client_ip
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
-from requests_app.forms import AppealForm, PrivacyRequestForm, VerificationCodeForm
-from requests_app.models import ExportPackage, PrivacyRequest
+from requests_app.forms import (
+    AppealForm,
+    PackageTransferForm,
+    PrivacyRequestForm,
+    VerificationCodeForm,
+)
+from requests_app.models import (
+    ExportPackage,
+    PostMortemInstructions,
+    PrivacyRequest,
+    RequestType,
+)
 from requests_app.ratelimit import rate_limit_hit
 from requests_app.tokens import token_hash
 
@@ -70,7 +80,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 ):
                     return _rate_limited(request)
             try:
-                services.privacy_request_submit(
+                submitted = services.privacy_request_submit(
                     actor=None,
                     request_type=data["request_type"],
                     country=data["country"],
@@ -84,6 +94,14 @@ def request_form(request: HttpRequest) -> HttpResponse:
                     agent_email=data["agent_email"],
                     agent_proof=data["agent_proof"],
                 )
+                if data["request_type"] == RequestType.POST_MORTEM and submitted.created:
+                    services.post_mortem_instructions_record(
+                        actor=None,
+                        request=submitted.request,
+                        wishes=data["post_mortem_wishes"] or PostMortemInstructions.Wishes.OTHER,
+                        trusted_person_name=data["trusted_person_name"],
+                        trusted_person_contact=data["trusted_person_contact"],
+                    )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
@@ -142,6 +160,7 @@ def _request_by_status_token(token: str) -> PrivacyRequest:
 
 
 @_private
+@require_http_methods(["GET", "POST"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
     privacy_request = _request_by_status_token(token)
     packages = [
@@ -149,6 +168,21 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         for package in privacy_request.packages.filter(state=ExportPackage.State.READY)
     ]
     can_appeal = selectors.privacy_request_appeal_refusal(privacy_request) is None
+    transfer_form = None
+    if packages and privacy_request.request_type in services.TRANSFERABLE_TYPES:
+        transfer_form = PackageTransferForm(request.POST or None)
+        if request.method == "POST" and transfer_form.is_valid():
+            try:
+                services.package_transfer_start(
+                    actor=None,
+                    request=privacy_request,
+                    recipient_name=transfer_form.cleaned_data["recipient_name"],
+                    recipient_email=transfer_form.cleaned_data["recipient_email"],
+                )
+            except ValidationError as exc:
+                _apply_errors(transfer_form, exc)
+            else:
+                return redirect("requests_app:status", token)
     return render(
         request,
         "requests_app/status.html",
@@ -156,6 +190,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
             "privacy_request": privacy_request,
             "timeline": selectors.privacy_request_public_timeline(privacy_request),
             "packages": packages,
+            "transfer_form": transfer_form,
             "can_appeal": can_appeal,
             "appeal_url": reverse("requests_app:appeal", args=[token]) if can_appeal else "",
         },
@@ -165,6 +200,35 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
 @_private
 def download(request: HttpRequest, token: str) -> HttpResponse:
     package = services.export_package_download(token=token)
+    if package is None:
+        return render(request, "requests_app/download_invalid.html", status=404)
+    return FileResponse(
+        package.file.open("rb"),
+        as_attachment=True,
+        filename=f"{package.request.reference}-data-{package.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+def transfer_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The recipient of a portability transfer confirms its address (GET only shows a
+    button, so mail scanners opening the link do not use it up)."""
+    if request.method == "POST":
+        try:
+            services.package_transfer_confirm(secret=token)
+        except ValidationError:
+            return render(request, "requests_app/verify_invalid.html", status=410)
+        return render(request, "requests_app/transfer_confirmed.html")
+    if not services.package_transfer_confirm_valid(secret=token):
+        return render(request, "requests_app/verify_invalid.html", status=410)
+    return render(request, "requests_app/transfer_confirm.html")
+
+
+@_private
+def transfer_download(request: HttpRequest, token: str) -> HttpResponse:
+    package = services.package_transfer_download(token=token)
     if package is None:
         return render(request, "requests_app/download_invalid.html", status=404)
     return FileResponse(

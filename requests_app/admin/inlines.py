@@ -12,6 +12,8 @@ from privacy.admin_kit import ReadOnlyInline
 from privacy.display import staff_name, staff_time
 from requests_app.models import (
     ExportPackage,
+    PackageTransfer,
+    PostMortemInstructions,
     Relay,
     RequestEvent,
     RequestMatch,
@@ -128,3 +130,34 @@ class ErasureInline(ReadOnlyInline):
             return "—"
         url = reverse("admin:privacy_erasurecertificate_change", args=[obj.certificate_id])
         return format_html('<a href="{}">Erasure certificate #{}</a>', url, obj.certificate_id)
+
+
+class PackageTransferInline(ReadOnlyInline):
+    model = PackageTransfer
+    verbose_name_plural = "Transfers to another organisation"
+    fields = (
+        "package",
+        "recipient_name",
+        "state",
+        "created_at",
+        "confirmed_at",
+        "download_expires_at",
+        "download_count",
+    )
+    readonly_fields = fields
+    related = ("package",)
+
+
+class PostMortemInline(ReadOnlyInline):
+    model = PostMortemInstructions
+    verbose_name_plural = "Instructions after death (France, art. 85)"
+    fields = (
+        "wishes",
+        "trusted_person_name",
+        "trusted_person_contact",
+        "acknowledged_at",
+        "acknowledged_by",
+        "superseded_at",
+    )
+    readonly_fields = fields
+    related = ("acknowledged_by",)

@@ -34,6 +34,7 @@ from privacy.display import (
 )
 from privacy.identifiers import search_keys
 from requests_app import selectors, services
+from requests_app.admin.ccpa_metrics import CcpaMetricFilter, CcpaMetricsReportMixin
 from requests_app.admin.forms import (
     CompleteForm,
     DenyForm,
@@ -46,6 +47,8 @@ from requests_app.admin.inlines import (
     ErasureInline,
     MatchInline,
     PackageInline,
+    PackageTransferInline,
+    PostMortemInline,
     RelayInline,
     RequestEventInline,
 )
@@ -158,7 +161,9 @@ def _badge(css: str, text: str):
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, admin.ModelAdmin):
+class PrivacyRequestAdmin(
+    CcpaMetricsReportMixin, PrivacyRequestToolsMixin, ScalableChangelistMixin, admin.ModelAdmin
+):
     change_list_template = "requests_app/admin/change_list.html"
     list_display = (
         "reference",
@@ -181,6 +186,7 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
         "assignee",
         "customer",
         "over_limit",
+        CcpaMetricFilter,
     )
     search_fields = ("=reference",)
     search_help_text = (
@@ -188,7 +194,15 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
     )
     list_select_related = ("customer", "assignee")
     ordering = ("deadline_on", "id")
-    inlines = (MatchInline, RelayInline, PackageInline, ErasureInline, RequestEventInline)
+    inlines = (
+        PostMortemInline,
+        MatchInline,
+        RelayInline,
+        PackageInline,
+        PackageTransferInline,
+        ErasureInline,
+        RequestEventInline,
+    )
     actions = (
         "assign_to_me",
         "verify_manually",
@@ -197,6 +211,7 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
         "schedule_erasure",
         "run_erasure_now",
         "cancel_erasures",
+        "acknowledge_post_mortem",
         "complete_requests",
         "deny_requests",
         "withdraw_requests",
@@ -617,6 +632,27 @@ class PrivacyRequestAdmin(PrivacyRequestToolsMixin, ScalableChangelistMixin, adm
             intro="Nothing is erased; the request stays open.",
             apply=cancel,
             done_message=lambda n: f"{n} scheduled erasure(s) cancelled.",
+        )
+
+    @admin.action(
+        description="Acknowledge instructions after death (completes, sends notice)",
+        permissions=["process"],
+    )
+    def acknowledge_post_mortem(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset,
+            confirm=True,
+            title="Acknowledge instructions about data after death",
+            intro=(
+                "The instructions are registered (earlier ones of the same person are "
+                "superseded) and the person gets a notice repeating them (France, Loi "
+                "Informatique et Libertés art. 85)."
+            ),
+            apply=lambda obj, data: services.post_mortem_instructions_acknowledge(
+                actor=request.user, request=obj
+            ),
         )
 
     @admin.action(description="Complete (sends notice)", permissions=["process"])

@@ -42,6 +42,11 @@ class PrivacyRequestToolsMixin:
                 name="requests_app_privacyrequest_rules",
             ),
             path(
+                "ccpa-metrics/",
+                self.admin_site.admin_view(self.ccpa_metrics_view),
+                name="requests_app_privacyrequest_ccpa_metrics",
+            ),
+            path(
                 "<int:object_id>/agent-proof/",
                 self.admin_site.admin_view(self.agent_proof_view),
                 name="requests_app_privacyrequest_agent_proof",

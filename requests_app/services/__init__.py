@@ -40,6 +40,7 @@ from .jobs import (
     unverified_requests_expire,
 )
 from .notices import notice_render, notice_send, status_token, status_url
+from .opt_outs import opt_out_request_from_gpc
 from .packages import (
     PackageContents,
     download_url,
@@ -48,11 +49,20 @@ from .packages import (
     export_package_staff_open,
     export_package_staff_view,
 )
+from .post_mortem import post_mortem_instructions_acknowledge, post_mortem_instructions_record
 from .processing import privacy_request_process, relay_answer_record
+from .transfers import (
+    TRANSFERABLE_TYPES,
+    package_transfer_confirm,
+    package_transfer_confirm_valid,
+    package_transfer_download,
+    package_transfer_start,
+)
 from .transitions import ALLOWED_TRANSITIONS, InvalidTransition, privacy_request_transition
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "TRANSFERABLE_TYPES",
     "InvalidTransition",
     "PackageContents",
     "RunNowReason",
@@ -74,6 +84,13 @@ __all__ = [
     "export_packages_purge",
     "notice_render",
     "notice_send",
+    "opt_out_request_from_gpc",
+    "package_transfer_confirm",
+    "package_transfer_confirm_valid",
+    "package_transfer_download",
+    "package_transfer_start",
+    "post_mortem_instructions_acknowledge",
+    "post_mortem_instructions_record",
     "privacy_request_agent_proof_open",
     "privacy_request_assign",
     "privacy_request_complete",

@@ -20,6 +20,7 @@ from privacy.services import contact_update
 from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_STATUSES,
+    Channel,
     DenialReason,
     ExportPackage,
     PrivacyRequest,
@@ -31,6 +32,7 @@ from requests_app.selectors import (
     contacts_in_scope,
     privacy_request_appeal_refusal,
     privacy_request_completion_blockers,
+    shine_the_light_answer,
 )
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
@@ -47,9 +49,20 @@ AUTOMATIC_TYPES = frozenset(
         RequestType.RESTRICTION,
         RequestType.OBJECTION,
         RequestType.OPT_OUT_SALE,
+        RequestType.LIMIT_SENSITIVE,
         RequestType.WITHDRAW_CONSENT,
+        RequestType.SHINE_THE_LIGHT,
     }
 )
+#: Opt-outs the person must see were processed (11 CCR §7026, §7027): they get the
+#: opt-out confirmation instead of the general completion notice.
+OPT_OUT_TYPES = frozenset({RequestType.OPT_OUT_SALE, RequestType.LIMIT_SENSITIVE})
+OPT_OUT_PROCESSED = {
+    RequestType.OPT_OUT_SALE: "Your opt-out was processed: we no longer sell or share your "
+    "personal information.",
+    RequestType.LIMIT_SENSITIVE: "Your request was processed: we now use your sensitive personal "
+    "information only for the purposes the law allows.",
+}
 
 
 def _scheduled_erasures_cancel(request: PrivacyRequest) -> None:
@@ -173,19 +186,45 @@ def privacy_request_complete(
     problems = privacy_request_completion_blockers(request, contacts_in_scope(request))
     if problems:
         raise ValidationError(" ".join(problems))
-    request = privacy_request_transition(actor=actor, request=request, to_status=Status.COMPLETED)
-    packages = list(request.packages.filter(state=ExportPackage.State.READY).order_by("pk"))
-    extra = {
-        "download_urls": [download_url(p) for p in packages],
-        "download_expires_on": min((p.expires_at for p in packages), default=None),
-        "categories": list(DataCategory.objects.all())
-        if request.request_type == RequestType.KNOW
-        else [],
-        "erased": request.erasures.filter(state=ScheduledErasure.State.DONE).exists(),
-        "no_data": not request.matches.exists(),
-        "message": message.strip(),
-    }
-    notice_send(request=request, code="completion", actor=actor, extra=extra)
+    kind = request.request_type
+    request = privacy_request_transition(
+        actor=actor,
+        request=request,
+        to_status=Status.COMPLETED,
+        public_message=OPT_OUT_PROCESSED.get(kind),
+    )
+    if kind in OPT_OUT_TYPES:
+        notice_send(
+            request=request,
+            code="opt_out_confirmation",
+            actor=actor,
+            extra={
+                "processed_on": timezone.localdate(request.closed_at),
+                "is_limit": kind == RequestType.LIMIT_SENSITIVE,
+                "via_gpc": request.channel == Channel.GPC,
+                "message": message.strip(),
+            },
+            public_message=OPT_OUT_PROCESSED[kind],
+        )
+    elif kind == RequestType.SHINE_THE_LIGHT:
+        notice_send(
+            request=request,
+            code="shine_the_light_answer",
+            actor=actor,
+            extra={**shine_the_light_answer(request=request), "message": message.strip()},
+        )
+    else:
+        packages = list(request.packages.filter(state=ExportPackage.State.READY).order_by("pk"))
+        know = kind == RequestType.KNOW
+        extra = {
+            "download_urls": [download_url(p) for p in packages],
+            "download_expires_on": min((p.expires_at for p in packages), default=None),
+            "categories": list(DataCategory.objects.all()) if know else [],
+            "erased": request.erasures.filter(state=ScheduledErasure.State.DONE).exists(),
+            "no_data": not request.matches.exists(),
+            "message": message.strip(),
+        }
+        notice_send(request=request, code="completion", actor=actor, extra=extra)
     # The notice is rendered and queued with the address by now; a deletion request
     # whose subject was erased gives up the identity it kept for this notice.
     privacy_request_deidentify_if_erased(request=request)
@@ -231,6 +270,8 @@ def privacy_request_auto_complete(*, request: PrivacyRequest, actor) -> None:
         return
     if request.relays.filter(answered_at__isnull=True).exists():
         return
+    if request.request_type == RequestType.SHINE_THE_LIGHT and request.over_limit:
+        return  # a second request this calendar year: staff answer it or deny it
     if request.request_type in AUTOMATIC_TYPES:
         privacy_request_complete(actor=actor, request=request)
     elif request.request_type == RequestType.DELETION:

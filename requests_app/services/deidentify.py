@@ -30,6 +30,8 @@ from requests_app.models import (
     OPEN_STATUSES,
     Appeal,
     ExportPackage,
+    PackageTransfer,
+    PostMortemInstructions,
     PrivacyRequest,
     RequestMatch,
     VerificationChallenge,
@@ -131,6 +133,11 @@ def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime)
     VerificationChallenge.objects.filter(request_id__any=ids).delete()
     # The statement belongs to the appeal request: it goes when that request does.
     Appeal.objects.filter(appeal_request_id__any=ids).update(**erased_values(Appeal))
+    # Instructions after death name a person to contact; transfers name a recipient.
+    PostMortemInstructions.objects.filter(request_id__any=ids).update(
+        **erased_values(PostMortemInstructions)
+    )
+    PackageTransfer.objects.filter(request_id__any=ids).update(**erased_values(PackageTransfer))
     changed = rows.update(deidentified_at=now, **erased_values(PrivacyRequest))
     if proofs:
         storage = PrivacyRequest._meta.get_field("agent_proof").storage

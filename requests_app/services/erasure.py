@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from privacy import registry
 from privacy.models import ErasureCertificate
 from privacy.services import ErasureRefused, contact_erase, erasure_preview, staff_user
+from privacy.services.erasure import ErasurePreview
 from requests_app import timeline
 from requests_app.models import (
     OPEN_STATUSES,
@@ -26,6 +28,7 @@ from requests_app.models import (
 )
 from requests_app.selectors import contacts_in_scope
 from requests_app.services.decisions import privacy_request_auto_complete
+from requests_app.services.notices import notice_send
 from requests_app.services.transitions import (
     privacy_request_lock,
     scheduled_erasures_transition,
@@ -47,10 +50,12 @@ def erasure_schedule(
     contacts = [c for c in contacts_in_scope(request) if not c.erased_at]
     if not contacts:
         raise ValidationError("No contact in scope to erase (unanswered relays are not in scope).")
+    previews = []
     for contact in contacts:
-        blocked_by = erasure_preview(contact=contact).blocked_by
-        if blocked_by:
-            raise ValidationError(f"Contact #{contact.pk} cannot be erased. {blocked_by}.")
+        preview = erasure_preview(contact=contact)
+        if preview.blocked_by:
+            raise ValidationError(f"Contact #{contact.pk} cannot be erased. {preview.blocked_by}.")
+        previews.append(preview)
     run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
     schedule = {"scheduled_for": run_at, "scheduled_by": staff_user(actor), "blocked_reason": ""}
     scheduled = []
@@ -73,7 +78,43 @@ def erasure_schedule(
             erasure.refresh_from_db()
         scheduled.append(erasure)
     timeline.erasure_scheduled(request=request, actor=actor, contacts=len(contacts), run_at=run_at)
+    # Before the deletion runs, the person is told what will go and what stays, in words
+    # (one policy promises it to Californians; everyone gets it), while it can still be
+    # stopped: the grace period is ahead.
+    erased, kept = erasure_plan_in_words(previews)
+    notice_send(
+        request=request,
+        code="deletion_confirmation",
+        actor=actor,
+        extra={"run_on": timezone.localdate(run_at).isoformat(), "erased": erased, "kept": kept},
+        public_message=f"We told you what will be erased on {run_at:%Y-%m-%d} and what we must keep.",
+    )
     return scheduled
+
+
+def erasure_plan_in_words(previews: list[ErasurePreview]) -> tuple[list[str], list[str]]:
+    """What the erasures will remove and keep, as sentences for the person: one line per
+    kind of data (the providers' own labels), counts added up over the person's records;
+    one line per kind of record kept, with the reason."""
+    labels = {provider.key: provider.label for provider in registry.providers()}
+    erased: dict[str, dict[str, int]] = {}
+    kept: dict[tuple[str, str], int] = {}
+    for preview in previews:
+        for provider_key, tables in preview.erased.items():
+            totals = erased.setdefault(provider_key, {})
+            for table, count in tables.items():
+                totals[table] = totals.get(table, 0) + count
+        for record in preview.kept:
+            kept[(record.table, record.reason)] = (
+                kept.get((record.table, record.reason), 0) + record.count
+            )
+    erased_lines = []
+    for provider_key, tables in erased.items():
+        parts = [f"{count} {table.replace('_', ' ')}" for table, count in tables.items() if count]
+        if parts:
+            erased_lines.append(f"{labels.get(provider_key, provider_key)}: {', '.join(parts)}")
+    kept_lines = [f"{table} ({count}): {reason}" for (table, reason), count in kept.items()]
+    return erased_lines, kept_lines
 
 
 @transaction.atomic

@@ -37,7 +37,6 @@ from requests_app.models import (
 )
 from requests_app.rules import (
     CLOCK_VERIFICATION,
-    LIMITED_REQUEST_TYPES,
     SUBDIVISION_COUNTRIES,
     get_rule,
     rule_code_for,
@@ -125,12 +124,17 @@ def _identity_q(email_key: str | None, phone: str | None) -> Q:
 
 def _over_limit(request_type: str, rule_code: str, identity: Q, on: dt.datetime) -> bool:
     rule = get_rule(rule_code)
-    if rule.free_requests is None or request_type not in LIMITED_REQUEST_TYPES:
+    counted = rule.limit_counts(request_type)
+    if counted is None:
         return False
-    since = on - dt.timedelta(days=rule.free_requests_window_days)
+    if rule.free_requests_per_calendar_year:
+        local = timezone.localtime(on)
+        since = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    else:
+        since = on - dt.timedelta(days=rule.free_requests_window_days)
     earlier = (
         PrivacyRequest.objects.filter(identity, received_at__gte=since)
-        .filter(request_type__in=LIMITED_REQUEST_TYPES)
+        .filter(request_type__in=counted)
         .exclude(status__in=[Status.EXPIRED, Status.WITHDRAWN])
         .count()
     )

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from privacy.models import Contact, ContactIdentifier
-from privacy.services import contact_restrict, staff_user
+from privacy.services import contact_restrict, contact_sensitive_use_limit, staff_user
 from requests_app import timeline
 from requests_app.models import (
     PrivacyRequest,
@@ -168,8 +168,17 @@ def _fulfil(*, request: PrivacyRequest, contacts: Iterable[Contact], actor) -> N
             )
     elif kind in (RequestType.OBJECTION, RequestType.WITHDRAW_CONSENT, RequestType.OPT_OUT_SALE):
         _consent_apply(request=request, contacts=contacts, actor=actor)
+    elif kind == RequestType.LIMIT_SENSITIVE:
+        # Cal. Civ. Code §1798.121; 11 CCR §7027(g): sensitive data used only as §7027(m)
+        # allows from now on. The consent check reads the contact's limit.
+        for contact in contacts:
+            contact_sensitive_use_limit(
+                actor=actor, contact=contact, reason=f"request {request.reference}"
+            )
     else:
-        return  # deletion, correction, limit_sensitive, appeal: staff act.
+        # deletion, correction, appeal, post-mortem instructions: staff act; Shine the
+        # Light is answered about our practices, not per contact.
+        return
     if contacts:
         timeline.fulfilment_applied(request=request, actor=actor, contacts=len(contacts))
 
