@@ -17,7 +17,6 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    FloatField,
     Q,
     QuerySet,
     Value,
@@ -418,7 +417,7 @@ class _Median(Aggregate):
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    output_field = DurationField()
 
 
 def _days(value) -> float | None:
@@ -437,8 +436,8 @@ def ccpa_metrics(*, year: int, scope: str = "california") -> list[MetricRow]:
 
     Aggregated in the database with a bounded number of queries whatever the table's
     size (the covering index ``prq_metrics``): one grouped count, one grouped mean and,
-    on PostgreSQL, one grouped median (elsewhere one ordered single-row read per half of
-    each kind's median)."""
+    on PostgreSQL, one grouped median (elsewhere one ordered read of the one or two
+    middle rows per kind)."""
     base = ccpa_metrics_requests(year=year, scope=scope)
     group_of = {str(t): key for key, (_, kinds) in METRIC_GROUPS.items() for t in kinds}
     rows = {key: MetricRow(key=key, label=label) for key, (label, _) in METRIC_GROUPS.items()}
@@ -490,11 +489,7 @@ def ccpa_metrics(*, year: int, scope: str = "california") -> list[MetricRow]:
                     .order_by("days", "pk")
                     .values_list("days", flat=True)
                 )
-                middle = row.responded // 2
-                values = (
-                    [ordered[middle]]
-                    if row.responded % 2
-                    else [ordered[middle - 1], ordered[middle]]
-                )
+                # The middle value (odd count) or the two middle values (even), in one read.
+                values = list(ordered[(row.responded - 1) // 2 : row.responded // 2 + 1])
                 row.median_days = _days(sum(values, dt.timedelta()) / len(values))
     return list(rows.values())
