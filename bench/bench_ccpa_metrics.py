@@ -75,7 +75,7 @@ SELECT 'BM-' || lpad(i::text, 9, '0'),
 FROM generate_series(1, %(rows)s::int) i
 CROSS JOIN LATERAL (
     SELECT timestamptz '2024-01-01 00:00:00+00'
-           + ((i * 7919) %% 1096) * interval '1 day' + (i %% 86400) * interval '1 second'
+           + ((i::bigint * 7919) %% 1096) * interval '1 day' + (i %% 86400) * interval '1 second'
            AS received_at
 ) r
 CROSS JOIN LATERAL (
