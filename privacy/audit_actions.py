@@ -23,6 +23,10 @@ class AuditAction(models.TextChoices):
         "E-mail addresses or phone numbers added to an existing contact",
     )
     CONTACT_RESTRICTED = "contact.restricted", "Processing of a contact restricted"
+    CONTACT_SENSITIVE_USE_LIMITED = (
+        "contact.sensitive_use_limited",
+        "Use of a contact's sensitive personal information limited",
+    )
     CONTACT_UNRESTRICTED = "contact.unrestricted", "Restriction of a contact lifted"
     CONTACT_VIEWED = "contact.viewed", "Contact's page viewed by staff"
     CONTACT_EXPORTED = "contact.exported", "Contact's data exported"
@@ -38,6 +42,32 @@ class AuditAction(models.TextChoices):
     LEGAL_HOLD_PLACED = "legal_hold.placed", "Legal hold placed"
     LEGAL_HOLD_LIFTED = "legal_hold.lifted", "Legal hold lifted"
     RETENTION_SWEPT = "retention.swept", "Retention sweep ran"
+    # --- children's data (privacy) ---------------------------------------------------------
+    MINOR_ERASURE_SCHEDULED = (
+        "minor_erasure.scheduled",
+        "A minor's data scheduled for erasure",
+    )
+    MINOR_ERASURE_HELD = "minor_erasure.held", "A minor's erasure held by a legal hold"
+    MINOR_ERASURE_DEFERRED = "minor_erasure.deferred", "A minor's erasure waiting (open request)"
+    MINOR_ERASURE_ERASED = "minor_erasure.erased", "A minor's data erased"
+    MINOR_ERASURE_CANCELLED = "minor_erasure.cancelled", "A minor's erasure cancelled"
+    MINORS_JOB_RAN = "minors.job_ran", "Minors' data job ran"
+    # --- the disclosure log (privacy) -------------------------------------------------------
+    DISCLOSURE_RECORDED = "disclosure.recorded", "Disclosure under a legal obligation logged"
+    DISCLOSURE_NOTICE_SENT = "disclosure.notice_sent", "Person told of a compelled disclosure"
+    DISCLOSURE_NOTICE_NOT_SENT = (
+        "disclosure.notice_not_sent",
+        "Disclosure notice not sent (no address we may use)",
+    )
+    DISCLOSURE_NOTICE_RELEASED = (
+        "disclosure.notice_released",
+        "Disclosure notice released by staff (prohibition ended)",
+    )
+    DISCLOSURE_NOTICE_PROHIBITION_ENDED = (
+        "disclosure.notice_prohibition_ended",
+        "Prohibition on telling the person of a disclosure ended",
+    )
+    DISCLOSURES_NOTICES_SENT = "disclosures.notices_sent", "Disclosure notices job ran"
     OUTBOX_RELAYED = "outbox.relayed", "Queued work sent on to the broker"
     SUPPRESSION_LIFTED = (
         "suppression.lifted",
@@ -120,6 +150,30 @@ class AuditAction(models.TextChoices):
         "Authorised agent's proof opened by staff",
     )
     PRIVACY_REQUEST_APPEAL_RECEIVED = "privacy_request.appeal_received", "Appeal received"
+    PRIVACY_REQUEST_BULK_READ = (
+        "privacy_request.bulk_read",
+        "Request log read in bulk (CCPA §7102 report download)",
+    )
+    PRIVACY_REQUEST_POST_MORTEM_RECORDED = (
+        "privacy_request.post_mortem_recorded",
+        "Instructions about data after death recorded",
+    )
+    PRIVACY_REQUEST_POST_MORTEM_ACKNOWLEDGED = (
+        "privacy_request.post_mortem_acknowledged",
+        "Instructions about data after death acknowledged",
+    )
+    PRIVACY_REQUEST_TRANSFER_STARTED = (
+        "privacy_request.transfer_started",
+        "Transfer to another organisation started (recipient asked to confirm)",
+    )
+    PRIVACY_REQUEST_TRANSFER_CONFIRMED = (
+        "privacy_request.transfer_confirmed",
+        "Recipient confirmed its address; download link sent",
+    )
+    PRIVACY_REQUEST_TRANSFER_DOWNLOADED = (
+        "privacy_request.transfer_downloaded",
+        "Package downloaded by the recipient",
+    )
     PRIVACY_REQUEST_DEIDENTIFIED = (
         "privacy_request.deidentified",
         "Request de-identified (its person was erased)",

@@ -670,8 +670,7 @@ class PackageTransfer(models.Model):
     class State(models.TextChoices):
         AWAITING_RECIPIENT = "awaiting", "Waiting for the recipient to confirm the address"
         SENT = "sent", "Download link sent to the confirmed recipient"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        CANCELLED = "cancelled", "Replaced by a newer transfer before it was confirmed"
 
     request = models.ForeignKey(
         PrivacyRequest, on_delete=models.CASCADE, related_name="package_transfers"

@@ -431,3 +431,95 @@ def correction_applied(
 def agent_proof_opened(*, request: PrivacyRequest, actor: Actor) -> None:
     _entry(request, Kind.NOTE, actor=actor, note="Authorised agent's proof opened by staff.")
     _audit(request, AuditAction.PRIVACY_REQUEST_AGENT_PROOF_OPENED, actor=actor)
+
+
+# --- opt-out signals, instructions after death, transfers to another organisation --------
+
+GPC_RECEIVED = (
+    "We received your browser's Global Privacy Control signal as a request to opt out of "
+    "the sale or sharing of your personal information."
+)
+
+
+def gpc_opt_out_received(*, request: PrivacyRequest, contact_id: int, signal: str) -> None:
+    """An opt-out preference signal became this request (no person wrote to us)."""
+    _entry(request, Kind.STATUS, to_status=Status.RECEIVED, public_message=GPC_RECEIVED)
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_RECEIVED,
+        actor=None,
+        type=request.request_type,
+        rule=request.rule_code,
+        channel=request.channel,
+        signal=signal[:20],
+        contact_id=contact_id,
+    )
+
+
+def post_mortem_recorded(
+    *, request: PrivacyRequest, actor: Actor, wishes: str, trusted_person: bool, created: bool
+) -> None:
+    """Audit only: what the person asked is on the request itself."""
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_POST_MORTEM_RECORDED,
+        actor=actor,
+        wishes=wishes,
+        trusted_person=trusted_person,
+        created=created,
+    )
+
+
+def post_mortem_acknowledged(*, request: PrivacyRequest, actor: Actor, superseded: int) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=f"Instructions after death acknowledged; {superseded} earlier instruction(s) superseded.",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_POST_MORTEM_ACKNOWLEDGED,
+        actor=actor,
+        superseded=superseded,
+    )
+
+
+def transfer_started(*, request: PrivacyRequest, actor: Actor, transfer_ids: list[int]) -> None:
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note=(
+            f"Transfer of {len(transfer_ids)} package(s) to a named organisation started; "
+            "waiting for it to confirm its address."
+        ),
+        public_message=(
+            "We asked the organisation you named to confirm its address before we send your data."
+        ),
+    )
+    _audit(
+        request, AuditAction.PRIVACY_REQUEST_TRANSFER_STARTED, actor=actor, transfers=transfer_ids
+    )
+
+
+def transfer_confirmed(*, request: PrivacyRequest, transfer_ids: list[int]) -> None:
+    """Audit only: the notices to the recipient and to the person are the timeline."""
+    _audit(
+        request, AuditAction.PRIVACY_REQUEST_TRANSFER_CONFIRMED, actor=None, transfers=transfer_ids
+    )
+
+
+def transfer_downloaded(*, request: PrivacyRequest, transfer_id: int, count: int) -> None:
+    _entry(
+        request,
+        Kind.DOWNLOAD,
+        note=f"Transfer #{transfer_id}: package downloaded by the recipient (download {count}).",
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_TRANSFER_DOWNLOADED,
+        actor=None,
+        transfer_id=transfer_id,
+        count=count,
+    )

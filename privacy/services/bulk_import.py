@@ -81,6 +81,8 @@ COLUMNS = (
     "date_of_birth",
     "is_minor",
 )
+#: The columns of a file without the optional children's-data columns.
+BASE_COLUMNS = COLUMNS[:8]
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 # Longest value each column takes (the model's max_length); notes is unbounded text.
@@ -1015,7 +1017,7 @@ def _orm_write_chunk(
 
 
 def normalised_results_for_rows(
-    records: Iterable[tuple[int, list[str]]], *, region: str, header: Sequence[str] = COLUMNS
+    records: Iterable[tuple[int, list[str]]], *, region: str, header: Sequence[str] = BASE_COLUMNS
 ) -> Iterator[_ChunkResult]:
     """Normalise in-memory records (line, fields) for ``contacts_import_rows_orm``."""
     yield _normalise_chunk(list(records), _read_layout(list(header)), region, False)

@@ -268,7 +268,7 @@ def contact_sensitive_use_limit(
     if updated:
         audit_event_record(
             actor=actor,
-            action="contact.sensitive_use_limited",
+            action=AuditAction.CONTACT_SENSITIVE_USE_LIMITED,
             object_type="contact",
             object_id=contact.pk,
             summary={"reason": reason[:100]},
@@ -292,6 +292,7 @@ _BULK_READ = {
     "contact": AuditAction.CONTACT_BULK_READ,
     "customer": AuditAction.CUSTOMER_BULK_READ,
     "interaction": AuditAction.INTERACTION_BULK_READ,
+    "privacy_request": AuditAction.PRIVACY_REQUEST_BULK_READ,
 }
 
 

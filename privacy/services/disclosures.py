@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, DataCategory, Disclosure
 from privacy.selectors import identifier_is_suppressed, ids_in_batches
 from privacy.services.audit import audit_event_record, staff_user
@@ -52,10 +53,19 @@ by replying to this message or through our privacy request page.
 """
 
 
+_ACTIONS = {
+    "recorded": AuditAction.DISCLOSURE_RECORDED,
+    "notice_sent": AuditAction.DISCLOSURE_NOTICE_SENT,
+    "notice_not_sent": AuditAction.DISCLOSURE_NOTICE_NOT_SENT,
+    "notice_released": AuditAction.DISCLOSURE_NOTICE_RELEASED,
+    "notice_prohibition_ended": AuditAction.DISCLOSURE_NOTICE_PROHIBITION_ENDED,
+}
+
+
 def _audit(actor, action: str, disclosure: Disclosure, **summary) -> None:
     audit_event_record(
         actor=actor,
-        action=f"disclosure.{action}",
+        action=_ACTIONS[action],
         object_type="contact",
         object_id=disclosure.contact_id,
         summary={"disclosure_id": disclosure.pk, **summary},
@@ -233,6 +243,9 @@ def disclosure_notices_send(*, today: dt.date | None = None, batch_size: int | N
     if any(counts.values()):
         with transaction.atomic():
             audit_event_record(
-                actor=None, action="disclosures.notices_sent", object_type="job", summary=counts
+                actor=None,
+                action=AuditAction.DISCLOSURES_NOTICES_SENT,
+                object_type="job",
+                summary=counts,
             )
     return counts

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.models import OPEN_MINOR_STATES, Contact, ErasureCertificate, MinorErasure
 from privacy.selectors import (
     active_hold_reasons,
@@ -34,16 +35,53 @@ from privacy.selectors import (
 from privacy.services.audit import audit_event_record, staff_user
 from privacy.services.contacts import contact_update
 from privacy.services.erasure import contacts_erase_batch
+from privacy.transitions import InvalidTransition, StateField
 
 logger = logging.getLogger(__name__)
 
 ERASURE_REFERENCE = "minors_data_erase"
 
+M = MinorErasure.State
+#: The queue entry's moves. Scheduled (or held from the start) → erased, held by a legal
+#: hold, waiting for an open request, or cancelled; held and waiting entries are tried
+#: again every night; a cancelled one is reopened when the contact is marked a minor again.
+MINOR_ERASURE_TRANSITIONS: dict[str, frozenset[str]] = {
+    M.SCHEDULED: frozenset({M.HELD, M.DEFERRED, M.DONE, M.CANCELLED}),
+    M.HELD: frozenset({M.DEFERRED, M.DONE, M.CANCELLED}),
+    M.DEFERRED: frozenset({M.HELD, M.DONE, M.CANCELLED}),
+    M.CANCELLED: frozenset({M.SCHEDULED, M.HELD}),
+    M.DONE: frozenset(),
+}
+MINOR_ERASURE_STATE = StateField(MinorErasure, "state", MINOR_ERASURE_TRANSITIONS)
+
+
+def _move(erasure: MinorErasure, to_state: str, **fields) -> None:
+    """The one way an entry changes state (guarded update); ``erasure`` is refreshed."""
+    moved = MINOR_ERASURE_STATE.move(
+        MinorErasure.objects.filter(pk=erasure.pk),
+        from_state=erasure.state,
+        to_state=to_state,
+        subject=f"The erasure of contact #{erasure.contact_id}'s data",
+        **fields,
+    )
+    if not moved:
+        raise InvalidTransition("This entry changed meanwhile; reload and try again.")
+    erasure.refresh_from_db()
+
+
+_ACTIONS = {
+    "scheduled": AuditAction.MINOR_ERASURE_SCHEDULED,
+    "held": AuditAction.MINOR_ERASURE_HELD,
+    "deferred": AuditAction.MINOR_ERASURE_DEFERRED,
+    "erased": AuditAction.MINOR_ERASURE_ERASED,
+    "cancelled": AuditAction.MINOR_ERASURE_CANCELLED,
+}
+
 
 def _audit(actor, action: str, erasure: MinorErasure, **summary) -> None:
     audit_event_record(
         actor=actor,
-        action=f"minor_erasure.{action}",
+        action=_ACTIONS[action],
         object_type="contact",
         object_id=erasure.contact_id,
         summary={"minor_erasure_id": erasure.pk, **summary},
@@ -86,9 +124,7 @@ def minor_erasure_schedule(
     if erasure is None:
         erasure = MinorErasure.objects.create(contact=contact, **fields)
     else:
-        for name, value in fields.items():
-            setattr(erasure, name, value)
-        erasure.save()
+        _move(erasure, fields.pop("state"), **fields)
     _audit(
         actor,
         "scheduled",
@@ -135,12 +171,10 @@ def minor_erasure_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Say why the erasure is cancelled (no personal data).")
-    updated = MinorErasure.objects.filter(
-        pk=erasure.pk, state__in=[s.value for s in OPEN_MINOR_STATES]
-    ).update(state=MinorErasure.State.CANCELLED, reason=reason[:300])
-    if not updated:
+    erasure = MinorErasure.objects.select_for_update().get(pk=erasure.pk)
+    if not erasure.is_open:
         raise ValidationError("Only a scheduled, held or waiting erasure can be cancelled.")
-    erasure.refresh_from_db()
+    _move(erasure, MinorErasure.State.CANCELLED, reason=reason[:300])
     _audit(actor, "cancelled", erasure, reason=reason[:100])
     return True
 
@@ -155,11 +189,11 @@ def _no_longer_minor(erasure: MinorErasure) -> bool:
 
 def _set_state(erasure: MinorErasure, state: str, reason: str, action: str) -> bool:
     """Move an entry to a waiting state; audits only a change (not every night)."""
-    if erasure.state == state and erasure.reason == reason[:300]:
+    if erasure.state == state:
+        if erasure.reason != reason[:300]:
+            MinorErasure.objects.filter(pk=erasure.pk).update(reason=reason[:300])
         return False
-    erasure.state = state
-    erasure.reason = reason[:300]
-    erasure.save(update_fields=["state", "reason"])
+    _move(erasure, state, reason=reason[:300])
     _audit(None, action, erasure)
     return True
 
@@ -175,11 +209,11 @@ def _erase_due_batch(ids: list[int], *, now: dt.datetime, counts: dict[str, int]
         to_erase = []
         for erasure in erasures:
             if erasure.contact.erased_at is None and _no_longer_minor(erasure):
-                erasure.state = MinorErasure.State.CANCELLED
-                erasure.reason = (
-                    "No longer known to be a minor (flag cleared or birth date corrected)."
+                _move(
+                    erasure,
+                    MinorErasure.State.CANCELLED,
+                    reason="No longer known to be a minor (flag cleared or birth date corrected).",
                 )
-                erasure.save(update_fields=["state", "reason"])
                 _audit(None, "cancelled", erasure, reason="no longer known to be a minor")
                 counts["cancelled"] += 1
             else:
@@ -209,11 +243,7 @@ def _erase_due_batch(ids: list[int], *, now: dt.datetime, counts: dict[str, int]
             certificate = certificates.get(contact_id) or (
                 ErasureCertificate.objects.filter(contact_id=contact_id).first()
             )
-            erasure.state = MinorErasure.State.DONE
-            erasure.certificate = certificate
-            erasure.done_at = now
-            erasure.reason = ""
-            erasure.save(update_fields=["state", "certificate", "done_at", "reason"])
+            _move(erasure, MinorErasure.State.DONE, certificate=certificate, done_at=now, reason="")
             _audit(None, "erased", erasure, certificate_id=certificate.pk if certificate else None)
             counts["erased"] += 1
 
@@ -259,6 +289,6 @@ def minors_data_erase(
     if any(counts.values()):
         with transaction.atomic():
             audit_event_record(
-                actor=None, action="minors.job_ran", object_type="job", summary=counts
+                actor=None, action=AuditAction.MINORS_JOB_RAN, object_type="job", summary=counts
             )
     return counts

@@ -19,12 +19,10 @@ from django.utils import timezone
 
 from privacy.identifiers import email_match_key
 from privacy.models import Contact
-from privacy.services import audit_event_record
-from requests_app import deadlines
+from requests_app import deadlines, timeline
 from requests_app.models import (
     Channel,
     PrivacyRequest,
-    RequestEvent,
     RequestMatch,
     RequestType,
     Status,
@@ -34,13 +32,8 @@ from requests_app.rules import rule_code_for
 from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.decisions import privacy_request_complete
 from requests_app.services.processing import _consent_apply
-from requests_app.services.transitions import privacy_request_transition, request_event_record
+from requests_app.services.transitions import privacy_request_transition
 from requests_app.tokens import derive_token, new_salt, token_hash
-
-GPC_RECEIVED = (
-    "We received your browser's Global Privacy Control signal as a request to opt out of "
-    "the sale or sharing of your personal information."
-)
 
 
 @transaction.atomic
@@ -109,26 +102,7 @@ def opt_out_request_from_gpc(
             derive_token(purpose="status", ident=request_reference, salt=salt)
         ),
     )
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.STATUS,
-        to_status=Status.RECEIVED,
-        public_message=GPC_RECEIVED,
-    )
-    audit_event_record(
-        actor=None,
-        action="privacy_request.received",
-        object_type="privacy_request",
-        object_id=request.pk,
-        summary={
-            "reference": request_reference,
-            "type": RequestType.OPT_OUT_SALE,
-            "rule": rule_code,
-            "channel": Channel.GPC,
-            "signal": signal[:20],
-            "contact_id": contact.pk,
-        },
-    )
+    timeline.gpc_opt_out_received(request=request, contact_id=contact.pk, signal=signal)
     request = privacy_request_transition(
         actor=None,
         request=request,
@@ -144,11 +118,7 @@ def opt_out_request_from_gpc(
         actor=None, request=request, to_status=Status.IN_PROGRESS, summary={"matched": 1}
     )
     _consent_apply(request=request, contacts=[contact], actor=None)
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        note=f"Opt-out of sale/sharing applied to contact #{contact.pk} ({reference[:40]}).",
-    )
+    timeline.fulfilment_applied(request=request, actor=None, contacts=1)
     return privacy_request_complete(actor=None, request=request)
 
 

@@ -21,19 +21,15 @@ from django.utils import timezone
 
 from privacy.identifiers import normalize_email, parse_phone
 from privacy.services import staff_user
+from requests_app import timeline
 from requests_app.models import (
     PostMortemInstructions,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
     Status,
 )
 from requests_app.services.decisions import privacy_request_complete
-from requests_app.services.transitions import (
-    privacy_request_audit,
-    privacy_request_lock,
-    request_event_record,
-)
+from requests_app.services.transitions import privacy_request_lock
 
 
 def _contact_clean(contact: str, country: str) -> str | None:
@@ -79,10 +75,9 @@ def post_mortem_instructions_record(
             "trusted_person_contact": contact,
         },
     )
-    privacy_request_audit(
-        actor,
-        "post_mortem_recorded",
-        request,
+    timeline.post_mortem_recorded(
+        request=request,
+        actor=actor,
         wishes=wishes,
         trusted_person=bool(contact or instructions.trusted_person_name),
         created=created,
@@ -119,13 +114,7 @@ def post_mortem_instructions_acknowledge(
         .filter(superseded_at__isnull=True)
         .update(superseded_at=now)
     )
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Instructions after death acknowledged; {superseded} earlier instruction(s) superseded.",
-    )
-    privacy_request_audit(actor, "post_mortem_acknowledged", request, superseded=superseded)
+    timeline.post_mortem_acknowledged(request=request, actor=actor, superseded=superseded)
     instructions.refresh_from_db()
     who = instructions.trusted_person_name or "nobody named"
     message = (

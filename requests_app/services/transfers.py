@@ -27,15 +27,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privacy.identifiers import normalize_email
+from requests_app import timeline
 from requests_app.models import (
     ExportPackage,
     PackageTransfer,
     PrivacyRequest,
-    RequestEvent,
     RequestType,
 )
 from requests_app.services.notices import notice_send, public_url
-from requests_app.services.transitions import privacy_request_audit, request_event_record
+from requests_app.services.transitions import package_transfers_transition
 from requests_app.tokens import derive_token, new_salt, random_token, token_hash
 
 #: Request types whose package may be sent on to another organisation.
@@ -89,9 +89,11 @@ def package_transfer_start(
     transfers = []
     for package in packages:
         # An earlier transfer not yet confirmed stops working: the newest one counts.
-        PackageTransfer.objects.filter(
-            package=package, state=PackageTransfer.State.AWAITING_RECIPIENT
-        ).update(state=PackageTransfer.State.CANCELLED)
+        package_transfers_transition(
+            PackageTransfer.objects.filter(package=package),
+            from_state=PackageTransfer.State.AWAITING_RECIPIENT,
+            to_state=PackageTransfer.State.CANCELLED,
+        )
         transfers.append(
             PackageTransfer.objects.create(
                 request=request,
@@ -115,14 +117,7 @@ def package_transfer_start(
             "expires_at": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M %Z"),
         },
     )
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.FULFILMENT,
-        actor=actor,
-        note=f"Transfer of {len(transfers)} package(s) to a named organisation started; waiting for it to confirm its address.",
-        public_message="We asked the organisation you named to confirm its address before we send your data.",
-    )
-    privacy_request_audit(actor, "transfer_started", request, transfers=[t.pk for t in transfers])
+    timeline.transfer_started(request=request, actor=actor, transfer_ids=[t.pk for t in transfers])
     return transfers[0]
 
 
@@ -156,13 +151,15 @@ def package_transfer_confirm(*, secret: str, now: dt.datetime | None = None) -> 
     expires_on = None
     for transfer in transfers:
         package = transfer.package
-        transfer.state = PackageTransfer.State.SENT
-        transfer.confirmed_at = now
-        transfer.download_expires_at = package.expires_at
-        transfer.download_hash = token_hash(_download_token(transfer))
-        transfer.save(
-            update_fields=["state", "confirmed_at", "download_expires_at", "download_hash"]
+        package_transfers_transition(
+            PackageTransfer.objects.filter(pk=transfer.pk),
+            from_state=PackageTransfer.State.AWAITING_RECIPIENT,
+            to_state=PackageTransfer.State.SENT,
+            confirmed_at=now,
+            download_expires_at=package.expires_at,
+            download_hash=token_hash(_download_token(transfer)),
         )
+        transfer.refresh_from_db()
         urls.append(
             public_url(reverse("requests_app:transfer_download", args=[_download_token(transfer)]))
         )
@@ -184,7 +181,7 @@ def package_transfer_confirm(*, secret: str, now: dt.datetime | None = None) -> 
         extra={"recipient_name": recipient.recipient_name, "expires_on": expires_on},
         public_message="The organisation you named confirmed its address; we sent it your data.",
     )
-    privacy_request_audit(None, "transfer_confirmed", request, transfers=[t.pk for t in transfers])
+    timeline.transfer_confirmed(request=request, transfer_ids=[t.pk for t in transfers])
     return recipient
 
 
@@ -212,12 +209,7 @@ def package_transfer_download(
     transfer.last_downloaded_at = now
     transfer.save(update_fields=["download_count", "last_downloaded_at"])
     request = transfer.package.request
-    request_event_record(
-        request=request,
-        kind=RequestEvent.Kind.DOWNLOAD,
-        note=f"Transfer #{transfer.pk}: package downloaded by the recipient (download {transfer.download_count}).",
-    )
-    privacy_request_audit(
-        None, "transfer_downloaded", request, transfer_id=transfer.pk, count=transfer.download_count
+    timeline.transfer_downloaded(
+        request=request, transfer_id=transfer.pk, count=transfer.download_count
     )
     return transfer.package

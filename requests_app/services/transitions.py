@@ -26,6 +26,7 @@ from requests_app import timeline
 from requests_app.models import (
     CLOSED_STATUSES,
     ExportPackage,
+    PackageTransfer,
     PrivacyRequest,
     ScheduledErasure,
     Status,
@@ -76,6 +77,16 @@ PACKAGE_TRANSITIONS: dict[str, frozenset[str]] = {
     P.PURGED: frozenset(),
 }
 PACKAGE_STATE = StateField(ExportPackage, "state", PACKAGE_TRANSITIONS)
+
+T = PackageTransfer.State
+TRANSFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    # The recipient confirms its address (then gets the link), or a newer transfer of the
+    # same package replaces this one before it was confirmed.
+    T.AWAITING_RECIPIENT: frozenset({T.SENT, T.CANCELLED}),
+    T.SENT: frozenset(),
+    T.CANCELLED: frozenset(),
+}
+TRANSFER_STATE = StateField(PackageTransfer, "state", TRANSFER_TRANSITIONS)
 
 # What the requester sees on the status page for each new status.
 PUBLIC_MESSAGES = {
@@ -177,4 +188,15 @@ def export_packages_transition(
     ``InvalidTransition`` on a move not in ``PACKAGE_TRANSITIONS``."""
     return PACKAGE_STATE.move(
         packages, from_state=from_state, to_state=to_state, subject="An export package", **fields
+    )
+
+
+def package_transfers_transition(
+    transfers: QuerySet[PackageTransfer], *, from_state: str, to_state: str, **fields: Any
+) -> int:
+    """Move the portability transfers of ``transfers`` still in ``from_state`` to
+    ``to_state`` (with ``fields``); returns how many moved. Raises ``InvalidTransition``
+    on a move not in ``TRANSFER_TRANSITIONS``."""
+    return TRANSFER_STATE.move(
+        transfers, from_state=from_state, to_state=to_state, subject="A transfer", **fields
     )

@@ -17,7 +17,7 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0006_drop_redundant_foreign_key_indexes"),
+        ("privacy", "0007_auditevent_no_truncate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
