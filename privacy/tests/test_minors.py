@@ -434,3 +434,13 @@ def test_bulk_import_refuses_bad_children_cells_by_line(tmp_path, method):
         "line 5: is_minor must be true or false",
     ]
     assert not Contact.objects.exists()
+
+
+def test_the_morning_page_shows_the_minors_queue_instead_of_its_placeholder(client):
+    _login(client)
+    entry = minor_erasure_schedule(actor=None, contact=ContactFactory(is_minor=True))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Minors&#x27; data to erase" in html
+    assert "appears here once it is built" not in html
+    assert f"Contact #{entry.contact_id}" in html
+    assert reverse("admin:privacy_minorerasure_changelist") in html

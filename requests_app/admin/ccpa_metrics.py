@@ -73,9 +73,9 @@ class CcpaMetricFilter(admin.SimpleListFilter):
 
 def _link(year: int, scope: str, group: str, outcome: str, reason: str = "") -> str:
     url = reverse("admin:requests_app_privacyrequest_changelist")
-    return (
-        f"{url}?{urlencode({FILTER_PARAMETER: figure_value(year, scope, group, outcome, reason)})}"
-    )
+    # queue=all: the figures count closed requests, which the queue hides by default.
+    figure = figure_value(year, scope, group, outcome, reason)
+    return f"{url}?{urlencode({FILTER_PARAMETER: figure, 'queue': 'all'})}"
 
 
 CSV_HEADER = [

@@ -38,8 +38,8 @@ def roles_and_notices(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0008_minors_disclosures_transfers"),
-        ("requests_app", "0005_denial_notice_names_authority"),
+        ("privacy", "0009_minors_disclosures_transfers"),
+        ("requests_app", "0006_morning_page_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

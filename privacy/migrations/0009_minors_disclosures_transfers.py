@@ -17,7 +17,7 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0007_auditevent_no_truncate"),
+        ("privacy", "0008_staff_preference_and_audit_actor_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
