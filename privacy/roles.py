@@ -49,11 +49,23 @@ PRIVACY_ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-#: Granted by migration 0007, which creates these permissions (earlier migrations apply
-#: the table above before they exist). An agent who learns on a call that the person is
-#: a child marks them; the erasure waits the grace period in the officers' queue.
+#: Granted by migration 0009, which creates these permissions (earlier migrations apply
+#: the table above before they exist, and re-applying it would hand out permissions of
+#: models added since, e.g. staff preferences). An agent who learns on a call that the
+#: person is a child marks them; the erasure waits the grace period in the officers' queue.
 MINORS_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    PRIVACY_OFFICER: [
+        "add_datatransfer",
+        "change_datatransfer",
+        "delete_datatransfer",
+        "view_datatransfer",
+        "add_disclosure",
+        "view_disclosure",
+        "view_minorerasure",
+        "flag_minor_contact",
+    ],
     SUPPORT_AGENT: ["view_minorerasure", "flag_minor_contact"],
+    AUDITOR: ["view_datatransfer", "view_disclosure", "view_minorerasure"],
 }
 
 

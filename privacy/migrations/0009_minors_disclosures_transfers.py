@@ -5,13 +5,12 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from privacy.roles import MINORS_ROLE_PERMISSIONS, PRIVACY_ROLE_PERMISSIONS, grant_role_permissions
+from privacy.roles import MINORS_ROLE_PERMISSIONS, grant_role_permissions
 
 
 def grant_roles(apps, schema_editor):
-    # The new models' permissions, per privacy.roles (the queue and the log are
+    # The new models' permissions only, per privacy.roles (the queue and the log are
     # written by services only).
-    grant_role_permissions(apps, "privacy", PRIVACY_ROLE_PERMISSIONS)
     grant_role_permissions(apps, "privacy", MINORS_ROLE_PERMISSIONS)
 
 
