@@ -22,7 +22,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("privacy.migrations.0003_seed_record_of_processing_and_rules", "seed"),
     ("privacy.migrations.0004_staff_roles", "forward"),
     ("privacy.migrations.0005_narrow_privacy_officer", "forward"),
-    ("privacy.migrations.0009_minors_disclosures_transfers", "grant_roles"),
+    ("privacy.migrations.0010_minors_disclosures_transfers", "grant_roles"),
     ("consent.migrations.0002_seed_purposes_and_notices", "forward"),
     ("consent.migrations.0004_staff_roles", "forward"),
     ("requests_app.migrations.0002_roles_and_notice_templates", "forward"),

@@ -49,7 +49,7 @@ PRIVACY_ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-#: Granted by migration 0009, which creates these permissions (earlier migrations apply
+#: Granted by migration 0010, which creates these permissions (earlier migrations apply
 #: the table above before they exist, and re-applying it would hand out permissions of
 #: models added since, e.g. staff preferences). An agent who learns on a call that the
 #: person is a child marks them; the erasure waits the grace period in the officers' queue.

@@ -38,7 +38,7 @@ def roles_and_notices(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0009_minors_disclosures_transfers"),
+        ("privacy", "0010_minors_disclosures_transfers"),
         ("requests_app", "0006_morning_page_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

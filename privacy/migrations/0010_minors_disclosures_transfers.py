@@ -16,7 +16,7 @@ def grant_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0008_staff_preference_and_audit_actor_index"),
+        ("privacy", "0009_suppression_lift"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
