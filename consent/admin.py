@@ -14,11 +14,11 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
-from consent import selectors, services
+from consent import admin_evidence, selectors, services
 from consent.imports import ConsentEvidenceResource
 from consent.models import (
     ApiKey,
@@ -367,6 +367,33 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = (ConsentStateInline, ConsentEventInline)
     actions = ("withdraw_all", "send_preference_link_email", "send_preference_link_sms")
+
+    def get_urls(self):
+        def view(function):
+            wrapped = self.admin_site.admin_view(
+                lambda request, *args, **kwargs: function(self, request, *args, **kwargs)
+            )
+            return wrapped
+
+        name = "consent_contactconsent"
+        return [
+            path(
+                "evidence/",
+                view(admin_evidence.evidence_search_view),
+                name=f"{name}_evidence_search",
+            ),
+            path(
+                "<int:contact_id>/evidence/",
+                view(admin_evidence.evidence_contact_view),
+                name=f"{name}_evidence",
+            ),
+            path(
+                "<int:contact_id>/evidence/<int:identifier_id>/",
+                view(admin_evidence.evidence_identifier_view),
+                name=f"{name}_evidence_identifier",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_search_results(self, request, queryset, search_term):
         matches = contacts_matching_identifier(search_term)

@@ -260,6 +260,13 @@ class ConsentEvent(models.Model):
             models.Index(
                 fields=["reference"], name="consentevent_reference", condition=~Q(reference="")
             ),
+            # The evidence pack finds an erased person's kept SMS proof by the keyed hash
+            # of the number. Only de-identified rows are in it: a STOP never writes it.
+            models.Index(
+                fields=["identifier_hmac"],
+                name="consentevent_identifier_hmac",
+                condition=~Q(identifier_hmac=""),
+            ),
         ]
         permissions = [("import_consentevent", "Can import consent evidence from a file")]
 
@@ -382,7 +389,15 @@ class SmsSubscription(models.Model):
                 name="smssubscription_unique",
             )
         ]
-        indexes = [models.Index(fields=["phone", "customer"], name="smssubscription_phone")]
+        indexes = [
+            models.Index(fields=["phone", "customer"], name="smssubscription_phone"),
+            # De-identified subscriptions, found by the evidence pack (see ConsentEvent).
+            models.Index(
+                fields=["phone_hmac"],
+                name="smssubscription_phone_hmac",
+                condition=~Q(phone_hmac=""),
+            ),
+        ]
         permissions = [("opt_out_smssubscription", "Can opt a number out (STOP or complaint)")]
 
     def __str__(self) -> str:
@@ -443,6 +458,11 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(fields=["contact", "received_at"], name="inbound_contact_time"),
             models.Index(fields=["received_at"], name="inbound_time"),
+            # The evidence pack: texts of an erased person's number (keyed hash). Texts
+            # of known numbers carry no hash and skip it.
+            models.Index(
+                fields=["from_hmac"], name="inbound_from_hmac", condition=~Q(from_hmac="")
+            ),
             # Erasure finds texts that matched no contact by the erased person's numbers.
             # Partial: a text linked to its contact (nearly all) costs this index nothing.
             models.Index(
@@ -513,4 +533,5 @@ class ContactConsent(Contact):
         permissions = [
             ("withdraw_consent", "Can withdraw a contact's consent (complaint)"),
             ("send_preference_link", "Can send a contact their preference-centre link"),
+            ("view_evidence_pack", "Can view and download consent evidence packs"),
         ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.migrations import AddIndex
+
 
 def single_column_indexes(schema_editor, table: str, column: str, *, unique: bool) -> list[str]:
     """Names of the plain indexes (or, with ``unique``, unique constraints) on
@@ -95,3 +97,28 @@ def allow_truncate(schema_editor, table: str) -> None:
         f" DROP FUNCTION IF EXISTS {table}_no_truncate();",
         params=None,
     )
+
+
+class AddIndexQuietly(AddIndex):
+    """``AddIndex`` that builds the index with ``CREATE INDEX CONCURRENTLY`` on
+    PostgreSQL (no lock on a busy table; the migration must be ``atomic = False``) and
+    plainly elsewhere (SQLite has no such option). The model state changes as with
+    ``AddIndex``."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.add_index(model, self.index)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.remove_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.remove_index(model, self.index)

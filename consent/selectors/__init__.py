@@ -10,6 +10,8 @@ importable from ``consent.selectors``.
   (``identifiers``) for the life of the worker.
 - ``outbound``: ``outbound_block_reason``, the guard every outbound path (prompts,
   links, notices, verification codes) consults before sending.
+- ``evidence``: the consent evidence pack of a number or address (every ledger event
+  with the notice shown, texts received, suppression, quiet hours) for auditors.
 - ``identifiers``, ``purposes``, ``api_keys``, ``senders``, ``contacts``,
   ``preferences``: the other reads, by what they read."""
 
@@ -23,6 +25,12 @@ from .contacts import (
     contact_consent_states,
     contact_for_identifier,
     contact_is_granted,
+)
+from .evidence import (
+    EvidencePack,
+    consent_evidence_pack,
+    evidence_identifier_normalize,
+    evidence_pack_as_dict,
 )
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
 from .outbound import OUTBOUND_CHANNELS, OutboundBlock, outbound_block_reason
@@ -42,6 +50,7 @@ __all__ = [
     "PREFERENCE_SALT",
     "ApiPrincipal",
     "ConsentDecision",
+    "EvidencePack",
     "OutboundBlock",
     "PreferenceLinkExpired",
     "PurposeInfo",
@@ -49,11 +58,14 @@ __all__ = [
     "api_key_hash",
     "caches_clear",
     "consent_check",
+    "consent_evidence_pack",
     "contact_consent_history",
     "contact_consent_states",
     "contact_for_identifier",
     "contact_is_granted",
     "cookie_records_expired",
+    "evidence_identifier_normalize",
+    "evidence_pack_as_dict",
     "identifier_kind",
     "identifier_normalize",
     "notice_published",

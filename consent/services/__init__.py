@@ -21,6 +21,7 @@ from __future__ import annotations
 from consent.models import Purpose
 
 from .api_keys import api_key_create, api_key_revoke
+from .evidence import EVIDENCE_PACK_FORMATS, consent_evidence_pack_viewed
 from .inbound import InboundResult, sms_inbound_handle, sms_reply_text
 from .ledger import (
     SMS_PURPOSES,
@@ -54,6 +55,7 @@ __all__ = [
     "COOKIES_ANALYTICS",
     "COOKIE_CATEGORIES",
     "EMAIL_MARKETING",
+    "EVIDENCE_PACK_FORMATS",
     "PREFERENCE_LINK_CHANNELS",
     "SALE_SHARING",
     "SMS_INFORMATIONAL",
@@ -67,6 +69,7 @@ __all__ = [
     "api_key_create",
     "api_key_revoke",
     "consent_event_record",
+    "consent_evidence_pack_viewed",
     "consent_records_purge",
     "consent_state_rebuild",
     "contact_consent_withdraw",
