@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
-from consent import admin_evidence, selectors, services
+from consent import admin_evidence, admin_opt_out, selectors, services
 from consent.imports import ConsentEvidenceResource
 from consent.models import (
     ApiKey,
@@ -39,7 +39,9 @@ from privacy.admin_kit import (
     ReadOnlyInline,
     run_action,
 )
+from privacy.contact_actions import contact_page_actions
 from privacy.selectors import contacts_matching_identifier
+from privacy.services import contact_viewed
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -336,10 +338,40 @@ class CookieConsentAdmin(ReadOnlyAdmin):
 class ConsentEventInline(ReadOnlyInline):
     model = ConsentEvent
     fk_name = "contact"
-    fields = ("occurred_at", "purpose", "action", "method", "sender", "notice", "reference")
+    fields = (
+        "occurred_at",
+        "purpose",
+        "action",
+        "method",
+        "sender",
+        "notice",
+        "reference",
+        "recorded_by_name",
+    )
     readonly_fields = fields
     ordering = ("-occurred_at", "-id")
-    related = ("purpose", "notice")
+    related = ("purpose", "notice", "recorded_by")
+
+    def get_fields(self, request, obj=None):
+        # The number or address a consent names is personal data: shown to staff who may
+        # see contacts (support agents, officers, auditors), so they can tell which of a
+        # person's numbers a STOP was about.
+        fields = list(self.fields)
+        if request.user.has_perm("privacy.view_contact"):
+            fields.insert(fields.index("purpose") + 1, "identifier")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description="Recorded by")
+    def recorded_by_name(self, obj) -> str:
+        user = obj.recorded_by
+        if user is None:
+            return "system (the person, by text or web)"
+        full = user.get_full_name()
+        return f"{full} ({user.get_username()})" if full else user.get_username()
+
     verbose_name = "consent event"
     verbose_name_plural = "Consent history (ledger, newest first)"
 
@@ -349,6 +381,7 @@ class ConsentStateInline(ConsentEventInline):
     fields = ("purpose", "is_granted", "since", "method", "sender", "notice")
     readonly_fields = fields
     ordering = ("purpose__code",)
+    related = ("purpose", "notice")
     verbose_name = "current consent"
     verbose_name_plural = "Current consents"
 
@@ -366,6 +399,7 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     fields = ("customer", "kind", "do_not_contact", "is_restricted", "erased_at")
     readonly_fields = fields
     inlines = (ConsentStateInline, ConsentEventInline)
+    change_form_template = "admin/consent/contactconsent/change_form.html"
     actions = ("withdraw_all", "send_preference_link_email", "send_preference_link_sms")
 
     def get_urls(self):
@@ -392,8 +426,35 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
                 view(admin_evidence.evidence_identifier_view),
                 name=f"{name}_evidence_identifier",
             ),
+            path(
+                "<int:contact_id>/opt-out/",
+                view(admin_opt_out.opt_out_view),
+                name=f"{name}_opt_out",
+            ),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The history, with who the person is for staff who may see contacts (the
+        number the consent was for, so an agent knows they have the right person), and
+        what they may do about it."""
+        extra_context = dict(extra_context or {})
+        contact = self.get_object(request, object_id)
+        if contact is not None and self.has_view_permission(request, contact):
+            user = request.user
+            if user.has_perm("privacy.view_contact"):
+                extra_context["identifiers"] = list(
+                    contact.identifiers.order_by("kind", "-is_primary", "id")
+                )
+                extra_context["show_person"] = True
+                if request.method == "GET":
+                    contact_viewed(actor=user, contact_id=contact.pk, via="consent_history")
+            extra_context["contact_actions"] = [
+                (action, url)
+                for action, url in contact_page_actions(user=user, contact=contact)
+                if action.key.startswith("consent.")
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         matches = contacts_matching_identifier(search_term)

@@ -32,3 +32,67 @@ class EvidenceSearchForm(forms.Form):
         required=False,
         help_text="Only used for numbers typed without their country code.",
     )
+
+
+class StaffOptOutForm(forms.Form):
+    """A support agent records "stop texting me" (or e-mailing) taken by phone or mail.
+
+    Built for one contact: the numbers and addresses it holds, and its customer's sender
+    numbers. Values are the stored (normalised) identifiers and senders."""
+
+    ALL_SENDERS = "all"
+
+    channel = forms.ChoiceField(
+        label="Stop",
+        choices=[("sms", "Text messages (SMS)"), ("email", "E-mails")],
+        widget=forms.RadioSelect,
+        initial="sms",
+    )
+    phone = forms.ChoiceField(label="Number", required=False)
+    sender = forms.ChoiceField(
+        label="From",
+        required=False,
+        help_text="One of the customer's numbers, or all of them (the person asked to hear "
+        "from nobody at this business).",
+    )
+    email = forms.ChoiceField(label="Address", required=False)
+    note = forms.CharField(
+        label="Note",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How the request came in and what the person said (kept with the consent "
+        "record as its source; erased with the person's data).",
+    )
+
+    def __init__(self, *args, phones=(), emails=(), senders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].choices = [(p, p) for p in phones]
+        self.fields["email"].choices = [(e, e) for e in emails]
+        self.fields["sender"].choices = [(self.ALL_SENDERS, "All of the customer's numbers")] + [
+            (s, s) for s in senders
+        ]
+        self.fields["sender"].initial = self.ALL_SENDERS
+        if phones:
+            self.fields["phone"].initial = phones[0]
+        if emails:
+            self.fields["email"].initial = emails[0]
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("channel")
+        if channel == "sms" and not data.get("phone"):
+            self.add_error("phone", "Choose the number (the contact has none: add it first).")
+        if channel == "email" and not data.get("email"):
+            self.add_error("email", "Choose the address (the contact has none: add it first).")
+        return data
+
+    @property
+    def summary(self) -> str:
+        data = self.cleaned_data
+        if data["channel"] == "email":
+            return f"Stop marketing e-mails to {data['email']}"
+        sender = data.get("sender") or self.ALL_SENDERS
+        scope = (
+            "from all of the customer's numbers" if sender == self.ALL_SENDERS else f"from {sender}"
+        )
+        return f"Stop text messages (marketing and informational) to {data['phone']} {scope}"

@@ -38,6 +38,7 @@ from privacy.admin_kit import (
 )
 from privacy.certificate_pdf import certificate_pdf
 from privacy.certificates import certificate_readable, certificate_signed
+from privacy.contact_actions import contact_page_actions
 from privacy.display import (
     audit_action_choices,
     audit_action_label,
@@ -461,6 +462,8 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
                 + f"?object_type=contact&object_id={contact.pk}"
             )
         sections["consent_history_url"] = self._consent_history_url(request, contact)
+        # What other apps let this user do about the contact (privacy imports none of them).
+        sections["contact_actions"] = contact_page_actions(user=user, contact=contact)
         return sections
 
     @staticmethod

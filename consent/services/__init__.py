@@ -10,9 +10,11 @@ and e-mail are queued with ``transaction.on_commit``.
   transaction; the interface for requests_app (``contact_consent_withdraw``,
   ``contact_sale_sharing_opt_out``).
 - ``inbound``: inbound texts (the webhook) and their keyword replies; ``sms``: double
-  opt-in, the opt-in prompt, staff opt-outs, and ``OutboundBlocked`` /
-  ``outbound_allowed_or_raise`` (the outbound guard as a refusal); ``subscriptions``:
+  opt-in, the opt-in prompt, staff opt-outs (one subscription, or a person's "stop
+  texting me" recorded by an agent: ``contact_opt_out_record``), and ``OutboundBlocked``
+  / ``outbound_allowed_or_raise`` (the outbound guard as a refusal); ``subscriptions``:
   the one writer of an SMS subscription's status (its allowed-transitions map).
+- ``evidence``: recording that staff saw or downloaded a consent evidence pack.
 - ``preferences``: preference centre, GPC, cookie banner, preference-centre links.
 - ``notices``, ``api_keys``; ``maintenance``: projection rebuild and nightly purge."""
 
@@ -42,7 +44,9 @@ from .preferences import (
     preference_link_url,
 )
 from .sms import (
+    OptOutResult,
     OutboundBlocked,
+    contact_opt_out_record,
     outbound_allowed_or_raise,
     sms_opt_in_prompt_send,
     sms_subscription_opt_out,
@@ -65,6 +69,7 @@ __all__ = [
     "CookieChoice",
     "DriftReport",
     "InboundResult",
+    "OptOutResult",
     "OutboundBlocked",
     "api_key_create",
     "api_key_revoke",
@@ -74,6 +79,7 @@ __all__ = [
     "consent_state_rebuild",
     "contact_consent_withdraw",
     "contact_gpc_signal_record",
+    "contact_opt_out_record",
     "contact_sale_sharing_opt_out",
     "cookie_consent_record",
     "notice_draft_save",

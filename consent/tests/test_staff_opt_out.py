@@ -1,0 +1,167 @@
+"""The agent's "stop texting me": from privacy's contact page (an action consent
+registers), a form, a confirmation page, the ledger rows naming the agent; the person's
+name and number shown to staff allowed to see them; who may do what."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from consent import services
+from consent.models import ConsentEvent, SmsSubscription
+from consent.tests.conftest import check
+from consent.tests.factories import SenderNumberFactory, UserFactory
+from privacy.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(username="sam", first_name="Sam", last_name="Support", role="Support agent")
+
+
+def _opt_in(contact, sender, text):
+    services.sms_subscription_request(actor=None, contact=contact, phone=contact.phone)
+    text("YES", from_=contact.phone)
+    assert check(contact.customer, sender=sender.number).allowed
+
+
+def test_agent_records_a_phone_opt_out_from_the_contact_page(
+    client, agent, contact, sender, text, customer
+):
+    other = SenderNumberFactory(customer=customer, number="+12125550177")
+    _opt_in(contact, sender, text)
+    client.force_login(agent)
+
+    contact_page = client.get(f"/admin/privacy/contact/{contact.pk}/change/").content.decode()
+    url = f"/admin/consent/contactconsent/{contact.pk}/opt-out/"
+    assert f'href="{url}"' in contact_page
+
+    form = client.get(url).content.decode()
+    assert contact.display_name in form and "+14155550111" in form  # the right person
+    assert other.number in form and "All of the customer" in form
+
+    data = {"channel": "sms", "phone": "+14155550111", "sender": "all", "note": "Called in: stop texting me"}
+    confirm = client.post(url, data)
+    body = confirm.content.decode()
+    assert "Please confirm" in body and "from all of the customer" in body
+    assert not ConsentEvent.objects.filter(method="staff").exists()  # nothing yet
+
+    done = client.post(url, {**data, "confirm": "yes"}, follow=True)
+    assert done.redirect_chain[-1][0].startswith(
+        f"/admin/consent/contactconsent/{contact.pk}/change/"
+    )
+    page = done.content.decode()
+    assert "Opt-out recorded by Sam Support" in page
+    assert "Sam Support (sam)" in page  # the ledger rows name the agent
+    events = ConsentEvent.objects.filter(method="staff").order_by("purpose__code")
+    assert [(e.purpose.code, e.action, e.sender, e.recorded_by) for e in events] == [
+        ("sms_informational", "withdraw", "", agent),
+        ("sms_marketing", "withdraw", "", agent),
+    ]
+    assert events[0].source == "Staff opt-out: Called in: stop texting me"
+    assert not check(customer, sender=sender.number).allowed
+    assert not check(customer, sender=other.number).allowed
+    assert not SmsSubscription.objects.exclude(status="opted_out").filter(phone=contact.phone)
+    audit = AuditEvent.objects.get(action="consent.staff_opt_out")
+    assert audit.actor == agent and audit.summary["all_senders"] is True
+    assert "stop texting" not in str(audit.summary)
+
+
+def test_opt_out_from_one_sender_leaves_the_others(contact, sender, text, customer, agent):
+    other = SenderNumberFactory(customer=customer, number="+12125550177")
+    _opt_in(contact, sender, text)
+    services.sms_subscription_request(
+        actor=None, contact=contact, phone=contact.phone, sender=other.number
+    )
+    text("YES", from_=contact.phone, to=other.number)
+    result = services.contact_opt_out_record(
+        actor=agent,
+        contact=contact,
+        channel="sms",
+        identifier=contact.phone,
+        sender=sender.number,
+        note="Asked by e-mail",
+    )
+    assert result.withdrawn == 2
+    assert not check(customer, sender=sender.number).allowed
+    assert check(customer, sender=other.number).allowed
+
+
+def test_email_opt_out_and_refusals(contact, agent):
+    services.consent_event_record(
+        actor=None, purpose="email_marketing", action="grant", method="web_form",
+        contact=contact, identifier=contact.email,
+    )  # fmt: skip
+    services.contact_opt_out_record(
+        actor=agent, contact=contact, channel="email", identifier=contact.email, note="Letter"
+    )
+    assert not check(contact.customer, to=contact.email, purpose="email_marketing").allowed
+    for kwargs, message in [
+        ({"identifier": "+14155550999"}, "not one of this contact"),
+        ({"note": "   "}, "Add a note"),
+        ({"sender": "+19995550100"}, "not one of this customer"),
+        ({"channel": "fax"}, "text messages or e-mails"),
+    ]:
+        arguments = {
+            "actor": agent, "contact": contact, "channel": "sms",
+            "identifier": contact.phone, "note": "x", **kwargs,
+        }  # fmt: skip
+        with pytest.raises(ValidationError, match=message):
+            services.contact_opt_out_record(**arguments)
+    assert ConsentEvent.objects.filter(method="staff").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_person", "may_opt_out", "sees_evidence"),
+    [
+        ("Support agent", True, True, False),
+        ("Privacy officer", True, True, True),
+        ("Auditor", True, False, True),
+    ],
+)
+def test_permission_matrix(client, contact, role, sees_person, may_opt_out, sees_evidence):
+    client.force_login(UserFactory(username=role.replace(" ", "_").lower(), role=role))
+    history = client.get(f"/admin/consent/contactconsent/{contact.pk}/change/")
+    assert history.status_code == 200
+    body = history.content.decode()
+    assert ('id="contact-person"' in body) == sees_person
+    assert (contact.phone in body) == sees_person
+    opt_out_url = f"/admin/consent/contactconsent/{contact.pk}/opt-out/"
+    evidence_url = f"/admin/consent/contactconsent/{contact.pk}/evidence/"
+    assert (opt_out_url in body) == may_opt_out
+    assert (evidence_url in body) == sees_evidence
+    assert client.get(opt_out_url).status_code == (200 if may_opt_out else 403)
+    posted = client.post(
+        opt_out_url,
+        {"channel": "sms", "phone": contact.phone, "sender": "all", "note": "x", "confirm": "yes"},
+    )
+    assert posted.status_code == (302 if may_opt_out else 403)
+    assert ConsentEvent.objects.filter(method="staff").exists() == may_opt_out
+    contact_page = client.get(f"/admin/privacy/contact/{contact.pk}/change/").content.decode()
+    assert (opt_out_url in contact_page) == may_opt_out
+    assert (evidence_url in contact_page) == sees_evidence
+
+
+def test_consent_page_hides_the_person_without_contact_permission(client, contact):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="consent_only")
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_contactconsent", content_type__app_label="consent")
+    )
+    client.force_login(user)
+    body = client.get(f"/admin/consent/contactconsent/{contact.pk}/change/").content.decode()
+    assert contact.phone not in body and contact.display_name not in body
+
+
+def test_erased_contact_has_no_opt_out_action(client, contact, agent):
+    from privacy.services import contact_erase
+
+    contact_erase(actor=None, contact=contact)
+    client.force_login(agent)
+    page = client.get(f"/admin/privacy/contact/{contact.pk}/change/").content.decode()
+    assert "/opt-out/" not in page
+    response = client.get(f"/admin/consent/contactconsent/{contact.pk}/opt-out/")
+    assert response.status_code == 302
