@@ -112,7 +112,9 @@ def main() -> None:
     c.create_database(DB, reuse=False)
     try:
         c.seed(DB, "--contacts", str(args.background_contacts))
-        phone = re.search(r"PHONE (\S+)", c.shell(DB, SETUP.replace("{n}", str(args.events))).stdout)
+        phone = re.search(
+            r"PHONE (\S+)", c.shell(DB, SETUP.replace("{n}", str(args.events))).stdout
+        )
         run = c.shell(DB, MEASURE.format(phone=phone.group(1), runs=args.runs))
         fields = re.search(r"RESULT .*", run.stdout).group(0).split()[1:]
         rows, events, inbound, queries = (int(x) for x in fields[:4])

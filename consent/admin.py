@@ -232,7 +232,7 @@ class ConsentStateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SmsSubscription)
-class SmsSubscriptionAdmin(ReadOnlyAdmin):
+class SmsSubscriptionAdmin(PostedSearchMixin, ReadOnlyAdmin):
     list_display = ("id", "customer", "sender", "program", "status", "updated_at", "contact_link")
     list_filter = ("program", "status")
     list_select_related = ("customer",)
@@ -244,9 +244,14 @@ class SmsSubscriptionAdmin(ReadOnlyAdmin):
         return _contact_link(obj.contact_id)
 
     def get_search_results(self, request, queryset, search_term):
-        # A phone number typed in any format finds its subscriptions.
+        # A phone number typed in any format finds its subscriptions. The box posts it
+        # (PostedSearchMixin): the list's URL carries the ids found, never the number.
+        from privacy.admin_kit import id_list
         from privacy.identifiers import search_keys
 
+        ids = id_list(search_term.strip())
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
         keys = [k for kind, k in search_keys(search_term) if kind == "phone"]
         if keys:
             return queryset.filter(phone__in=keys), False

@@ -42,7 +42,12 @@ def test_agent_records_a_phone_opt_out_from_the_contact_page(
     assert contact.display_name in form and "+14155550111" in form  # the right person
     assert other.number in form and "All of the customer" in form
 
-    data = {"channel": "sms", "phone": "+14155550111", "sender": "all", "note": "Called in: stop texting me"}
+    data = {
+        "channel": "sms",
+        "phone": "+14155550111",
+        "sender": "all",
+        "note": "Called in: stop texting me",
+    }
     confirm = client.post(url, data)
     body = confirm.content.decode()
     assert "Please confirm" in body and "from all of the customer" in body

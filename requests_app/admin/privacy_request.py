@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from privacy.admin_kit import ScalableChangelistMixin, run_action
+from privacy.admin_kit import PostedSearchMixin, ScalableChangelistMixin, id_list, run_action
 from privacy.display import (
     audit_action_label,
     audit_summary_words,
@@ -162,7 +162,11 @@ def _badge(css: str, text: str):
 
 @admin.register(PrivacyRequest)
 class PrivacyRequestAdmin(
-    CcpaMetricsReportMixin, PrivacyRequestToolsMixin, ScalableChangelistMixin, admin.ModelAdmin
+    PostedSearchMixin,
+    CcpaMetricsReportMixin,
+    PrivacyRequestToolsMixin,
+    ScalableChangelistMixin,
+    admin.ModelAdmin,
 ):
     change_list_template = "requests_app/admin/change_list.html"
     list_display = (
@@ -352,9 +356,13 @@ class PrivacyRequestAdmin(
             return ("-id",)
         return ("deadline_on", "id")
 
-    # Search: reference, or an e-mail / phone normalised the way it is stored.
+    # Search: reference, or an e-mail / phone normalised the way it is stored. The box
+    # posts the term (PostedSearchMixin), so the list's URL carries only the ids found.
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
+        ids = id_list(term)
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
         keys = search_keys(term)
         if keys:
             kind, key = keys[0]
