@@ -87,6 +87,8 @@ class PrivacyAdminSite(admin.AdminSite):
     site_header = "Privacy back office"
     site_title = "Privacy back office"
     index_title = "Privacy operations"
+    # "View site" opens the public privacy-request form (the site has no home page).
+    site_url = "/privacy/request/"
 
     @property
     def login_form(self):

@@ -1,7 +1,9 @@
 """Top-level URL map."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.health import healthz
 from privacy import morning, preferences
@@ -17,6 +19,8 @@ urlpatterns = [
         admin.site.admin_view(preferences.time_zone_view),
         name="admin_time_zone",
     ),
+    # Browsers ask for /favicon.ico on every page, the admin's included.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("privacy.urls")),
     path("", include("consent.urls")),

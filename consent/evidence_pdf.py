@@ -60,21 +60,34 @@ def _when(value: dt.datetime | dt.date | None) -> str:
 
 
 class _Writer:
+    """Lines of text on A4 pages. One text object per page (a ``drawString`` per line
+    costs several times more with thousands of lines), and lines that fit are not
+    measured twice."""
+
     def __init__(self, buffer: io.BytesIO, *, header: str) -> None:
         self.regular, self.bold = _fonts()
         self.canvas = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
         self.header = header
         self.page = 0
+        self.lines = None
+        self.font = None
         self._new_page()
+
+    def _flush(self) -> None:
+        if self.lines is not None:
+            self.canvas.drawText(self.lines)
 
     def _new_page(self) -> None:
         if self.page:
+            self._flush()
             self.canvas.showPage()
         self.page += 1
         self.canvas.setFont(self.regular, 7.5)
         self.canvas.drawString(_MARGIN, _PAGE_HEIGHT - 10 * mm, self.header)
         self.canvas.drawRightString(_PAGE_WIDTH - _MARGIN, 10 * mm, f"Page {self.page}")
         self.y = _PAGE_HEIGHT - _MARGIN
+        self.lines = self.canvas.beginText()
+        self.font = None
 
     def _room(self, height: float) -> None:
         if self.y - height < _MARGIN:
@@ -83,12 +96,19 @@ class _Writer:
     def text(self, value: str, *, size: float = 9, bold: bool = False, indent: float = 0) -> None:
         font = self.bold if bold else self.regular
         leading = size * 1.3
+        width = _TEXT_WIDTH - indent
         for paragraph in (value or "").splitlines() or [""]:
-            lines = simpleSplit(paragraph, font, size, _TEXT_WIDTH - indent) or [""]
+            if pdfmetrics.stringWidth(paragraph, font, size) <= width:
+                lines = [paragraph]
+            else:
+                lines = simpleSplit(paragraph, font, size, width) or [""]
             for line in lines:
                 self._room(leading)
-                self.canvas.setFont(font, size)
-                self.canvas.drawString(_MARGIN + indent, self.y - size, line)
+                if self.font != (font, size):
+                    self.lines.setFont(font, size)
+                    self.font = (font, size)
+                self.lines.setTextOrigin(_MARGIN + indent, self.y - size)
+                self.lines.textOut(line)
                 self.y -= leading
 
     def heading(self, value: str) -> None:
@@ -101,6 +121,7 @@ class _Writer:
         self.y -= points
 
     def finish(self) -> None:
+        self._flush()
         self.canvas.showPage()
         self.canvas.save()
 

@@ -96,8 +96,17 @@ class AuditAction(models.TextChoices):
     CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"
     CONSENT_RECORDS_PURGED = "consent.records_purged", "Old consent records purged"
     CONSENT_PREFERENCE_LINK_SENT = "consent.preference_link_sent", "Preference-centre link sent"
+    CONSENT_STAFF_OPT_OUT = "consent.staff_opt_out", "Opt-out recorded by staff (phone, mail)"
+    CONSENT_EVIDENCE_PACK_VIEWED = (
+        "consent.evidence_pack_viewed",
+        "Consent evidence pack viewed or downloaded",
+    )
     # --- privacy requests ------------------------------------------------------------------
     PRIVACY_REQUEST_RECEIVED = "privacy_request.received", "Privacy request received"
+    PRIVACY_REQUEST_SUBMISSION_RECEIVED = (
+        "privacy_request.submission_received",
+        "Privacy request form sent (one or more requests)",
+    )
     PRIVACY_REQUEST_DUPLICATE_LINKED = (
         "privacy_request.duplicate_linked",
         "Same request submitted again (linked to the open one)",

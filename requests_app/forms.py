@@ -63,9 +63,22 @@ def state_clean(form: forms.Form, data: dict) -> None:
 PUBLIC_TYPES = [(value, label) for value, label in RequestType.choices if value != "appeal"]
 
 
+class _OneOrMoreChoiceField(forms.MultipleChoiceField):
+    """A multiple choice that also takes a single value (an older form, an API client)."""
+
+    def to_python(self, value):
+        return super().to_python([value] if isinstance(value, str) else value)
+
+
 class PrivacyRequestForm(forms.Form):
-    request_type = forms.ChoiceField(
-        label="What would you like us to do?", choices=PUBLIC_TYPES, widget=forms.RadioSelect
+    # Several at once (e.g. a copy of my data, then delete it): each becomes its own
+    # request with its own deadline, and one confirmation covers them all.
+    request_type = _OneOrMoreChoiceField(
+        label="What would you like us to do?",
+        choices=PUBLIC_TYPES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose one or more. We confirm it is you once for all of them.",
+        error_messages={"required": "Choose at least one thing you would like us to do."},
     )
     country = forms.ChoiceField(label="Country where you live", choices=COUNTRIES)
     state = forms.ChoiceField(
@@ -147,14 +160,30 @@ class PackageTransferForm(forms.Form):
 
 
 class VerificationCodeForm(forms.Form):
+    """The SMS code. Right after sending the form the page knows the number (kept in the
+    person's session, never in the URL) and asks for the code only; otherwise, or when
+    the person chooses another number, it asks for the number too."""
+
     # National numbers are read with the country, as on the request form.
-    country = forms.ChoiceField(label="Country of that phone number", choices=COUNTRIES)
-    phone = forms.CharField(label="Phone number the code was sent to", max_length=40)
+    country = forms.ChoiceField(
+        label="Country of that phone number", choices=COUNTRIES, required=False
+    )
+    phone = forms.CharField(
+        label="Phone number the code was sent to", max_length=40, required=False
+    )
     code = forms.CharField(
         label="Code",
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text="The 6 digits in the text message we sent you.",
     )
+
+    def __init__(self, *args, number_known: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number_known = number_known
+        if not number_known:
+            self.fields["country"].required = True
+            self.fields["phone"].required = True
 
 
 class AppealForm(forms.Form):

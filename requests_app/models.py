@@ -392,6 +392,24 @@ class RequestEvent(models.Model):
         return f"{self.get_kind_display()} on {self.request_id}"
 
 
+class Submission(models.Model):
+    """One sending of the public form (or one intake by staff): the requests it made
+    (one per type asked for, each with its own rule and deadline) and the open ones it
+    was linked to as duplicates. Its reference is what the thank-you page shows, the
+    same whether the person is known or not; one verification confirms all of its
+    requests."""
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    received_at = models.DateTimeField(default=timezone.now)
+    requests = models.ManyToManyField(PrivacyRequest, related_name="submissions", blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class VerificationChallenge(models.Model):
     """A single-use, expiring proof of control of an e-mail address (link) or phone
     (6-digit code). Only the SHA-256 of the secret is stored."""
@@ -406,6 +424,11 @@ class VerificationChallenge(models.Model):
 
     request = models.ForeignKey(
         PrivacyRequest, on_delete=models.CASCADE, related_name="verification_challenges"
+    )
+    #: Set when the challenge confirms a whole submission: using it verifies every
+    #: request of that submission still awaiting verification.
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     secret_hash = models.CharField(max_length=64, db_index=True)

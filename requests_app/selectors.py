@@ -124,6 +124,26 @@ def privacy_request_reference_unused() -> str:
             return reference
 
 
+def submission_reference_unused() -> str:
+    """A fresh submission reference (``SR-…``) no submission has yet."""
+    from requests_app.models import Submission
+
+    while True:
+        reference = new_reference("SR")
+        if not Submission.objects.filter(reference=reference).exists():
+            return reference
+
+
+def submission_requests(request: PrivacyRequest) -> list[PrivacyRequest]:
+    """The other requests sent in the same submission(s) as ``request``, oldest first."""
+    return list(
+        PrivacyRequest.objects.filter(submissions__requests=request)
+        .exclude(pk=request.pk)
+        .distinct()
+        .order_by("received_at", "id")
+    )
+
+
 def contacts_in_scope(request: PrivacyRequest) -> list[Contact]:
     """Contacts we act on: our own (controller mode) and those of customers that told us
     to fulfil the request on their behalf."""

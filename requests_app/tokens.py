@@ -45,8 +45,9 @@ def sms_code_hash(*, request_id: int, code: str) -> str:
     ).hexdigest()
 
 
-def new_reference() -> str:
-    """A human-friendly, non-sequential request reference such as ``PR-7KQ2-M9XD``."""
+def new_reference(prefix: str = "PR") -> str:
+    """A human-friendly, non-sequential reference such as ``PR-7KQ2-M9XD`` (a request) or
+    ``SR-…`` (a submission of the public form)."""
     # Each group starts with a letter, so a reference never looks like a phone number
     # (the audit trail refuses long digit runs).
     letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -55,4 +56,4 @@ def new_reference() -> str:
     def group() -> str:
         return secrets.choice(letters) + "".join(secrets.choice(alphabet) for _ in range(3))
 
-    return f"PR-{group()}-{group()}"
+    return f"{prefix}-{group()}-{group()}"

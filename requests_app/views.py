@@ -29,7 +29,7 @@ from requests_app.models import (
     RequestType,
 )
 from requests_app.ratelimit import rate_limit_hit
-from requests_app.tokens import token_hash
+from requests_app.tokens import new_reference, token_hash
 
 
 def _private(view):
@@ -67,7 +67,9 @@ def request_form(request: HttpRequest) -> HttpResponse:
         ):
             return _rate_limited(request)
         if request.POST.get("website"):
-            # A bot filled the honeypot: look like success, keep nothing.
+            # A bot filled the honeypot: look like success (a reference of the same
+            # form, stored nowhere), keep nothing.
+            _remember_submission(request, reference=new_reference("SR"), code_sent_to=None)
             return redirect("requests_app:submitted")
         if form.is_valid():
             data = form.cleaned_data
@@ -80,9 +82,9 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 ):
                     return _rate_limited(request)
             try:
-                submitted = services.privacy_request_submit(
+                result = services.privacy_requests_submit(
                     actor=None,
-                    request_type=data["request_type"],
+                    request_types=data["request_type"],
                     country=data["country"],
                     state=data["state"],
                     full_name=data["full_name"],
@@ -94,10 +96,15 @@ def request_form(request: HttpRequest) -> HttpResponse:
                     agent_email=data["agent_email"],
                     agent_proof=data["agent_proof"],
                 )
-                if data["request_type"] == RequestType.POST_MORTEM and submitted.created:
+                post_mortem = [
+                    r
+                    for r in result.results
+                    if r.request.request_type == RequestType.POST_MORTEM and r.created
+                ]
+                if post_mortem:
                     services.post_mortem_instructions_record(
                         actor=None,
-                        request=submitted.request,
+                        request=post_mortem[0].request,
                         wishes=data["post_mortem_wishes"] or PostMortemInstructions.Wishes.OTHER,
                         trusted_person_name=data["trusted_person_name"],
                         trusted_person_contact=data["trusted_person_contact"],
@@ -105,13 +112,45 @@ def request_form(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
+                _remember_submission(
+                    request,
+                    reference=result.submission.reference,
+                    code_sent_to=result.code_sent_to,
+                    country=data["country"],
+                )
                 return redirect("requests_app:submitted")
     return render(request, "requests_app/request_form.html", {"form": form})
 
 
+# What the thank-you and code pages may show, kept in the person's own session: never in
+# a URL (a reference or a number in the address bar ends up in logs and histories).
+_SESSION_KEY = "requests_app.submission"
+
+
+def _remember_submission(
+    request: HttpRequest, *, reference: str, code_sent_to: str | None, country: str = ""
+) -> None:
+    request.session[_SESSION_KEY] = {
+        "reference": reference,
+        "phone": code_sent_to or "",
+        "country": country if code_sent_to else "",
+    }
+
+
+def _remembered(request: HttpRequest) -> dict:
+    return request.session.get(_SESSION_KEY) or {}
+
+
+@_private
 def request_submitted(request: HttpRequest) -> HttpResponse:
-    # The same page whether the person is known, new or already has an open request.
-    return render(request, "requests_app/request_submitted.html")
+    # The same page whether the person is known, new or already has an open request:
+    # the reference is the submission's, new every time.
+    remembered = _remembered(request)
+    return render(
+        request,
+        "requests_app/request_submitted.html",
+        {"reference": remembered.get("reference", ""), "by_code": bool(remembered.get("phone"))},
+    )
 
 
 @_private
@@ -132,8 +171,13 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 @_private
 @require_http_methods(["GET", "POST"])
 def verify_code(request: HttpRequest) -> HttpResponse:
-    form = VerificationCodeForm(request.POST or None)
-    if request.method == "POST":
+    remembered = _remembered(request)
+    known_phone = "" if request.POST.get("other_number") else remembered.get("phone", "")
+    form = VerificationCodeForm(request.POST or None, number_known=bool(known_phone))
+    if request.method == "POST" and "other_number" in request.POST and "code" not in request.POST:
+        # "Not this number": the same page, asking for the number as well.
+        form = VerificationCodeForm(number_known=False)
+    elif request.method == "POST":
         if not rate_limit_hit(
             scope="code", key=client_ip(request), spec=settings.REQUESTS_RATE_LIMIT_PER_IP
         ):
@@ -141,15 +185,25 @@ def verify_code(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 verified = services.privacy_request_verify_by_code(
-                    phone=form.cleaned_data["phone"],
+                    phone=form.cleaned_data["phone"] or known_phone,
                     code=form.cleaned_data["code"],
-                    country=form.cleaned_data["country"],
+                    country=form.cleaned_data["country"] or remembered.get("country") or "US",
                 )
             except services.VerificationFailed as exc:
                 form.add_error(None, exc.messages)
             else:
+                request.session.pop(_SESSION_KEY, None)
                 return redirect("requests_app:status", services.status_token(verified))
-    return render(request, "requests_app/verify_code.html", {"form": form})
+    return render(
+        request,
+        "requests_app/verify_code.html",
+        {"form": form, "masked_phone": _masked(known_phone) if form.number_known else ""},
+    )
+
+
+def _masked(e164: str) -> str:
+    """The last digits only: enough for the person to recognise their number."""
+    return f"•••• {e164[-4:]}" if e164 else ""
 
 
 def _request_by_status_token(token: str) -> PrivacyRequest:
@@ -183,11 +237,16 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
                 _apply_errors(transfer_form, exc)
             else:
                 return redirect("requests_app:status", token)
+    sent_together = [
+        (other, services.status_token(other))
+        for other in selectors.submission_requests(privacy_request)
+    ]
     return render(
         request,
         "requests_app/status.html",
         {
             "privacy_request": privacy_request,
+            "sent_together": sent_together,
             "timeline": selectors.privacy_request_public_timeline(privacy_request),
             "packages": packages,
             "transfer_form": transfer_form,

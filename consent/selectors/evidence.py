@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -562,7 +562,9 @@ def evidence_pack_as_dict(pack: EvidencePack) -> dict:
     """The pack as plain JSON-ready data (times in ISO 8601 with their offset)."""
 
     def plain(obj) -> dict:
-        return {key: _json_value(value) for key, value in asdict(obj).items()}
+        # Flat dataclasses: read the fields directly (``asdict`` deep-copies each value,
+        # several times slower on ten thousand events).
+        return {f.name: _json_value(getattr(obj, f.name)) for f in fields(obj)}
 
     return {
         "format": "consent-evidence-pack/1",

@@ -21,6 +21,7 @@ from .erasure import (
     scheduled_erasure_run,
 )
 from .intake import (
+    SubmissionResult,
     SubmitResult,
     VerificationFailed,
     agent_proof_validate,
@@ -29,6 +30,7 @@ from .intake import (
     privacy_request_verify_by_code,
     privacy_request_verify_by_token,
     privacy_request_verify_manually,
+    privacy_requests_submit,
     verification_challenge_issue,
     verification_link_valid,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "PackageContents",
     "RunNowReason",
     "RunNowResult",
+    "SubmissionResult",
     "SubmitResult",
     "VerificationFailed",
     "agent_proof_validate",
@@ -106,6 +109,7 @@ __all__ = [
     "privacy_request_verify_by_token",
     "privacy_request_verify_manually",
     "privacy_request_withdraw",
+    "privacy_requests_submit",
     "relay_answer_record",
     "request_log_prune",
     "scheduled_erasure_run",

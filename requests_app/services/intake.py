@@ -1,10 +1,13 @@
 """Receiving privacy requests and verifying who sent them.
 
-``privacy_request_submit`` serves the public form and staff taking a request by phone:
-identifiers are normalised with ``privacy.identifiers``; an identical open request (same
-identity and type) is linked instead of duplicated; limits are flagged, not refused;
-receipt is acknowledged; then either verification starts (e-mailed link, or an SMS code
-when only a phone was given) or, for opt-outs of sale/sharing, work starts at once."""
+``privacy_requests_submit`` serves the public form (several request types in one
+sending) and ``privacy_request_submit`` staff taking one request by phone: identifiers
+are normalised with ``privacy.identifiers``; each type becomes its own request with its
+own rule and deadline, recorded in one ``Submission`` (whose reference the thank-you
+page shows); an identical open request (same identity and type) is linked instead of
+duplicated; limits are flagged, not refused; receipt is acknowledged; then one
+verification (e-mailed link, or an SMS code when only a phone was given) confirms every
+request of the submission, or, for opt-outs of sale/sharing, work starts at once."""
 
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Customer
-from privacy.services import staff_user
+from privacy.services import audit_event_record, staff_user
 from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_Q,
@@ -32,6 +36,7 @@ from requests_app.models import (
     PrivacyRequest,
     RequestType,
     Status,
+    Submission,
     VerificationChallenge,
     VerificationMethod,
 )
@@ -41,7 +46,7 @@ from requests_app.rules import (
     get_rule,
     rule_code_for,
 )
-from requests_app.selectors import privacy_request_reference_unused
+from requests_app.selectors import privacy_request_reference_unused, submission_reference_unused
 from requests_app.services.notices import notice_send, public_url
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.sms import get_sms_sender
@@ -68,6 +73,20 @@ class VerificationFailed(ValidationError):
 class SubmitResult:
     request: PrivacyRequest
     created: bool
+    submission: Submission | None = None
+
+
+@dataclass
+class SubmissionResult:
+    submission: Submission
+    results: list[SubmitResult]
+    #: The number a verification code was texted to (E.164), when it was by SMS: the
+    #: code page can then keep it for the person instead of asking for it again.
+    code_sent_to: str | None = None
+
+    @property
+    def requests(self) -> list[PrivacyRequest]:
+        return [result.request for result in self.results]
 
 
 def _phone_region(country: str | None) -> str:
@@ -160,10 +179,54 @@ def privacy_request_submit(
     customer: Customer | None = None,
     now: dt.datetime | None = None,
 ) -> SubmitResult:
-    """Record a request (or link it to the identical open one). The caller shows the
-    same confirmation either way, so nobody learns whether a person is known."""
+    """One request (or a link to the identical open one): ``privacy_requests_submit``
+    with one type. The caller shows the same confirmation either way, so nobody learns
+    whether a person is known."""
+    result = privacy_requests_submit(
+        actor=actor,
+        request_types=[request_type],
+        country=country,
+        state=state,
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        details=details,
+        is_agent_request=is_agent_request,
+        agent_name=agent_name,
+        agent_email=agent_email,
+        agent_proof=agent_proof,
+        channel=channel,
+        customer=customer,
+        now=now,
+    )
+    return result.results[0]
+
+
+@transaction.atomic
+def privacy_requests_submit(
+    *,
+    actor: AbstractBaseUser | None,
+    request_types: list[str],
+    country: str,
+    state: str = "",
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    details: str = "",
+    is_agent_request: bool = False,
+    agent_name: str = "",
+    agent_email: str = "",
+    agent_proof: UploadedFile | None = None,
+    channel: str = Channel.WEB,
+    customer: Customer | None = None,
+    now: dt.datetime | None = None,
+) -> SubmissionResult:
+    """Record one sending of the form: a request per type asked for (each with its own
+    rule and deadline) or a link to the identical open one, all in one ``Submission``;
+    then a single verification for every request of it that awaits one."""
     now = now or timezone.now()
-    if request_type not in RequestType.values or request_type == RequestType.APPEAL:
+    types = list(dict.fromkeys(request_types or []))
+    if not types or any(t not in RequestType.values or t == RequestType.APPEAL for t in types):
         raise ValidationError({"request_type": "Choose what you would like us to do."})
     country = (country or "").strip().upper()
     state = (state or "").strip().upper() if country in SUBDIVISION_COUNTRIES else ""
@@ -184,6 +247,78 @@ def privacy_request_submit(
             raise ValidationError(errors)
     proof_extension = agent_proof_validate(agent_proof) if agent_proof is not None else None
 
+    submission = Submission.objects.create(reference=submission_reference_unused(), received_at=now)
+    results = [
+        _submit_one(
+            actor=actor,
+            request_type=request_type,
+            country=country,
+            state=state,
+            full_name=full_name,
+            norm_email=norm_email,
+            email_key=email_key,
+            norm_phone=norm_phone,
+            details=details,
+            is_agent_request=is_agent_request,
+            agent_name=agent_name,
+            norm_agent_email=norm_agent_email,
+            agent_proof=agent_proof,
+            proof_extension=proof_extension,
+            channel=channel,
+            customer=customer,
+            now=now,
+            submission=submission,
+        )
+        for request_type in types
+    ]
+    submission.requests.add(*(result.request for result in results))
+    awaiting = [r.request for r in results if r.request.status == Status.AWAITING_VERIFICATION]
+    code_sent_to = None
+    if awaiting:
+        # One link (or code) for everything sent together, including an identical open
+        # request it was linked to: the person may have lost that one's message.
+        challenge = verification_challenge_issue(
+            request=awaiting[0], submission=submission, now=now
+        )
+        if challenge.channel == VerificationChallenge.Channel.SMS:
+            code_sent_to = awaiting[0].phone
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.PRIVACY_REQUEST_SUBMISSION_RECEIVED,
+        object_type="submission",
+        object_id=submission.pk,
+        summary={
+            "reference": submission.reference,
+            "requests": [r.request.reference for r in results],
+            "created": sum(r.created for r in results),
+            "channel": channel,
+        },
+    )
+    return SubmissionResult(submission=submission, results=results, code_sent_to=code_sent_to)
+
+
+def _submit_one(
+    *,
+    actor: AbstractBaseUser | None,
+    request_type: str,
+    country: str,
+    state: str,
+    full_name: str,
+    norm_email: str | None,
+    email_key: str | None,
+    norm_phone: str | None,
+    details: str,
+    is_agent_request: bool,
+    agent_name: str,
+    norm_agent_email: str | None,
+    agent_proof: UploadedFile | None,
+    proof_extension: str | None,
+    channel: str,
+    customer: Customer | None,
+    now: dt.datetime,
+    submission: Submission,
+) -> SubmitResult:
+    """One type of a submission: a new request, or the identical open one linked."""
     identity = _identity_q(email_key, norm_phone)
     existing = (
         PrivacyRequest.objects.select_for_update()
@@ -192,7 +327,9 @@ def privacy_request_submit(
         .first()
     )
     if existing is not None:
-        return SubmitResult(request=_link_duplicate(existing, now=now), created=False)
+        return SubmitResult(
+            request=_link_duplicate(existing, now=now), created=False, submission=submission
+        )
 
     # The law in force where the person lives on the day we received the request; the
     # code and the dates computed from it are stored, so a later correction of the table
@@ -231,7 +368,9 @@ def privacy_request_submit(
         created_by=staff_user(actor),
     )
     if agent_proof is not None:
-        # A random name: the original file name may itself be personal.
+        # A random name: the original file name may itself be personal. (Every request
+        # of a submission keeps its own copy: each is erased or pruned on its own.)
+        agent_proof.seek(0)
         request.agent_proof.save(f"{uuid.uuid4().hex}.{proof_extension}", agent_proof, save=False)
     request.save()
     timeline.received(request=request, actor=actor)
@@ -245,15 +384,15 @@ def privacy_request_submit(
             actor=actor, request=request, method=VerificationMethod.NOT_REQUIRED, now=now
         )
     else:
-        privacy_request_transition(
+        # The submission's one verification is issued by the caller.
+        request = privacy_request_transition(
             actor=actor,
             request=request,
             to_status=Status.AWAITING_VERIFICATION,
             verification_expires_at=now
             + dt.timedelta(days=settings.REQUESTS_VERIFICATION_WINDOW_DAYS),
         )
-        verification_challenge_issue(request=request, now=now)
-    return SubmitResult(request=request, created=True)
+    return SubmitResult(request=request, created=True, submission=submission)
 
 
 def _link_duplicate(existing: PrivacyRequest, *, now: dt.datetime) -> PrivacyRequest:
@@ -261,18 +400,20 @@ def _link_duplicate(existing: PrivacyRequest, *, now: dt.datetime) -> PrivacyReq
         duplicate_count=existing.duplicate_count + 1
     )
     timeline.duplicate_linked(request=existing)
-    if existing.status == Status.AWAITING_VERIFICATION:
-        # The person may have lost the first message: a fresh link replaces it.
-        verification_challenge_issue(request=existing, now=now)
+    # Still unverified: the submission's verification (issued by the caller) covers it.
     existing.refresh_from_db()
     return existing
 
 
 def verification_challenge_issue(
-    *, request: PrivacyRequest, now: dt.datetime | None = None
+    *,
+    request: PrivacyRequest,
+    submission: Submission | None = None,
+    now: dt.datetime | None = None,
 ) -> VerificationChallenge:
     """Send a new link (e-mail) or code (SMS when there is no e-mail); earlier unused
-    challenges stop working."""
+    challenges stop working. With a ``submission``, using it verifies every request of
+    the submission that still awaits verification."""
     now = now or timezone.now()
     VerificationChallenge.objects.filter(request=request, used_at__isnull=True).update(
         expires_at=now
@@ -281,6 +422,7 @@ def verification_challenge_issue(
         secret = random_token()
         challenge = VerificationChallenge.objects.create(
             request=request,
+            submission=submission,
             channel=VerificationChallenge.Channel.EMAIL,
             secret_hash=token_hash(secret),
             created_at=now,
@@ -301,6 +443,7 @@ def verification_challenge_issue(
     code = sms_code()
     challenge = VerificationChallenge.objects.create(
         request=request,
+        submission=submission,
         channel=VerificationChallenge.Channel.SMS,
         secret_hash=sms_code_hash(request_id=request.pk, code=code),
         created_at=now,
@@ -382,9 +525,27 @@ def privacy_request_verify_by_token(
     ):
         raise VerificationFailed("This link is not valid any more.")
     VerificationChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
-    return privacy_request_verified(
-        actor=None, request=challenge.request, method=VerificationMethod.EMAIL_LINK, now=now
+    return _challenge_verified(challenge, method=VerificationMethod.EMAIL_LINK, now=now)
+
+
+def _challenge_verified(
+    challenge: VerificationChallenge, *, method: str, now: dt.datetime
+) -> PrivacyRequest:
+    """Verify the challenge's request and, for a submission's challenge, every other
+    request of the submission still awaiting verification (one confirmation for all)."""
+    verified = privacy_request_verified(
+        actor=None, request=challenge.request, method=method, now=now
     )
+    if challenge.submission_id:
+        others = (
+            PrivacyRequest.objects.select_for_update()
+            .filter(submissions=challenge.submission_id, status=Status.AWAITING_VERIFICATION)
+            .exclude(pk=challenge.request_id)
+            .order_by("pk")
+        )
+        for other in others:
+            privacy_request_verified(actor=None, request=other, method=method, now=now)
+    return verified
 
 
 def verification_link_valid(*, secret: str, now: dt.datetime | None = None) -> bool:
@@ -426,12 +587,7 @@ def privacy_request_verify_by_code(
         for challenge in live:
             if challenge.secret_hash == sms_code_hash(request_id=challenge.request_id, code=code):
                 VerificationChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
-                return privacy_request_verified(
-                    actor=None,
-                    request=challenge.request,
-                    method=VerificationMethod.SMS_CODE,
-                    now=now,
-                )
+                return _challenge_verified(challenge, method=VerificationMethod.SMS_CODE, now=now)
     # Counted outside the failed block so the attempt sticks.
     for challenge in live:
         VerificationChallenge.objects.filter(pk=challenge.pk).update(

@@ -11,10 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from privacy.tests.factories import ContactFactory
+from requests_app import services
 from requests_app.models import (
     PrivacyRequest,
     RequestEvent,
     Status,
+    Submission,
     VerificationChallenge,
 )
 from requests_app.sms import LocmemSmsSender
@@ -100,7 +102,10 @@ def test_no_enumeration_known_and_unknown_person_get_identical_pages(client):
     known = client.post(FORM, form_data(email="known@example.org"), follow=True)
     unknown = client.post(FORM, form_data(email="nobody@example.org"), follow=True)
     assert known.status_code == unknown.status_code == 200
-    assert known.content == unknown.content
+    # Each sending gets its own reference, of the same form whoever sent it.
+    reference = re.compile(rb"SR-[A-Z0-9]{4}-[A-Z0-9]{4}")
+    assert reference.search(known.content) and reference.search(unknown.content)
+    assert reference.sub(b"SR-REF", known.content) == reference.sub(b"SR-REF", unknown.content)
     assert known.redirect_chain == unknown.redirect_chain
     # And the same number and kind of messages went to each.
     per_address = {}
@@ -332,3 +337,95 @@ def test_rate_limit_ignores_a_forwarded_for_header_from_anyone_else(client, sett
         for n in range(3)
     ]
     assert codes == [302, 302, 429]
+
+
+def test_two_types_in_one_submission_are_two_requests_verified_by_one_link(client):
+    response = client.post(
+        FORM, form_data(request_type=["access", "deletion"], country="DE", state=""), follow=True
+    )
+    body = response.content.decode()
+    access, deletion = PrivacyRequest.objects.order_by("request_type")
+    assert (access.request_type, deletion.request_type) == ("access", "deletion")
+    assert access.rule_code == deletion.rule_code == "gdpr"
+    assert {access.due_on, deletion.due_on} == {access.due_on}  # each its own row and date
+    submission = Submission.objects.get()
+    assert set(submission.requests.all()) == {access, deletion}
+    assert submission.reference in body  # the thank-you page shows the reference
+    assert access.reference not in body and deletion.reference not in body
+    links = links_in_mail("verify")
+    assert len(links) == 1  # one confirmation for both
+    client.post(links[0])
+    for request in (access, deletion):
+        request.refresh_from_db()
+        assert request.verified_at is not None and request.verification_method == "email_link"
+    status = client.get(response.redirect_chain[-1][0])  # the thank-you page again
+    assert status.status_code == 200
+
+
+def test_status_page_lists_the_requests_sent_together(client):
+    client.post(FORM, form_data(request_type=["access", "deletion"]))
+    client.post(links_in_mail("verify")[0], follow=True)
+    first, second = PrivacyRequest.objects.order_by("id")
+    page = client.get(reverse("requests_app:status", args=[services.status_token(first)]))
+    assert second.reference in page.content.decode()
+
+
+def test_a_type_already_open_is_linked_and_covered_by_the_same_verification(client):
+    client.post(FORM, form_data(request_type=["access"]))
+    mail.outbox.clear()
+    client.post(FORM, form_data(request_type=["access", "deletion"]))
+    assert PrivacyRequest.objects.count() == 2
+    access = PrivacyRequest.objects.get(request_type="access")
+    assert access.duplicate_count == 1
+    links = links_in_mail("verify")
+    assert len(links) == 1
+    client.post(links[0])
+    assert not PrivacyRequest.objects.filter(status=Status.AWAITING_VERIFICATION).exists()
+
+
+def test_code_page_keeps_the_number_without_putting_it_in_the_url(client):
+    sent = client.post(
+        FORM, form_data(request_type=["access", "deletion"], email="", phone="(415) 555-0177"),
+        follow=True,
+    )  # fmt: skip
+    assert 'href="/privacy/verify/code/"' in sent.content.decode()
+    page = client.get(reverse("requests_app:verify_code"))
+    html = page.content.decode()
+    assert "0177" in html and "555-0177" not in html and "+14155550177" not in html
+    assert 'name="phone"' not in html  # not asked again
+    code = re.search(r"\b(\d{6})\b", LocmemSmsSender.outbox[0]["body"]).group(1)
+    done = client.post(reverse("requests_app:verify_code"), {"code": code})
+    assert done.status_code == 302 and "0177" not in done["Location"]
+    assert PrivacyRequest.objects.filter(status=Status.AWAITING_VERIFICATION).count() == 0
+    assert PrivacyRequest.objects.filter(verification_method="sms_code").count() == 2
+
+
+def test_code_page_asks_for_the_number_when_it_does_not_know_it(client):
+    html = client.get(reverse("requests_app:verify_code")).content.decode()
+    assert 'name="phone"' in html and 'name="country"' in html
+    other = client.post(reverse("requests_app:verify_code"), {"other_number": "1"})
+    assert 'name="phone"' in other.content.decode()
+
+
+def test_honeypot_shows_a_reference_too(client):
+    page = client.post(FORM, form_data(website="x"), follow=True).content.decode()
+    assert re.search(r"SR-[A-Z0-9]{4}-[A-Z0-9]{4}", page)
+    assert not Submission.objects.exists()
+
+
+def test_every_aria_describedby_target_exists_and_the_required_group_is_marked(client):
+    pages = [
+        client.get(FORM),
+        client.post(FORM, form_data(request_type=[], email="", country="")),
+        client.get(reverse("requests_app:verify_code")),
+        client.post(reverse("requests_app:verify_code"), {"code": ""}),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        for described in re.findall(r'aria-describedby="([^"]+)"', html):
+            for target in described.split():
+                assert target in ids, target
+    form_html = pages[0].content.decode()
+    legend = re.search(r"<legend>What would you like us to do\?(.*?)</legend>", form_html).group(1)
+    assert "(required)" in legend
