@@ -1,5 +1,14 @@
-"""Demo consent history for the project's ``seed_demo`` command: grants with notices,
-some withdrawals, SMS subscriptions per customer sender and a few inbound STOPs.
+"""Demo consent history for the project's ``seed_demo`` command, consistent as evidence:
+
+- Consents from before this installation are **imports** from the previous system
+  (method "import", dated between the contact's creation and now, no notice: that
+  system did not keep the words shown, and the pack says so instead of citing a notice
+  published later).
+- Consents given since, which cite the notices the installation published, happen
+  after those notices were published, through the real flows: web-form grants with
+  their evidence; SMS marketing by double opt-in (sign-up, the opt-in prompt sent, the
+  person's YES handled by the webhook's service); some STOPs afterwards, also by the
+  webhook's service.
 
 Called once for newly created demo contacts; it adds to what exists and never
 duplicates a sender number (safe to call again with other contacts)."""
@@ -35,19 +44,34 @@ def _sender_for(customer: Customer, rng: random.Random) -> SenderNumber:
     raise RuntimeError("No free demo sender number left.")
 
 
+def _sid(contact, rng: random.Random) -> str:
+    return f"SMdemo{contact.pk:010d}{rng.randint(0, 10**9):09d}"
+
+
+def _after(moment: dt.datetime, rng: random.Random, now: dt.datetime) -> dt.datetime:
+    """A moment between ``moment`` and now."""
+    span = max((now - moment).total_seconds(), 0)
+    return moment + dt.timedelta(seconds=rng.uniform(0, span))
+
+
 @transaction.atomic
 def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
-    """Create a plausible consent history for ``contacts``; returns counts."""
-    now = timezone.now()
+    """Create a consistent consent history for ``contacts``; returns counts."""
     notices: dict[str, Notice | None] = {
         code: notice_published(purpose_code=code)
-        for code in (
-            services.EMAIL_MARKETING,
-            services.SMS_MARKETING,
-            services.SMS_INFORMATIONAL,
-        )
+        for code in (services.EMAIL_MARKETING, services.SMS_MARKETING, services.SMS_INFORMATIONAL)
     }
-    counts = {"grants": 0, "withdrawals": 0, "sms_subscriptions": 0, "inbound_stops": 0}
+    counts = {
+        "imported": 0,
+        "web_grants": 0,
+        "double_opt_ins": 0,
+        "withdrawals": 0,
+        "inbound_stops": 0,
+    }
+    previous_system = {
+        "source": "Previous CRM export (demo; the words shown were not kept)",
+        "page_url": "https://www.example.com/signup",
+    }
     for contact in contacts:
         if contact.erased_at:
             continue
@@ -56,69 +80,88 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
                 "kind", "match_key"
             )
         )
-        signed_up = now - dt.timedelta(days=rng.randint(30, 900), minutes=rng.randint(0, 1440))
-        evidence = {
-            "ip_address": f"198.51.100.{rng.randint(1, 254)}",
-            "user_agent": "Mozilla/5.0 (demo)",
-            "page_url": "https://www.example.com/signup",
-        }
         email = identifiers.get("email")
+        phone = identifiers.get("phone")
+        now = timezone.now()
         if email and rng.random() < 0.7:
-            _event_write(
-                actor=None,
-                purpose=notices[services.EMAIL_MARKETING].purpose,
-                action=ConsentEvent.Action.GRANT,
-                method=ConsentEvent.Method.WEB_FORM,
-                contact=contact,
-                identifier=email,
-                notice=notices[services.EMAIL_MARKETING],
-                occurred_at=signed_up,
-                **evidence,
-            )
-            counts["grants"] += 1
-            if rng.random() < 0.15:
+            if rng.random() < 0.5:
+                # From before this installation: imported, no notice to cite.
                 _event_write(
                     actor=None,
                     purpose=notices[services.EMAIL_MARKETING].purpose,
-                    action=ConsentEvent.Action.WITHDRAW,
-                    method=ConsentEvent.Method.PREFERENCE_CENTRE,
+                    action=ConsentEvent.Action.GRANT,
+                    method=ConsentEvent.Method.IMPORT,
                     contact=contact,
                     identifier=email,
-                    occurred_at=signed_up + dt.timedelta(days=rng.randint(1, 25)),
+                    occurred_at=_after(contact.created_at, rng, now),
+                    **previous_system,
                 )
-                counts["withdrawals"] += 1
-        phone = identifiers.get("phone")
-        if phone and contact.customer_id and rng.random() < 0.5:
-            sender = _sender_for(contact.customer, rng)
-            for code in (services.SMS_MARKETING, services.SMS_INFORMATIONAL):
-                if code == services.SMS_INFORMATIONAL and rng.random() < 0.5:
-                    continue
+                counts["imported"] += 1
+            else:
+                notice = notices[services.EMAIL_MARKETING]
                 _event_write(
                     actor=None,
-                    purpose=notices[code].purpose,
+                    purpose=notice.purpose,
                     action=ConsentEvent.Action.GRANT,
-                    method=ConsentEvent.Method.DOUBLE_OPT_IN
-                    if code == services.SMS_MARKETING
-                    else ConsentEvent.Method.WEB_FORM,
+                    method=ConsentEvent.Method.WEB_FORM,
                     contact=contact,
-                    identifier=phone,
-                    sender=sender.number,
-                    notice=notices[code],
-                    occurred_at=signed_up + dt.timedelta(minutes=3),
-                    **evidence,
+                    identifier=email,
+                    notice=notice,
+                    occurred_at=_after(notice.published_at, rng, now),
+                    ip_address=f"198.51.100.{rng.randint(1, 254)}",
+                    user_agent="Mozilla/5.0 (demo)",
+                    page_url="https://www.example.com/signup",
                 )
-                counts["grants"] += 1
-                counts["sms_subscriptions"] += 1
-            if rng.random() < 0.2:
-                # An inbound STOP, through the same service as the webhook.
-                result = services.sms_inbound_handle(
-                    message_sid=f"SMdemo{contact.pk:010d}{rng.randint(0, 10**9):09d}",
-                    account_sid="ACdemo",
-                    from_number=phone,
-                    to_number=sender.number,
-                    body=rng.choice(["STOP", "stop", "Stop.", "UNSUBSCRIBE"]),
-                    now=signed_up + dt.timedelta(days=rng.randint(2, 20)),
-                )
-                counts["inbound_stops"] += int(result.outcome == "opted_out")
-                counts["withdrawals"] += 2 * int(result.outcome == "opted_out")
+                counts["web_grants"] += 1
+            if rng.random() < 0.15:
+                services.preference_choice_set(
+                    contact=contact, purpose_code=services.EMAIL_MARKETING, identifier=email,
+                    grant=False,
+                )  # fmt: skip
+                counts["withdrawals"] += 1
+        if not (phone and contact.customer_id and rng.random() < 0.5):
+            continue
+        sender = _sender_for(contact.customer, rng)
+        if rng.random() < 0.5:
+            # Informational texts asked for on the web form, with its notice.
+            notice = notices[services.SMS_INFORMATIONAL]
+            _event_write(
+                actor=None,
+                purpose=notice.purpose,
+                action=ConsentEvent.Action.GRANT,
+                method=ConsentEvent.Method.WEB_FORM,
+                contact=contact,
+                identifier=phone,
+                sender=sender.number,
+                notice=notice,
+                occurred_at=_after(notice.published_at, rng, timezone.now()),
+                ip_address=f"198.51.100.{rng.randint(1, 254)}",
+                user_agent="Mozilla/5.0 (demo)",
+                page_url="https://www.example.com/account/texts",
+            )
+            counts["web_grants"] += 1
+        # Marketing texts: double opt-in, as a real sign-up goes. The prompt is sent here
+        # (the queued task then finds it sent), then the person's YES reaches the webhook.
+        subscription = services.sms_subscription_request(
+            actor=None, contact=contact, phone=phone, sender=sender.number
+        )
+        services.sms_opt_in_prompt_send(subscription_id=subscription.pk)
+        result = services.sms_inbound_handle(
+            message_sid=_sid(contact, rng),
+            account_sid="ACdemo",
+            from_number=phone,
+            to_number=sender.number,
+            body=rng.choice(["YES", "Yes", "yes!"]),
+        )
+        counts["double_opt_ins"] += int(result.outcome == "confirmed")
+        if rng.random() < 0.2:
+            result = services.sms_inbound_handle(
+                message_sid=_sid(contact, rng),
+                account_sid="ACdemo",
+                from_number=phone,
+                to_number=sender.number,
+                body=rng.choice(["STOP", "stop", "Stop.", "UNSUBSCRIBE"]),
+            )
+            counts["inbound_stops"] += int(result.outcome == "opted_out")
+            counts["withdrawals"] += 2 * int(result.outcome == "opted_out")
     return counts

@@ -206,6 +206,14 @@ def evidence_pack_pdf(pack: EvidencePack, *, generated_by: str) -> bytes:
             out.text("Evidence: " + "; ".join(evidence), size=8, indent=8)
         if event.keyword_text is not None:
             out.text(f"Text received: “{event.keyword_text}”", size=8, indent=8)
+        if event.notice_published_later:
+            out.text(
+                "WARNING: this notice version was published after the event; it cannot be "
+                "the text the person was shown.",
+                size=8,
+                bold=True,
+                indent=8,
+            )
         if event.deidentified:
             out.text("Kept de-identified after erasure (SMS proof).", size=8, indent=8)
         out.space(2)

@@ -103,7 +103,7 @@ def seed_demo_privacy(*, contacts_per_customer: int, rng: random.Random) -> list
         contact = Contact(
             customer=customer, kind=kind, first_name=first, last_name=last, email=email,
             phone=phone, country="US", state=STATES[area], source=rng.choice(["web form", "call", "sms keyword", "import"]),
-            created_at=seen - dt.timedelta(days=rng.randrange(30, 400)), last_interaction_at=seen,
+            created_at=seen - dt.timedelta(days=rng.randrange(60, 400)), last_interaction_at=seen,
             do_not_contact=rng.random() < 0.05,
         )  # fmt: skip
         return contact, [("email", email), ("phone", phone)]

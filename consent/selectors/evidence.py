@@ -93,6 +93,9 @@ class EvidenceEvent:
     recorded_by: str
     keyword_text: str | None
     deidentified: bool
+    #: The cited notice was published after the event: the evidence contradicts itself
+    #: (an import that named the wrong version), and the pack says so.
+    notice_published_later: bool = False
 
     @property
     def is_withdrawal(self) -> bool:
@@ -396,6 +399,11 @@ def consent_evidence_pack(
             recorded_by=_user_label(recorded_by_id, users),
             keyword_text=keyword_texts.get(reference) if reference else None,
             deidentified=deidentified_at is not None,
+            notice_published_later=bool(
+                notice_id
+                and notices[notice_id].published_at
+                and notices[notice_id].published_at > occurred_at
+            ),
         )
         for (
             pk,
