@@ -16,7 +16,7 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0008_drop_redundant_indexes")]
+    dependencies = [("consent", "0009_consentevent_no_truncate")]
     operations = [
         migrations.AlterModelOptions(
             name="contactconsent",
