@@ -164,4 +164,5 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
             )
             counts["inbound_stops"] += int(result.outcome == "opted_out")
             counts["withdrawals"] += 2 * int(result.outcome == "opted_out")
+    counts["grants"] = counts["imported"] + counts["web_grants"] + counts["double_opt_ins"]
     return counts

@@ -69,7 +69,9 @@ class EvidenceContact:
     erased: bool
 
 
-@dataclass(frozen=True)
+# The per-row records use slots and are not frozen: a frozen dataclass sets each field
+# through object.__setattr__, which on ten thousand events was a third of the pack.
+@dataclass(slots=True)
 class EvidenceEvent:
     id: int
     occurred_at: dt.datetime
@@ -102,7 +104,7 @@ class EvidenceEvent:
         return self.action == ConsentEvent.Action.WITHDRAW
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EvidenceInbound:
     id: int
     received_at: dt.datetime
