@@ -1,9 +1,11 @@
 """Shared by the browser tests: Debian's headless Chromium (never a downloaded browser),
-axe-core's accessibility check, and screenshots for docs/ when asked for.
+axe-core's accessibility check, the Content-Security-Policy's complaints, and
+screenshots for docs/ when asked for.
 
 axe-core comes from the npm registry, installed by ``scripts/bootstrap.sh --browser``
-into the git-ignored ``var/npm/``; it is injected into the page under test (the context
-bypasses the site's Content-Security-Policy for that injection only)."""
+into the git-ignored ``var/npm/``; it is injected into the page under test (that test's
+context bypasses the site's Content-Security-Policy for the injection; the journeys run
+under the policy and expect no violation)."""
 
 from __future__ import annotations
 
@@ -42,10 +44,26 @@ browser_marks = [
 ]
 
 
-def launch(playwright, **context_options):
+def launch(playwright, *, bypass_csp: bool = False, **context_options):
+    """Chromium and a context. The site's Content-Security-Policy applies unless
+    ``bypass_csp`` (only to inject axe-core, which the policy rightly refuses)."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    context = browser.new_context(accept_downloads=True, bypass_csp=True, **context_options)
+    context = browser.new_context(accept_downloads=True, bypass_csp=bypass_csp, **context_options)
     return browser, context
+
+
+def record_csp_violations(page) -> list[str]:
+    """Everything the Content-Security-Policy blocks on ``page`` (reported on the
+    console): the pages must work under the policy, so a test expects none."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text
+            and found.append(f"{page.url}: {message.text}")
+        ),
+    )
+    return found
 
 
 def axe_violations(page) -> list[dict]:
