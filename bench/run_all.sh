@@ -12,3 +12,4 @@ $PY bench/bench_retention.py --contacts 1000000
 $PY bench/bench_export.py --interactions 10000
 $PY bench/bench_admin_changelist.py --contacts 1000000
 $PY bench/bench_admin_import.py --rows 100000 --small-rows 10000
+$PY bench/bench_evidence.py --events 10000
