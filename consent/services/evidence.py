@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from consent.selectors.evidence import EvidencePack
+from privacy.audit_actions import AuditAction
 from privacy.services import audit_event_record
 
 EVIDENCE_PACK_FORMATS = ("html", "pdf", "json")
@@ -36,7 +37,7 @@ def consent_evidence_pack_viewed(
     if not pack.contacts:
         audit_event_record(
             actor=actor,
-            action="consent.evidence_pack_viewed",
+            action=AuditAction.CONSENT_EVIDENCE_PACK_VIEWED,
             object_type="consent_evidence",
             summary=summary,
         )
@@ -44,7 +45,7 @@ def consent_evidence_pack_viewed(
     for contact in pack.contacts:
         audit_event_record(
             actor=actor,
-            action="consent.evidence_pack_viewed",
+            action=AuditAction.CONSENT_EVIDENCE_PACK_VIEWED,
             object_type="contact",
             object_id=contact.id,
             summary=summary,

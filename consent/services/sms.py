@@ -324,7 +324,7 @@ def contact_opt_out_record(
         opted_out = subscriptions.count()
     audit_event_record(
         actor=actor,
-        action="consent.staff_opt_out",
+        action=AuditAction.CONSENT_STAFF_OPT_OUT,
         object_type="contact",
         object_id=contact.pk,
         summary={
