@@ -20,7 +20,14 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from privacy.audit_actions import AuditAction
 from privacy.services import audit_event_record, staff_user
-from requests_app.models import ExportPackage, PrivacyRequest, Relay, RequestEvent, Status
+from requests_app.models import (
+    ExportPackage,
+    PrivacyRequest,
+    Relay,
+    RequestEvent,
+    Status,
+    Submission,
+)
 
 Kind = RequestEvent.Kind
 Actor = AbstractBaseUser | None
@@ -78,6 +85,23 @@ def received(*, request: PrivacyRequest, actor: Actor) -> None:
         channel=request.channel,
         agent=request.is_agent_request,
         over_limit=request.over_limit,
+    )
+
+
+def submission_received(
+    *, submission: Submission, requests: list[PrivacyRequest], created: int, actor: Actor
+) -> None:
+    """One sending of the form (audit only: each request has its own timeline)."""
+    audit_event_record(
+        actor=actor,
+        action=AuditAction.PRIVACY_REQUEST_SUBMISSION_RECEIVED,
+        object_type="submission",
+        object_id=submission.pk,
+        summary={
+            "reference": submission.reference,
+            "requests": [request.reference for request in requests],
+            "created": created,
+        },
     )
 
 

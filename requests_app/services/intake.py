@@ -25,10 +25,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Customer
-from privacy.services import audit_event_record, staff_user
+from privacy.services import staff_user
 from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_Q,
@@ -282,17 +281,11 @@ def privacy_requests_submit(
         )
         if challenge.channel == VerificationChallenge.Channel.SMS:
             code_sent_to = awaiting[0].phone
-    audit_event_record(
+    timeline.submission_received(
+        submission=submission,
+        requests=[result.request for result in results],
+        created=sum(result.created for result in results),
         actor=actor,
-        action=AuditAction.PRIVACY_REQUEST_SUBMISSION_RECEIVED,
-        object_type="submission",
-        object_id=submission.pk,
-        summary={
-            "reference": submission.reference,
-            "requests": [r.request.reference for r in results],
-            "created": sum(r.created for r in results),
-            "channel": channel,
-        },
     )
     return SubmissionResult(submission=submission, results=results, code_sent_to=code_sent_to)
 
