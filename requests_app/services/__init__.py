@@ -23,16 +23,9 @@ from .erasure import (
 from .intake import (
     SubmissionResult,
     SubmitResult,
-    VerificationFailed,
     agent_proof_validate,
     privacy_request_submit,
-    privacy_request_verified,
-    privacy_request_verify_by_code,
-    privacy_request_verify_by_token,
-    privacy_request_verify_manually,
     privacy_requests_submit,
-    verification_challenge_issue,
-    verification_link_valid,
 )
 from .jobs import (
     deadline_digest_send,
@@ -61,6 +54,15 @@ from .transfers import (
     package_transfer_start,
 )
 from .transitions import ALLOWED_TRANSITIONS, InvalidTransition, privacy_request_transition
+from .verification import (
+    VerificationFailed,
+    privacy_request_verified,
+    privacy_request_verify_by_code,
+    privacy_request_verify_by_token,
+    privacy_request_verify_manually,
+    verification_challenge_issue,
+    verification_link_valid,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
