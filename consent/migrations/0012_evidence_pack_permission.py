@@ -16,7 +16,7 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0009_consentevent_no_truncate")]
+    dependencies = [("consent", "0011_inbound_unmatched_from_index")]
     operations = [
         migrations.AlterModelOptions(
             name="contactconsent",
