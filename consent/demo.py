@@ -73,7 +73,9 @@ def seed_demo_consent(*, contacts: list, rng: random.Random) -> dict:
         "page_url": "https://www.example.com/signup",
     }
     for contact in contacts:
-        if contact.erased_at:
+        if contact.erased_at or contact.do_not_contact:
+            # Someone who asked never to be contacted signs up for no marketing (and the
+            # outbound guard would refuse the opt-in prompt).
             continue
         identifiers = dict(
             ContactIdentifier.objects.filter(contact=contact, is_primary=True).values_list(
