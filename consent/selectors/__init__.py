@@ -10,6 +10,8 @@ importable from ``consent.selectors``.
   (``identifiers``) for the life of the worker.
 - ``outbound``: ``outbound_block_reason``, the guard every outbound path (prompts,
   links, notices, verification codes) consults before sending.
+- ``revocation``: the FCC's revocation rules (revoke-all date, the one confirmation,
+  the staff queue of possible revocations); ``minors``: who is a minor.
 - ``identifiers``, ``purposes``, ``api_keys``, ``senders``, ``contacts``,
   ``preferences``: the other reads, by what they read."""
 
@@ -25,6 +27,7 @@ from .contacts import (
     contact_is_granted,
 )
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
+from .minors import contact_is_minor, is_minor_on, minor_age_limit
 from .outbound import OUTBOUND_CHANNELS, OutboundBlock, outbound_block_reason
 from .preferences import (
     PREFERENCE_SALT,
@@ -35,6 +38,12 @@ from .preferences import (
     visitor_cookie_choice,
 )
 from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
+from .revocation import (
+    revocation_recently_confirmed,
+    revocation_reviews_open,
+    revoke_all_from,
+    revoke_all_in_effect,
+)
 from .senders import sender_for_number, sender_of_customer
 
 __all__ = [
@@ -53,15 +62,22 @@ __all__ = [
     "contact_consent_states",
     "contact_for_identifier",
     "contact_is_granted",
+    "contact_is_minor",
     "cookie_records_expired",
     "identifier_kind",
     "identifier_normalize",
+    "is_minor_on",
+    "minor_age_limit",
     "notice_published",
     "outbound_block_reason",
     "preference_token_contact",
     "preference_token_make",
     "purpose_get",
     "purpose_info",
+    "revocation_recently_confirmed",
+    "revocation_reviews_open",
+    "revoke_all_from",
+    "revoke_all_in_effect",
     "sender_for_number",
     "sender_normalize",
     "sender_of_customer",

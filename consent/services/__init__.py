@@ -13,7 +13,11 @@ and e-mail are queued with ``transaction.on_commit``.
   opt-in, the opt-in prompt, staff opt-outs, and ``OutboundBlocked`` /
   ``outbound_allowed_or_raise`` (the outbound guard as a refusal); ``subscriptions``:
   the one writer of an SMS subscription's status (its allowed-transitions map).
+- ``revocation``: revocations by e-mail, phone and the preference centre, and staff's
+  decision on texts that might be revocations (FCC "any reasonable means");
+  ``objections``: objection to processing per purpose (GDPR Art. 21).
 - ``preferences``: preference centre, GPC, cookie banner, preference-centre links.
+- ``notice_changes``: telling people a notice they consented under changed materially.
 - ``notices``, ``api_keys``; ``maintenance``: projection rebuild and nightly purge."""
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ from .ledger import (
 )
 from .maintenance import DriftReport, consent_records_purge, consent_state_rebuild, sms_proof_hmac
 from .notices import notice_draft_save, notice_new_version, notice_publish, notice_text_hash
+from .objections import (
+    DIRECT_MARKETING,
+    ObjectionResult,
+    contact_objection_record,
+    objection_purposes,
+)
 from .preferences import (
     COOKIE_CATEGORIES,
     PREFERENCE_LINK_CHANNELS,
@@ -39,6 +49,12 @@ from .preferences import (
     preference_choice_set,
     preference_link_send,
     preference_link_url,
+)
+from .revocation import (
+    REVOCATION_METHODS,
+    RevocationResult,
+    contact_revocation_record,
+    revocation_review_resolve,
 )
 from .sms import (
     OutboundBlocked,
@@ -53,8 +69,10 @@ __all__ = [
     "COOKIES_ADVERTISING",
     "COOKIES_ANALYTICS",
     "COOKIE_CATEGORIES",
+    "DIRECT_MARKETING",
     "EMAIL_MARKETING",
     "PREFERENCE_LINK_CHANNELS",
+    "REVOCATION_METHODS",
     "SALE_SHARING",
     "SMS_INFORMATIONAL",
     "SMS_MARKETING",
@@ -64,6 +82,8 @@ __all__ = [
     "DriftReport",
     "InboundResult",
     "OutboundBlocked",
+    "ObjectionResult",
+    "RevocationResult",
     "api_key_create",
     "api_key_revoke",
     "consent_event_record",
@@ -71,6 +91,8 @@ __all__ = [
     "consent_state_rebuild",
     "contact_consent_withdraw",
     "contact_gpc_signal_record",
+    "contact_objection_record",
+    "contact_revocation_record",
     "contact_sale_sharing_opt_out",
     "cookie_consent_record",
     "notice_draft_save",
@@ -78,9 +100,11 @@ __all__ = [
     "notice_publish",
     "notice_text_hash",
     "outbound_allowed_or_raise",
+    "objection_purposes",
     "preference_choice_set",
     "preference_link_send",
     "preference_link_url",
+    "revocation_review_resolve",
     "sms_inbound_handle",
     "sms_opt_in_prompt_send",
     "sms_proof_hmac",

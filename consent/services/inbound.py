@@ -1,7 +1,10 @@
 """Inbound texts (the Twilio webhook, after its signature was checked): the keyword's
 plan decided by reads alone, then one write of the inbound message, the ledger events
-of an opt-out (STOP, STOPALL) or a rejoin (START, YES), and the compliant reply. The
-opt-out is committed before the reply goes out; no reply holds marketing.
+of an opt-out (STOP, STOPALL, or a clear revocation in the person's own words) or a
+rejoin (START, YES), and the compliant reply. The opt-out is committed before the reply
+goes out; no reply holds marketing, and a revocation gets at most one confirmation
+(47 CFR 64.1200(a)(12)). A text that might be a revocation goes to the staff queue
+(``RevocationReview``).
 
 START / UNSTOP / YES from a number on the customer's suppression list (an erased person
 who had opted out) is the person's own provable act from that number: it lifts the
@@ -27,10 +30,17 @@ from consent.models import (
     InboundMessage,
     Notice,
     Purpose,
+    RevocationReview,
     SenderNumber,
     SmsSubscription,
 )
-from consent.selectors import sender_for_number
+from consent.revocation import Revocation, business_days_after, revocation_classify
+from consent.selectors import (
+    contact_is_minor,
+    revocation_recently_confirmed,
+    revoke_all_in_effect,
+    sender_for_number,
+)
 from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
 from consent.services.sms import _brand, _contact_for_phone
 from privacy.audit_actions import AuditAction
@@ -45,10 +55,17 @@ Method = ConsentEvent.Method
 _NUMBER_LOCK_CLASS = 0x534D
 
 
-def sms_reply_text(kind: str, sender: SenderNumber | None) -> str:
-    """The compliant replies. No marketing in any of them."""
+def sms_reply_text(kind: str, sender: SenderNumber | None, *, language: str = "en") -> str:
+    """The compliant replies. No marketing in any of them. The confirmation of an
+    opt-out answers a Spanish revocation in Spanish."""
     brand, help_contact = _brand(sender)
     freq = settings.CONSENT_SMS_MARKETING_FREQUENCY
+    if language == "es" and kind in ("stop", "stopall"):
+        scope = "de este número" if kind == "stop" else f"de ningún número de {brand}"
+        return (
+            f"{brand}: Se ha dado de baja y no recibirá más mensajes {scope}. "
+            "Responda START para volver a suscribirse."
+        )
     return {
         "stop": f"{brand}: You are unsubscribed and will receive no further messages from "
         "this number. Reply START to rejoin.",
@@ -114,21 +131,34 @@ def _sms_opt_out(
     everywhere: bool,
     message_sid: str,
     at: dt.datetime,
+    method: str = Method.SMS_KEYWORD,
+    actor=None,
+    purpose_codes: tuple[str, ...] = SMS_PURPOSES,
 ) -> list[ConsentEvent]:
-    """STOP (this sender) or STOPALL (every sender of the customer): both SMS purposes
-    are withdrawn, and with them every subscription of the number in scope whatever
-    its status, so a pending sign-up ends too (the withdrawal's subscription write
-    covers this sender's subscriptions, or for STOPALL all of the number's)."""
-    events = _sms_keyword_events(
-        purpose_codes=SMS_PURPOSES,
-        action=ConsentEvent.Action.WITHDRAW,
-        contact=contact,
-        phone=phone,
-        sender="" if everywhere else sender,
-        message_sid=message_sid,
-        at=at,
+    """STOP (this sender) or STOPALL (every sender of the customer), and every other
+    revocation of texts (own words, e-mail, phone, preference centre: ``method``): both
+    SMS purposes are withdrawn, and with them every subscription of the number in scope
+    whatever its status, so a pending sign-up ends too (the withdrawal's subscription
+    write covers this sender's subscriptions, or for every sender all of the number's).
+    ``sender`` may be empty with ``everywhere`` (a revocation that names no number);
+    ``purpose_codes`` narrows it (the preference centre's "no marketing texts")."""
+    events = _events_save(
+        [
+            _event_build(
+                actor=actor,
+                purpose=_purpose(code),
+                action=ConsentEvent.Action.WITHDRAW,
+                method=method,
+                contact=contact,
+                identifier=phone,
+                sender="" if everywhere else sender,
+                occurred_at=at,
+                reference=message_sid,
+            )
+            for code in purpose_codes
+        ]
     )
-    if everywhere:
+    if everywhere and sender:
         # A row for the number the STOPALL was sent to, even if it had none: the record
         # of the opt-out outlives any later ledger clean-up of other purposes. Rows that
         # exist were opted out just above and stay as they are.
@@ -162,23 +192,45 @@ class _InboundPlan:
     method: str = Method.SMS_KEYWORD
     notice: Notice | None = None
     lift: bool = False  # START / YES from a number on the customer's suppression list
+    # An opt-out (STOP, STOPALL, a clear revocation in own words), and its scope.
+    stop: bool = False
+    everywhere: bool = False
+    # A text that might be a revocation: for the staff queue.
+    review_signal: str = ""
 
 
 def _inbound_plan(
-    *, keyword: str, sender: SenderNumber | None, phone: str | None, contact: Contact | None
+    *,
+    keyword: str,
+    revocation: Revocation,
+    sender: SenderNumber | None,
+    phone: str | None,
+    contact: Contact | None,
+    at: dt.datetime,
 ) -> _InboundPlan:
     if sender is None:
         return _InboundPlan("unknown_sender")
-    if not keyword:
+    if not keyword and revocation.is_possible:
+        return _InboundPlan("revocation_review", review_signal=revocation.signal)
+    if not keyword and not revocation.is_clear:
         return _InboundPlan("no_keyword")
     if keyword == keywords.HELP:
         return _InboundPlan("help", sms_reply_text("help", sender))
     if phone is None:
         return _InboundPlan("invalid_from")
-    if keyword == keywords.STOP:
-        return _InboundPlan("opted_out", sms_reply_text("stop", sender))
-    if keyword == keywords.STOPALL:
-        return _InboundPlan("opted_out_all", sms_reply_text("stopall", sender))
+    if keyword in (keywords.STOP, keywords.STOPALL) or revocation.is_clear:
+        # From the customer's revoke-all date, any opt-out covers every sender.
+        everywhere = keyword == keywords.STOPALL or revoke_all_in_effect(sender.customer, at=at)
+        outcome = "opted_out_all" if everywhere else "opted_out"
+        return _InboundPlan(
+            outcome if keyword else f"{outcome}_own_words",
+            sms_reply_text(
+                "stopall" if everywhere else "stop", sender, language=revocation.language
+            ),
+            method=Method.SMS_KEYWORD if keyword else Method.SMS_FREE_TEXT,
+            stop=True,
+            everywhere=everywhere,
+        )
     return _rejoin_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
 
 
@@ -216,6 +268,11 @@ def _regrant_plan(
             .select_related("prompt_notice")
             .first()
         )
+        if pending is not None and contact is not None and contact_is_minor(contact):
+            # No marketing consent for a minor without a parent's verified consent,
+            # which a text cannot carry: the sign-up stays pending; staff can record
+            # the parent's consent with its evidence.
+            return _InboundPlan("minor_refused", sms_reply_text("help", sender))
         if pending is not None:
             return _InboundPlan(
                 "confirmed",
@@ -253,6 +310,10 @@ def _regrant_plan(
         for purpose_id, code in purposes.items()
         if purpose_id in had_consent and not (purpose_id in latest and latest[purpose_id][1])
     )
+    if contact_is_minor(contact):
+        # A minor's marketing texts need a parent's verified consent, which START cannot
+        # carry: only the informational texts come back.
+        grant = tuple(code for code in grant if not _purpose(code).is_marketing)
     if not grant:
         return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
     return _InboundPlan("rejoined", sms_reply_text("rejoin", sender), grant=grant)
@@ -324,11 +385,16 @@ def sms_inbound_handle(
     inbound message is written first, by ``INSERT … ON CONFLICT (message_sid) DO
     NOTHING``, and nothing else is written when that inserts no row.
 
-    A STOP from a known number is seven statements once the worker has the sender
-    cached (``sender_for_number``; eight on a cold worker): the number's lock
-    (``_number_lock``, PostgreSQL), the contact, the inbound message, the two ledger
-    rows, their state upsert, the subscription upsert and the audit row
-    (consent/tests/test_inbound_statements.py)."""
+    A STOP from a known number is eight statements once the worker has the sender
+    cached (``sender_for_number``; nine on a cold worker): the number's lock
+    (``_number_lock``, PostgreSQL), the contact, the inbound message, whether the number
+    was just sent a revocation's confirmation, the two ledger rows, their state upsert,
+    the subscription upsert and the audit row (consent/tests/test_inbound_statements.py).
+
+    A text that is no keyword is read by ``consent.revocation``: a clear revocation in
+    the person's own words opts out as STOP does (method "sms_free_text", kept as SMS
+    proof like a keyword); a possible one is queued for staff (``RevocationReview``, due
+    in 10 business days); anything else changes nothing."""
     now = now or timezone.now()
     message_sid = _inbound_fields_check(
         message_sid=message_sid,
@@ -342,6 +408,11 @@ def sms_inbound_handle(
     to_number = (to_number or "").strip()
     sender = sender_for_number(to_number)
     keyword = keywords.keyword_classify(body)
+    revocation = (
+        revocation_classify(body or "")
+        if not keyword and sender is not None
+        else Revocation(kind="")
+    )
     phone = contact = None
     if sender is not None:
         try:
@@ -354,7 +425,16 @@ def sms_inbound_handle(
             _number_lock(sender.customer_id, phone)
             # Every text of a known person is linked to them, so erasure and export find it.
             contact = _contact_for_phone(sender.customer, phone, create=False)
-    plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+    plan = _inbound_plan(
+        keyword=keyword,
+        revocation=revocation,
+        sender=sender,
+        phone=phone,
+        contact=contact,
+        at=now,
+    )
+    if plan.stop and not keyword:
+        keyword = InboundMessage.Keyword.REVOCATION
     message = InboundMessage(
         message_sid=message_sid,
         account_sid=(account_sid or "")[:64],  # recorded only, never a key
@@ -378,7 +458,23 @@ def sms_inbound_handle(
     message._state.db = connection.alias
 
     events: list[ConsentEvent] = []
-    stop = plan.outcome in ("opted_out", "opted_out_all")
+    stop = plan.stop
+    reply = plan.reply
+    if (
+        stop
+        and contact is not None
+        and revocation_recently_confirmed(
+            contact=contact,
+            phone=phone,
+            sender="" if plan.everywhere else sender.number,
+            at=now,
+        )
+    ):
+        # The same revocation again within the confirmation window: it was confirmed
+        # once, nothing more is sent (47 CFR 64.1200(a)(12)). Asked before the new
+        # events are written, which would answer it themselves.
+        reply = ""
+        InboundMessage.objects.filter(pk=message.pk).update(reply="")
     if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
         # contact, or a START that lifts an erased person's suppression): the ledger
@@ -394,9 +490,10 @@ def sms_inbound_handle(
             contact=contact,
             phone=phone,
             sender=sender.number,
-            everywhere=keyword == keywords.STOPALL,
+            everywhere=plan.everywhere,
             message_sid=message_sid,
             at=now,
+            method=plan.method,
         )
     elif plan.grant:
         events = _sms_keyword_events(
@@ -409,6 +506,18 @@ def sms_inbound_handle(
             sender=sender.number,
             message_sid=message_sid,
             at=now,
+        )
+    elif plan.review_signal:
+        RevocationReview.objects.create(
+            message=message,
+            customer=sender.customer,
+            contact=contact,
+            sender=sender.number,
+            received_at=now,
+            due_on=business_days_after(
+                timezone.localdate(now), settings.CONSENT_REVOCATION_REVIEW_BUSINESS_DAYS
+            ),
+            signal=plan.review_signal,
         )
     lifted: list[int] = []
     if plan.lift:
@@ -443,6 +552,7 @@ def sms_inbound_handle(
             "customer_id": sender.customer_id if sender else None,
             "events": [e.pk for e in events],
             "suppressions_lifted": len(lifted),
+            "confirmation": bool(reply) if stop else None,
         },
     )
-    return InboundResult(reply=plan.reply, outcome=plan.outcome, message=message)
+    return InboundResult(reply=reply, outcome=plan.outcome, message=message)

@@ -54,7 +54,16 @@ class DriftReport:
         }
 
 
-_COMPARED = ("customer_id", "is_granted", "since", "method", "notice_id", "last_event_id")
+_COMPARED = (
+    "customer_id",
+    "is_granted",
+    "objected",
+    "parental_consent",
+    "since",
+    "method",
+    "notice_id",
+    "last_event_id",
+)
 _EVENT_FIELDS = (
     "pk",
     "customer_id",
@@ -67,6 +76,7 @@ _EVENT_FIELDS = (
     "occurred_at",
     "method",
     "notice_id",
+    "parental_consent_method",
 )
 
 
@@ -74,7 +84,7 @@ def _expected_states(events) -> dict[tuple, dict]:
     expected: dict[tuple, dict] = {}
     for row in events:
         (pk, customer_id, contact_id, visitor_id, purpose_id, identifier, sender, action,
-         occurred_at, method, notice_id) = row  # fmt: skip
+         occurred_at, method, notice_id, parental_consent_method) = row  # fmt: skip
         key = (contact_id, visitor_id, purpose_id, identifier if contact_id else "",
                sender if contact_id else "")  # fmt: skip
         current = expected.get(key)
@@ -82,6 +92,8 @@ def _expected_states(events) -> dict[tuple, dict]:
             expected[key] = {
                 "customer_id": customer_id,
                 "is_granted": action == ConsentEvent.Action.GRANT,
+                "objected": action == ConsentEvent.Action.OBJECT,
+                "parental_consent": bool(parental_consent_method),
                 "since": occurred_at,
                 "method": method,
                 "notice_id": notice_id,

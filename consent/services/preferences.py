@@ -78,6 +78,20 @@ def preference_choice_set(
     )
     if current is not None and bool(current) == grant:
         return "unchanged"
+    if not grant and purpose.code == Purpose.Code.SMS_MARKETING and contact.customer_id:
+        # A revocation of texts like any other (47 CFR 64.1200(a)(10)): every sender, the
+        # one confirmation text; from the revoke-all date, every text of the customer.
+        from consent.services.revocation import contact_revocation_record
+
+        contact_revocation_record(
+            actor=None,
+            contact=contact,
+            channel="sms",
+            identifier=identifier,
+            method=Method.PREFERENCE_CENTRE,
+            marketing_only=True,
+        )
+        return "withdrawn"
     if not grant and purpose.code != Purpose.Code.SALE_SHARING:
         return (
             "withdrawn"
