@@ -21,9 +21,11 @@ from .api_keys import ApiPrincipal, api_key_authenticate, api_key_hash
 from .caches import caches_clear
 from .check import ConsentDecision, consent_check
 from .contacts import (
+    InboundContact,
     contact_consent_history,
     contact_consent_states,
     contact_for_identifier,
+    contact_for_inbound_text,
     contact_is_granted,
 )
 from .identifiers import identifier_kind, identifier_normalize, sender_normalize
@@ -51,6 +53,7 @@ __all__ = [
     "PREFERENCE_SALT",
     "ApiPrincipal",
     "ConsentDecision",
+    "InboundContact",
     "OutboundBlock",
     "PreferenceLinkExpired",
     "PurposeInfo",
@@ -61,6 +64,7 @@ __all__ = [
     "contact_consent_history",
     "contact_consent_states",
     "contact_for_identifier",
+    "contact_for_inbound_text",
     "contact_is_granted",
     "contact_is_minor",
     "cookie_records_expired",

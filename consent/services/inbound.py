@@ -36,13 +36,14 @@ from consent.models import (
 )
 from consent.revocation import Revocation, business_days_after, revocation_classify
 from consent.selectors import (
+    InboundContact,
+    contact_for_inbound_text,
     contact_is_minor,
-    revocation_recently_confirmed,
     revoke_all_in_effect,
     sender_for_number,
 )
 from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
-from consent.services.sms import _brand, _contact_for_phone
+from consent.services.sms import _brand
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
 from privacy.models import Contact, Customer
@@ -414,6 +415,7 @@ def sms_inbound_handle(
         else Revocation(kind="")
     )
     phone = contact = None
+    found = InboundContact(None)
     if sender is not None:
         try:
             phone = parse_phone(
@@ -424,7 +426,10 @@ def sms_inbound_handle(
         if phone is not None:
             _number_lock(sender.customer_id, phone)
             # Every text of a known person is linked to them, so erasure and export find it.
-            contact = _contact_for_phone(sender.customer, phone, create=False)
+            found = contact_for_inbound_text(
+                customer_id=sender.customer_id, phone=phone, sender=sender.number
+            )
+            contact = found.contact
     plan = _inbound_plan(
         keyword=keyword,
         revocation=revocation,
@@ -435,6 +440,13 @@ def sms_inbound_handle(
     )
     if plan.stop and not keyword:
         keyword = InboundMessage.Keyword.REVOCATION
+    reply = plan.reply
+    window = dt.timedelta(minutes=settings.CONSENT_REVOCATION_CONFIRMATION_MINUTES)
+    if plan.stop and found.confirmed_since(now - window, everywhere=plan.everywhere):
+        # The same revocation again within the confirmation window: it was confirmed
+        # once, nothing more is sent (47 CFR 64.1200(a)(12)). Read with the contact,
+        # before the new events are written.
+        reply = ""
     message = InboundMessage(
         message_sid=message_sid,
         account_sid=(account_sid or "")[:64],  # recorded only, never a key
@@ -446,7 +458,7 @@ def sms_inbound_handle(
         keyword=keyword,
         received_at=now,
         outcome=plan.outcome,
-        reply=plan.reply,
+        reply=reply,
     )
     inserted = _rows_insert(
         [message], "ON CONFLICT (message_sid) DO NOTHING RETURNING id", fetch=True
@@ -459,22 +471,6 @@ def sms_inbound_handle(
 
     events: list[ConsentEvent] = []
     stop = plan.stop
-    reply = plan.reply
-    if (
-        stop
-        and contact is not None
-        and revocation_recently_confirmed(
-            contact=contact,
-            phone=phone,
-            sender="" if plan.everywhere else sender.number,
-            at=now,
-        )
-    ):
-        # The same revocation again within the confirmation window: it was confirmed
-        # once, nothing more is sent (47 CFR 64.1200(a)(12)). Asked before the new
-        # events are written, which would answer it themselves.
-        reply = ""
-        InboundMessage.objects.filter(pk=message.pk).update(reply="")
     if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
         # contact, or a START that lifts an erased person's suppression): the ledger
