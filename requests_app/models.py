@@ -183,6 +183,13 @@ class PrivacyRequest(models.Model):
     email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
     phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164")
     details = models.TextField(null=True, blank=True)
+    objection_purposes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="An objection: what the person objects to — 'direct_marketing' and/or "
+        "purpose codes of the consent app. Empty: everything (every purpose, direct "
+        "marketing included).",
+    )
 
     # Authorised agent.
     is_agent_request = models.BooleanField(default=False)

@@ -39,7 +39,7 @@ from requests_app.models import (
     Status,
     clock_waiting_q,
 )
-from requests_app.tokens import new_reference
+from requests_app.tokens import new_reference, token_hash
 
 #: Request types answered with a data package per contact.
 PACKAGE_TYPES = frozenset({RequestType.ACCESS, RequestType.KNOW, RequestType.PORTABILITY})
@@ -493,3 +493,41 @@ def ccpa_metrics(*, year: int, scope: str = "california") -> list[MetricRow]:
                 values = list(ordered[(row.responded - 1) // 2 : row.responded // 2 + 1])
                 row.median_days = _days(sum(values, dt.timedelta()) / len(values))
     return list(rows.values())
+
+
+def privacy_request_contacts_for_status_token(view_kwargs: dict) -> list[Contact]:
+    """The live contacts a verified request matched, for the request whose status (or
+    appeal) page token is in ``view_kwargs``: a visitor of that page is tied to them,
+    so their Global Privacy Control is honoured (consent.gpc). Nothing for a bad token
+    or a request not verified (never matched)."""
+    token = str(view_kwargs.get("token", ""))
+    if not token:
+        return []
+    return list(
+        Contact.objects.filter(
+            erased_at__isnull=True,
+            pk__in=PrivacyRequest.objects.filter(
+                status_token_hash=token_hash(token), verified_at__isnull=False
+            ).values("matches__contact_id"),
+        ).order_by("pk")
+    )
+
+
+def objection_choices() -> list[tuple[str, str]]:
+    """What a person may object to on the request form: direct marketing as a whole,
+    and each processing we do on legitimate interests or about the person as a whole
+    (sale/sharing, sensitive data use, profiling purposes staff added)."""
+    from consent.models import Channel as ConsentChannel
+    from consent.models import Purpose
+    from consent.services import DIRECT_MARKETING
+
+    purposes = (
+        Purpose.objects.filter(is_active=True)
+        .filter(
+            Q(legal_basis=Purpose.LegalBasis.LEGITIMATE_INTEREST) | Q(channel=ConsentChannel.DATA)
+        )
+        .order_by("code")
+    )
+    return [(DIRECT_MARKETING, "Direct marketing (e-mails, texts and calls about offers)")] + [
+        (p.code, p.name) for p in purposes
+    ]

@@ -33,6 +33,12 @@ from .ledger import (
     contact_sale_sharing_opt_out,
 )
 from .maintenance import DriftReport, consent_records_purge, consent_state_rebuild, sms_proof_hmac
+from .notice_changes import (
+    NoticeChangeReport,
+    material_notice_change_notify,
+    material_notice_changes_notify,
+    notice_superseded_states,
+)
 from .notices import notice_draft_save, notice_new_version, notice_publish, notice_text_hash
 from .objections import (
     DIRECT_MARKETING,
@@ -55,6 +61,7 @@ from .revocation import (
     RevocationResult,
     contact_revocation_record,
     revocation_review_resolve,
+    sms_programme_set,
 )
 from .sms import (
     OutboundBlocked,
@@ -81,6 +88,7 @@ __all__ = [
     "CookieChoice",
     "DriftReport",
     "InboundResult",
+    "NoticeChangeReport",
     "ObjectionResult",
     "OutboundBlocked",
     "RevocationResult",
@@ -95,9 +103,12 @@ __all__ = [
     "contact_revocation_record",
     "contact_sale_sharing_opt_out",
     "cookie_consent_record",
+    "material_notice_change_notify",
+    "material_notice_changes_notify",
     "notice_draft_save",
     "notice_new_version",
     "notice_publish",
+    "notice_superseded_states",
     "notice_text_hash",
     "objection_purposes",
     "outbound_allowed_or_raise",
@@ -107,6 +118,7 @@ __all__ = [
     "revocation_review_resolve",
     "sms_inbound_handle",
     "sms_opt_in_prompt_send",
+    "sms_programme_set",
     "sms_proof_hmac",
     "sms_reply_text",
     "sms_subscription_opt_out",

@@ -22,6 +22,7 @@ from consent.models import (
     CookieConsent,
     InboundMessage,
     SmsSubscription,
+    VisitorLink,
 )
 from consent.selectors import cookie_records_expired
 from consent.services.ledger import DECISIONS
@@ -220,8 +221,8 @@ def consent_records_purge(
     now: dt.datetime | None = None,
     batch_size: int | None = None,
 ) -> dict[str, int]:
-    """Delete cookie-banner records and anonymous visitors' consents older than the
-    cookie retention period, and de-identified SMS proof whose 4 years since last use
+    """Delete cookie-banner records, anonymous visitors' consents and visitor-cookie
+    links to contacts older than the cookie retention period, and de-identified SMS proof whose 4 years since last use
     are over. Bounded batches, each its own transaction; safe to run twice."""
     now = now or timezone.now()
     batch_size = batch_size or settings.CONSENT_PURGE_BATCH_SIZE
@@ -231,6 +232,14 @@ def consent_records_purge(
             counts["cookie_records"] += CookieConsent.objects.filter(pk__in=ids).delete()[0]
 
     cookie_cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
+    # Visitor cookies tied to contacts (Global Privacy Control) live as long as the
+    # cookie records.
+    for ids in ids_in_batches(
+        VisitorLink.objects.filter(linked_at__lt=cookie_cutoff), batch_size=batch_size
+    ):
+        with transaction.atomic():
+            counts["visitor_links"] += VisitorLink.objects.filter(pk__in=ids).delete()[0]
+
     # A visitor's state is the latest of its events, so an old state means every event
     # of that visitor and purpose is old too: deleting both keeps the projection exact.
     # A batch of each per transaction, states first (their last events are protected).

@@ -29,6 +29,7 @@ from consent.models import (
     Purpose,
     RevocationReview,
     SenderNumber,
+    SmsProgramme,
 )
 from consent.selectors import revocation_recently_confirmed, revoke_all_in_effect
 from consent.services.inbound import _sms_opt_out, sms_reply_text
@@ -357,3 +358,40 @@ def revocation_review_resolve(
         summary=summary,
     )
     return True
+
+
+@transaction.atomic
+def sms_programme_set(
+    *, actor: AbstractBaseUser | None, customer, revoke_all_from: dt.date | None
+) -> SmsProgramme:
+    """Set the day from which an opt-out at one of the customer's senders stops them
+    all. Earlier than the FCC's scheduled date (``CONSENT_REVOKE_ALL_FROM``) is the
+    customer's choice; later is refused, since the rule applies from then whatever the
+    customer says. Other worker processes see the change within
+    ``CONSENT_API_CACHE_SECONDS`` (their cached sender numbers carry it)."""
+    scheduled = settings.CONSENT_REVOKE_ALL_FROM
+    if revoke_all_from is not None and scheduled is not None and revoke_all_from > scheduled:
+        raise ValidationError(
+            f"The FCC's revoke-all rule applies from {scheduled:%Y-%m-%d}: choose that day "
+            "or an earlier one (or leave it empty).",
+            code="revoke_all_from",
+        )
+    programme, _ = SmsProgramme.objects.select_for_update().get_or_create(customer=customer)
+    previous = programme.revoke_all_from
+    programme.revoke_all_from = revoke_all_from
+    programme.updated_at = timezone.now()
+    programme.save(update_fields=["revoke_all_from", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action="consent.sms_programme_changed",
+        object_type="customer",
+        object_id=customer.pk,
+        summary={
+            "revoke_all_from": revoke_all_from.isoformat() if revoke_all_from else None,
+            "previous": previous.isoformat() if previous else None,
+        },
+    )
+    from consent.selectors import caches_clear
+
+    transaction.on_commit(caches_clear)
+    return programme

@@ -41,7 +41,7 @@ from requests_app.rules import (
     get_rule,
     rule_code_for,
 )
-from requests_app.selectors import privacy_request_reference_unused
+from requests_app.selectors import objection_choices, privacy_request_reference_unused
 from requests_app.services.notices import notice_send, public_url
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.sms import get_sms_sender
@@ -142,6 +142,17 @@ def _over_limit(request_type: str, rule_code: str, identity: Q, on: dt.datetime)
 
 
 @transaction.atomic
+def _objection_purposes_clean(request_type: str, chosen: list[str] | None) -> list[str]:
+    """An objection keeps what it objects to (known codes only); other types nothing."""
+    if request_type != RequestType.OBJECTION or not chosen:
+        return []
+    allowed = {code for code, _ in objection_choices()}
+    unknown = set(chosen) - allowed
+    if unknown:
+        raise ValidationError({"objection_purposes": "Choose from the list."})
+    return sorted(set(chosen))
+
+
 def privacy_request_submit(
     *,
     actor: AbstractBaseUser | None,
@@ -152,6 +163,7 @@ def privacy_request_submit(
     email: str = "",
     phone: str = "",
     details: str = "",
+    objection_purposes: list[str] | None = None,
     is_agent_request: bool = False,
     agent_name: str = "",
     agent_email: str = "",
@@ -183,6 +195,7 @@ def privacy_request_submit(
         if errors:
             raise ValidationError(errors)
     proof_extension = agent_proof_validate(agent_proof) if agent_proof is not None else None
+    objection_purposes = _objection_purposes_clean(request_type, objection_purposes)
 
     identity = _identity_q(email_key, norm_phone)
     existing = (
@@ -218,6 +231,7 @@ def privacy_request_submit(
         email_key=email_key,
         phone=norm_phone,
         details=details.strip() or None,
+        objection_purposes=objection_purposes,
         is_agent_request=is_agent_request,
         agent_name=agent_name.strip() or None if is_agent_request else None,
         agent_email=norm_agent_email,

@@ -64,9 +64,7 @@ CONSENT_API_CACHE_SECONDS = env.int("CONSENT_API_CACHE_SECONDS", default=30)
 # Empty: no default date (only customers with their own date apply it).
 _revoke_all_from = env.str("CONSENT_REVOKE_ALL_FROM", default="2027-01-31").strip()
 try:
-    CONSENT_REVOKE_ALL_FROM = (
-        _dt.date.fromisoformat(_revoke_all_from) if _revoke_all_from else None
-    )
+    CONSENT_REVOKE_ALL_FROM = _dt.date.fromisoformat(_revoke_all_from) if _revoke_all_from else None
 except ValueError:
     raise ImproperlyConfigured(
         "CONSENT_REVOKE_ALL_FROM must be a date (YYYY-MM-DD) or empty."
