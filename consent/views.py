@@ -140,7 +140,7 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
                 user_agent=_user_agent(request),
             )
         except ValidationError as exc:
-            outcome = "error: " + "; ".join(exc.messages)
+            outcome = "minor" if exc.code == "minor" else "error: " + "; ".join(exc.messages)
 
     rows = []
     identifiers = ContactIdentifier.objects.filter(contact=contact).order_by("kind", "id")

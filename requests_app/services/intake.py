@@ -141,7 +141,6 @@ def _over_limit(request_type: str, rule_code: str, identity: Q, on: dt.datetime)
     return earlier >= rule.free_requests
 
 
-@transaction.atomic
 def _objection_purposes_clean(request_type: str, chosen: list[str] | None) -> list[str]:
     """An objection keeps what it objects to (known codes only); other types nothing."""
     if request_type != RequestType.OBJECTION or not chosen:
@@ -153,6 +152,7 @@ def _objection_purposes_clean(request_type: str, chosen: list[str] | None) -> li
     return sorted(set(chosen))
 
 
+@transaction.atomic
 def privacy_request_submit(
     *,
     actor: AbstractBaseUser | None,
