@@ -25,12 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Channel, ConsentState, Notice, NoticeChangeNotification, SenderNumber
+from consent.selectors import outbound_block_reason
 from consent.services.preferences import preference_link_url
-from consent.services.revocation import _outbound_block_reason
 from consent.services.sms import _brand
 from consent.sms import OutboundSms, sms_gateway
+from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
-from privacy.selectors import identifier_is_suppressed, ids_in_batches
+from privacy.selectors import ids_in_batches
 from privacy.services import audit_event_record
 
 logger = logging.getLogger(__name__)
@@ -102,20 +103,24 @@ def _plan(
         to = identifier.value if identifier.kind == "email" else identifier.match_key
     if not to:
         return Outcome.NO_ADDRESS, "", "", "", "", ""
-    if channel == "email":
-        if identifier_is_suppressed(channel="email", value=to, customer_id=contact.customer_id):
-            return Outcome.BLOCKED, "suppressed", channel, "", "", ""
-        return Outcome.SENT, "", channel, to, "", _brand(None)[0]
-    senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
-    sender = (
-        senders.filter(number=state.sender).first() if state.sender else None
-    ) or senders.order_by("-is_default_marketing", "id").first()
-    if sender is None:
-        return Outcome.NO_ADDRESS, "no_sender", channel, "", "", ""
-    blocked = _outbound_block_reason(customer_id=contact.customer_id, phone=to)
+    sender = None
+    if channel == "sms":
+        senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
+        sender = (
+            senders.filter(number=state.sender).first() if state.sender else None
+        ) or senders.order_by("-is_default_marketing", "id").first()
+        if sender is None:
+            return Outcome.NO_ADDRESS, "no_sender", channel, "", "", ""
+    # The one outbound guard: suppressed, do not contact, a number opted out.
+    blocked = outbound_block_reason(
+        channel=channel,
+        to=to,
+        customer_id=contact.customer_id,
+        sender=sender.number if sender else None,
+    )
     if blocked:
         return Outcome.BLOCKED, blocked, channel, "", "", ""
-    return Outcome.SENT, "", channel, to, sender.number, _brand(sender)[0]
+    return Outcome.SENT, "", channel, to, sender.number if sender else "", _brand(sender)[0]
 
 
 @transaction.atomic
@@ -180,7 +185,7 @@ def material_notice_change_notify(
         _notify_batch(notice, ids, report)
     audit_event_record(
         actor=actor,
-        action="consent.notice_change_notified",
+        action=AuditAction.CONSENT_NOTICE_CHANGE_NOTIFIED,
         object_type="notice",
         object_id=notice.pk,
         summary={"outcomes": report.counts},

@@ -7,7 +7,7 @@ Each is honoured like STOP: written at once as withdrawals (method "email", "pho
 from the customer's revoke-all date — every sender of the customer. A revocation of
 texts gets one confirmation text, only within ``CONSENT_REVOCATION_CONFIRMATION_MINUTES``
 of receipt, with no marketing, never a second one for the same revocation, and only
-through the outbound guard (``_outbound_block_reason``)."""
+through the outbound guard (``consent.selectors.outbound_block_reason``)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ from consent.models import (
     SenderNumber,
     SmsProgramme,
 )
-from consent.selectors import revocation_recently_confirmed, revoke_all_in_effect
+from consent.selectors import (
+    OutboundBlock,
+    outbound_block_reason,
+    revocation_recently_confirmed,
+    revoke_all_in_effect,
+)
 from consent.services.inbound import _sms_opt_out, sms_reply_text
 from consent.services.ledger import _event_build, _events_save
 from consent.services.sms import _contact_for_phone
@@ -57,18 +62,16 @@ class RevocationResult:
     confirmation: str
 
 
-def _outbound_block_reason(*, customer_id: int | None, phone: str) -> str:
-    """Why the revocation's confirmation may not be texted to ``phone`` ("" if it may).
-
-    Seam: the one outbound guard, ``consent.selectors.outbound_block_reason`` (branch
-    consent-promises), replaces this body once it is on main. Until then: an identifier
-    on the suppression list (an erased person) gets nothing. An opt-out does not block
-    it: the confirmation of an opt-out is the one text the rule allows after it."""
-    from privacy.selectors import identifier_is_suppressed
-
-    if identifier_is_suppressed(channel="phone", value=phone, customer_id=customer_id):
-        return "suppressed"
-    return ""
+def _confirmation_block_reason(*, customer_id: int | None, phone: str, sender: str) -> str:
+    """Why the revocation's confirmation may not be texted ("" if it may): the one
+    outbound guard, ``consent.selectors.outbound_block_reason`` — except its
+    ``opted_out``, which this very revocation causes: the confirmation of an opt-out is
+    the one text the rule allows after it (47 CFR 64.1200(a)(12)). Suppressed and
+    do-not-contact people get nothing."""
+    reason = outbound_block_reason(
+        channel=Channel.SMS, to=phone, customer_id=customer_id, sender=sender
+    )
+    return "" if reason in (None, OutboundBlock.OPTED_OUT) else reason
 
 
 def _confirmation_sender(contact: Contact, sender: str) -> SenderNumber | None:
@@ -117,7 +120,9 @@ def _confirmation_queue(
     sender_row = _confirmation_sender(contact, sender)
     if sender_row is None:
         return "no_sender"
-    blocked = _outbound_block_reason(customer_id=contact.customer_id, phone=phone)
+    blocked = _confirmation_block_reason(
+        customer_id=contact.customer_id, phone=phone, sender=sender_row.number
+    )
     if blocked:
         return blocked
     body = sms_reply_text("stopall" if everywhere else "stop", sender_row, language=language)
@@ -383,7 +388,7 @@ def sms_programme_set(
     programme.save(update_fields=["revoke_all_from", "updated_at"])
     audit_event_record(
         actor=actor,
-        action="consent.sms_programme_changed",
+        action=AuditAction.CONSENT_SMS_PROGRAMME_CHANGED,
         object_type="customer",
         object_id=customer.pk,
         summary={
