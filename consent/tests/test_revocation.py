@@ -536,3 +536,14 @@ def test_agent_records_a_revocation_from_the_contact_consent_page(
     assert not check(customer, sender=sender.number).allowed
     assert ConsentEvent.objects.filter(method=ConsentEvent.Method.PHONE).count() == 2
     assert len(sms.outbox) == 1
+
+
+def test_the_review_queue_is_a_panel_of_the_morning_page(officer_client, customer, contact, sender):
+    _inbound(sender, "stop by tomorrow", now=timezone.now())
+
+    page = officer_client.get("/admin/").content.decode()
+
+    assert "SMS revocations to review" in page
+    assert "once the review queue is built" not in page  # no longer the placeholder
+    review = RevocationReview.objects.get()
+    assert f"/admin/consent/revocationreview/{review.pk}/change/" in page

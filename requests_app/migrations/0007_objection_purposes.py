@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_app", "0005_denial_notice_names_authority"),
+        ("requests_app", "0006_morning_page_indexes"),
     ]
 
     operations = [
