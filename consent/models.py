@@ -164,9 +164,17 @@ class ConsentEvent(models.Model):
     (on PostgreSQL a trigger refuses any other UPDATE)."""
 
     #: Emptied on the SMS proof kept after an erasure; every other row is deleted.
-    ERASED_FIELDS = ("identifier", "ip_address", "user_agent", "page_url", "source")
+    ERASED_FIELDS = (
+        "identifier",
+        "ip_address",
+        "user_agent",
+        "page_url",
+        "source",
+        "parental_consent_reference",
+    )
     KEPT_FIELDS = {
-        "action": "SMS consent proof kept 4 years after its last use (TCPA): grant or withdrawal.",
+        "action": "SMS consent proof kept 4 years after its last use (TCPA): grant, withdrawal or objection.",
+        "parental_consent_method": "SMS consent proof kept 4 years after its last use (TCPA): how a parent's consent was verified (a code).",
         "identifier_hmac": "SMS consent proof kept 4 years after its last use (TCPA): the number as a keyed hash only.",
         "sender": "SMS consent proof kept 4 years after its last use (TCPA): our number the consent was for.",
         "occurred_at": "SMS consent proof kept 4 years after its last use (TCPA): when.",
@@ -587,6 +595,10 @@ class RevocationReview(models.Model):
     federal holidays), the longest the FCC allows to honour a revocation (47 CFR
     64.1200(a)(11)). Clear revocations never come here: they opt out at once."""
 
+    # Deleted with the person's other consent records on erasure (consent.providers).
+    ERASED_FIELDS = ("sender", "received_at", "due_on", "signal", "status", "resolved_at")
+    KEPT_FIELDS: dict[str, str] = {}
+
     class Status(models.TextChoices):
         OPEN = "open", "To review"
         REVOKED = "revoked", "Revocation: opted out"
@@ -631,6 +643,10 @@ class VisitorLink(models.Model):
     browser, on any public page, is then honoured for the contact. Purged with the
     cookie records."""
 
+    # Deleted on erasure (consent.providers) and after the cookie retention period.
+    ERASED_FIELDS = ("linked_at",)
+    KEPT_FIELDS: dict[str, str] = {}
+
     visitor_id = models.UUIDField()
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     linked_at = models.DateTimeField(default=timezone.now)
@@ -649,6 +665,10 @@ class NoticeChangeNotification(models.Model):
     """A person told that a notice they consented under changed materially (one row per
     contact and material version): the idempotency of the notification job and the
     record that the person was told (or why not)."""
+
+    # Deleted on erasure (consent.providers).
+    ERASED_FIELDS = ("channel", "outcome", "reason", "created_at")
+    KEPT_FIELDS: dict[str, str] = {}
 
     class Outcome(models.TextChoices):
         SENT = "sent", "Sent"

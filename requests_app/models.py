@@ -135,6 +135,7 @@ class PrivacyRequest(models.Model):
     KEPT_FIELDS = {
         "reference": "The CCPA request log (11 CCR §7101), kept 24 months: the request's reference.",
         "request_type": "The CCPA request log (11 CCR §7101), kept 24 months: the type of request.",
+        "objection_purposes": "The CCPA request log (11 CCR §7101), kept 24 months: what an objection covered (purpose codes only).",
         "status": "The CCPA request log (11 CCR §7101), kept 24 months: the outcome.",
         "rule_code": "The CCPA request log (11 CCR §7101), kept 24 months: the law that applied.",
         "channel": "The CCPA request log (11 CCR §7101), kept 24 months: how the request was made.",

@@ -39,6 +39,7 @@ from consent.selectors import (
 )
 from consent.services.inbound import _sms_opt_out, sms_reply_text
 from consent.services.ledger import _event_build, _events_save
+from consent.services.revocation_reviews import revocation_review_transition
 from consent.services.sms import _contact_for_phone
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
@@ -285,10 +286,9 @@ def revocation_review_resolve(
 
     A confirmation text goes out only if this happens within the confirmation window of
     the text's receipt — after it, the rule allows none."""
-    updated = RevocationReview.objects.filter(
-        pk=review.pk, status=RevocationReview.Status.OPEN
-    ).update(
-        status=(
+    updated = revocation_review_transition(
+        review.pk,
+        to_status=(
             RevocationReview.Status.REVOKED if revoke else RevocationReview.Status.NOT_REVOCATION
         ),
         resolved_at=timezone.now(),
