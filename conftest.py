@@ -25,7 +25,7 @@ REFERENCE_DATA_MIGRATIONS = [
     ("privacy.migrations.0010_minors_disclosures_transfers", "grant_roles"),
     ("consent.migrations.0002_seed_purposes_and_notices", "forward"),
     ("consent.migrations.0004_staff_roles", "forward"),
-    ("consent.migrations.0011_sensitive_data_purpose_and_frozen_material_flag", "seed"),
+    ("consent.migrations.0013_sensitive_data_purpose_and_frozen_material_flag", "seed"),
     ("requests_app.migrations.0002_roles_and_notice_templates", "forward"),
 ]
 SERVICE_MARKERS = ("postgres", "redis", "browser")

@@ -119,7 +119,7 @@ def guard_backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0010_revocation_minors_objection_material_notices")]
+    dependencies = [("consent", "0012_revocation_minors_objection_material_notices")]
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(roles, migrations.RunPython.noop, elidable=False),
