@@ -25,7 +25,7 @@ from __future__ import annotations
 from consent.models import Purpose
 
 from .api_keys import api_key_create, api_key_revoke
-from .inbound import InboundResult, sms_inbound_handle, sms_reply_text
+from .inbound import InboundResult, sms_inbound_handle
 from .ledger import (
     SMS_PURPOSES,
     consent_event_record,
@@ -56,6 +56,7 @@ from .preferences import (
     preference_link_send,
     preference_link_url,
 )
+from .replies import sms_reply_text
 from .revocation import (
     REVOCATION_METHODS,
     RevocationResult,

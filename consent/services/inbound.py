@@ -42,11 +42,12 @@ from consent.selectors import (
     revoke_all_in_effect,
     sender_for_number,
 )
-from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
-from consent.services.sms import _brand
+from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
+from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
+from consent.services.replies import sms_reply_text
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
-from privacy.models import Contact, Customer
+from privacy.models import Contact
 from privacy.selectors import identifier_is_suppressed
 from privacy.services import audit_event_record, contact_create, suppressions_lift
 
@@ -56,130 +57,12 @@ Method = ConsentEvent.Method
 _NUMBER_LOCK_CLASS = 0x534D
 
 
-def sms_reply_text(kind: str, sender: SenderNumber | None, *, language: str = "en") -> str:
-    """The compliant replies. No marketing in any of them. The confirmation of an
-    opt-out answers a Spanish revocation in Spanish."""
-    brand, help_contact = _brand(sender)
-    freq = settings.CONSENT_SMS_MARKETING_FREQUENCY
-    if language == "es" and kind in ("stop", "stopall"):
-        scope = "de este número" if kind == "stop" else f"de ningún número de {brand}"
-        return (
-            f"{brand}: Se ha dado de baja y no recibirá más mensajes {scope}. "
-            "Responda START para volver a suscribirse."
-        )
-    return {
-        "stop": f"{brand}: You are unsubscribed and will receive no further messages from "
-        "this number. Reply START to rejoin.",
-        "stopall": f"{brand}: You are unsubscribed from all {brand} numbers and will receive "
-        "no further messages. Reply START to rejoin.",
-        "rejoin": f"{brand}: You are subscribed again. {freq}. Msg & data rates may apply. "
-        "Reply HELP for help, STOP to cancel.",
-        "confirmed": f"{brand}: Thanks, you are subscribed to marketing texts. {freq}. "
-        "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
-        "help": f"{brand}: Help: {help_contact}. {freq}. Msg & data rates may apply. "
-        "Reply STOP to cancel.",
-        "lifted": f"{brand}: You can receive messages from this number again. "
-        "Reply HELP for help, STOP to cancel.",
-    }[kind]
-
-
 @dataclass
 class InboundResult:
     reply: str = ""
     outcome: str = ""
     duplicate: bool = False
     message: InboundMessage | None = None
-
-
-def _sms_keyword_events(
-    *,
-    purpose_codes: tuple[str, ...],
-    action: str,
-    contact: Contact,
-    phone: str,
-    sender: str,
-    message_sid: str,
-    at: dt.datetime,
-    method: str = Method.SMS_KEYWORD,
-    notice: Notice | None = None,
-) -> list[ConsentEvent]:
-    """One keyword's decision for one or more SMS purposes, written together."""
-    return _events_save(
-        [
-            _event_build(
-                actor=None,
-                purpose=_purpose(code),
-                action=action,
-                method=method,
-                contact=contact,
-                identifier=phone,
-                sender=sender,
-                notice=notice,
-                occurred_at=at,
-                reference=message_sid,
-            )
-            for code in purpose_codes
-        ]
-    )
-
-
-def _sms_opt_out(
-    *,
-    customer: Customer,
-    contact: Contact,
-    phone: str,
-    sender: str,
-    everywhere: bool,
-    message_sid: str,
-    at: dt.datetime,
-    method: str = Method.SMS_KEYWORD,
-    actor=None,
-    purpose_codes: tuple[str, ...] = SMS_PURPOSES,
-) -> list[ConsentEvent]:
-    """STOP (this sender) or STOPALL (every sender of the customer), and every other
-    revocation of texts (own words, e-mail, phone, preference centre: ``method``): both
-    SMS purposes are withdrawn, and with them every subscription of the number in scope
-    whatever its status, so a pending sign-up ends too (the withdrawal's subscription
-    write covers this sender's subscriptions, or for every sender all of the number's).
-    ``sender`` may be empty with ``everywhere`` (a revocation that names no number);
-    ``purpose_codes`` narrows it (the preference centre's "no marketing texts")."""
-    events = _events_save(
-        [
-            _event_build(
-                actor=actor,
-                purpose=_purpose(code),
-                action=ConsentEvent.Action.WITHDRAW,
-                method=method,
-                contact=contact,
-                identifier=phone,
-                sender="" if everywhere else sender,
-                occurred_at=at,
-                reference=message_sid,
-            )
-            for code in purpose_codes
-        ]
-    )
-    if everywhere and sender:
-        # A row for the number the STOPALL was sent to, even if it had none: the record
-        # of the opt-out outlives any later ledger clean-up of other purposes. Rows that
-        # exist were opted out just above and stay as they are.
-        _rows_insert(
-            [
-                SmsSubscription(
-                    customer=customer,
-                    contact=contact,
-                    phone=phone,
-                    sender=sender,
-                    program=program,
-                    status=SmsSubscription.Status.OPTED_OUT,
-                    opted_out_at=at,
-                )
-                for program in SmsSubscription.Program.values
-            ],
-            "ON CONFLICT (customer_id, phone, sender, program) WHERE (phone IS NOT NULL) "
-            "DO NOTHING",
-        )
-    return events
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ from consent.selectors import (
     revocation_recently_confirmed,
     revoke_all_in_effect,
 )
-from consent.services.inbound import _sms_opt_out, sms_reply_text
 from consent.services.ledger import _event_build, _events_save
+from consent.services.opt_outs import _sms_opt_out
+from consent.services.replies import sms_reply_text
 from consent.services.revocation_reviews import revocation_review_transition
 from consent.services.sms import _contact_for_phone
 from consent.sms import OutboundSms, sms_gateway

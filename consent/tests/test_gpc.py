@@ -194,7 +194,7 @@ def test_the_openapi_schema_lists_the_new_answers_and_parameters(client):
     check_doc = schema["paths"]["/api/v1/consent/check"]["get"]["description"]
     assert "sale_sharing" in check_doc and "sensitive_data_use" in check_doc
     event_in = schema["components"]["schemas"]["EventIn"]["properties"]
-    assert event_in["action"]["enum"] == list(Event.Action.values)
+    assert event_in["action"]["enum"] == ["grant", "withdraw", "object"]  # not "lift"
     assert event_in["parental_consent"]["properties"]["method"]["enum"] == list(
         Event.ParentalConsent.values
     )
