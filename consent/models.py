@@ -37,6 +37,7 @@ class Purpose(models.Model):
         SMS_INFORMATIONAL = "sms_informational", "SMS informational"
         EMAIL_MARKETING = "email_marketing", "E-mail marketing"
         SALE_SHARING = "sale_sharing", "Sale/sharing for cross-context behavioural advertising"
+        SENSITIVE_DATA_USE = "sensitive_data_use", "Use of sensitive personal information"
         COOKIES_ANALYTICS = "cookies_analytics", "Cookies: analytics"
         COOKIES_ADVERTISING = "cookies_advertising", "Cookies: advertising"
 

@@ -2,7 +2,7 @@
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _REASONS = [
-    "granted", "legitimate_interest", "no_consent", "withdrawn", "objected", "minor",
+    "granted", "legitimate_interest", "no_consent", "withdrawn", "objected", "limited", "minor",
     "reconfirmation_needed", "subscription_opted_out", "suppressed", "restricted",
     "do_not_contact", "quiet_hours",
 ]  # fmt: skip
@@ -35,7 +35,9 @@ OPENAPI: dict = {
                     "sensitive personal information): may the data of the person `to` "
                     "names be used so; `channel` then only says whether `to` is an e-mail "
                     "address (email) or a phone number (sms), and `sender` is ignored. "
-                    "Reasons: objected (the person objected to this processing), minor "
+                    "Reasons: objected (the person objected to this processing), limited "
+                    "(sensitive_data_use: the person asked us to limit the use of their "
+                    "sensitive data, Cal. Civ. Code §1798.121), minor "
                     "(marketing, sale/sharing or advertising for a minor without verified "
                     "parental consent), reconfirmation_needed (consent given under a "
                     "notice version that has since changed materially, after the grace "

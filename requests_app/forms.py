@@ -136,7 +136,7 @@ class PrivacyRequestForm(forms.Form):
     website = forms.CharField(label="Leave this field empty", required=False)
 
     def __init__(self, *args, **kwargs):
-        from requests_app.selectors import objection_choices
+        from consent.selectors import objection_choices
 
         super().__init__(*args, **kwargs)
         self.fields["objection_purposes"].choices = objection_choices()

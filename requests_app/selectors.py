@@ -511,23 +511,3 @@ def privacy_request_contacts_for_status_token(view_kwargs: dict) -> list[Contact
             ).values("matches__contact_id"),
         ).order_by("pk")
     )
-
-
-def objection_choices() -> list[tuple[str, str]]:
-    """What a person may object to on the request form: direct marketing as a whole,
-    and each processing we do on legitimate interests or about the person as a whole
-    (sale/sharing, sensitive data use, profiling purposes staff added)."""
-    from consent.models import Channel as ConsentChannel
-    from consent.models import Purpose
-    from consent.services import DIRECT_MARKETING
-
-    purposes = (
-        Purpose.objects.filter(is_active=True)
-        .filter(
-            Q(legal_basis=Purpose.LegalBasis.LEGITIMATE_INTEREST) | Q(channel=ConsentChannel.DATA)
-        )
-        .order_by("code")
-    )
-    return [(DIRECT_MARKETING, "Direct marketing (e-mails, texts and calls about offers)")] + [
-        (p.code, p.name) for p in purposes
-    ]

@@ -39,7 +39,14 @@ from .preferences import (
     preference_token_make,
     visitor_cookie_choice,
 )
-from .purposes import PurposeInfo, notice_published, purpose_get, purpose_info
+from .purposes import (
+    DIRECT_MARKETING,
+    PurposeInfo,
+    notice_published,
+    objection_choices,
+    purpose_get,
+    purpose_info,
+)
 from .revocation import (
     revocation_recently_confirmed,
     revocation_reviews_open,
@@ -49,6 +56,7 @@ from .revocation import (
 from .senders import sender_for_number, sender_of_customer
 
 __all__ = [
+    "DIRECT_MARKETING",
     "OUTBOUND_CHANNELS",
     "PREFERENCE_SALT",
     "ApiPrincipal",
@@ -73,6 +81,7 @@ __all__ = [
     "is_minor_on",
     "minor_age_limit",
     "notice_published",
+    "objection_choices",
     "outbound_block_reason",
     "preference_token_contact",
     "preference_token_make",

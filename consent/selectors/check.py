@@ -78,13 +78,14 @@ _CHECK_SQL = """
 SELECT x.id, x.is_restricted, sup.suppressed_on,
        {subscriptions} AS opted_out_subs,
        s.is_granted, {since}, s.sender, s.last_event_id, x.do_not_contact,
-       x.is_minor, x.date_of_birth, x.country, x.state,
+       x.is_minor, x.date_of_birth, x.country, x.state, x.sensitive_use_limited_at,
        s.objected, s.parental_consent, {notice_version} AS notice_version
   FROM (SELECT MAX(sp.created_on) AS suppressed_on FROM {suppression} sp
          WHERE sp.channel = %s AND sp.identifier_hmac IN ({hmacs}) AND sp.lifted_at IS NULL
            AND (sp.scope = 'global' OR sp.customer_id = %s)) sup
   LEFT JOIN (SELECT c.id, c.is_restricted, c.do_not_contact, c.is_minor, c.date_of_birth,
-                    c.country, c.state, ci.customer_id, ci.match_key
+                    c.country, c.state, c.sensitive_use_limited_at, ci.customer_id,
+                    ci.match_key
                FROM {identifier} ci
                JOIN {contact} c ON c.id = ci.contact_id
               WHERE ci.customer_id = %s AND ci.kind = %s AND ci.match_key = %s
@@ -181,7 +182,7 @@ def consent_check(
     saying whether ``to`` is an e-mail address or a phone number?
 
     Raises ``ValidationError`` for a bad channel, purpose or identifier. Reasons:
-    granted, legitimate_interest, no_consent, withdrawn, objected, minor,
+    granted, legitimate_interest, no_consent, withdrawn, objected, limited, minor,
     reconfirmation_needed, subscription_opted_out, suppressed, restricted,
     do_not_contact, quiet_hours."""
     if channel not in (Channel.SMS, Channel.EMAIL):
@@ -255,14 +256,18 @@ def consent_check(
             last_event_id=r[7],
             granted=bool(r[4]),
             sender=r[6],
-            objected=bool(r[13]),
-            parental_consent=bool(r[14]),
-            notice_version=r[15],
+            objected=bool(r[14]),
+            parental_consent=bool(r[15]),
+            notice_version=r[16],
         )
         for r in rows
         if r[4] is not None
     ]
+    limited_at = _as_datetime(first[13])
+    limits_sensitive = purpose.code == Purpose.Code.SENSITIVE_DATA_USE and limited_at is not None
     if not states:
+        if limits_sensitive:
+            return ConsentDecision(allowed=False, reason="limited", since=limited_at)
         if minor:
             return ConsentDecision(allowed=False, reason="minor")
         if purpose.legal_basis != Purpose.LegalBasis.CONSENT and not opted_out_subs:
@@ -278,6 +283,10 @@ def consent_check(
         # Opted out from some sender: without a sender we cannot say "yes" safely.
         reason = "objected" if any(s.objected for s in states) else "withdrawn"
         return ConsentDecision(allowed=False, reason=reason)
+    if limits_sensitive and since <= limited_at:
+        # The person asked us to limit the use of their sensitive data (Cal. Civ. Code
+        # §1798.121; a limit request): only a grant given after it counts.
+        return ConsentDecision(allowed=False, reason="limited", since=limited_at)
     if minor and not latest.parental_consent:
         # A grant without a parent's verified consent does not let us market to a minor.
         return ConsentDecision(allowed=False, reason="minor")

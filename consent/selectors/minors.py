@@ -1,32 +1,27 @@
 """Who is a minor, as the consent app needs to know it: no marketing to a minor, and no
 marketing consent recorded for one, without verifiable parental consent evidence.
 
-One small seam: ``minor_age_limit`` answers with ``PRIVACY_MINOR_AGE`` today. The age
-limit per jurisdiction (a dated, cited table) is being built in privacy
-(``privacy.minors.minor_age_limit(country=, state=, on=)``, branch law-rights); once it
-is on main, this function returns its ``.age`` and nothing else here changes. The
-consent check reads the four inputs (flag, birth date, country, state) in its one query
-and calls ``is_minor_on``, so the hot path stays one statement."""
+The age limit is privacy's, per jurisdiction (``privacy.minors.minor_age_limit``: a
+dated, cited table, ``PRIVACY_MINOR_AGE`` our promise and default), the rule privacy's
+minors' queue applies too. The consent check reads the four inputs (flag, birth date,
+country, state) in its one query and calls ``is_minor_on``, so the hot path stays one
+statement."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.utils import timezone
 
+from privacy.minors import age_on
+from privacy.minors import minor_age_limit as _privacy_minor_age_limit
 from privacy.models import Contact
 
 
 def minor_age_limit(*, country: str | None, state: str | None, on: dt.date) -> int:
-    """Under this age a person living in ``country`` / ``state`` is a minor on ``on``.
-
-    Seam for privacy's per-jurisdiction table (see the module docstring)."""
-    return settings.PRIVACY_MINOR_AGE
-
-
-def _age_on(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    """Under this age a person living in ``country`` / ``state`` is a minor on ``on``
+    (privacy's per-jurisdiction rule)."""
+    return _privacy_minor_age_limit(country=country, state=state, on=on).age
 
 
 def is_minor_on(
@@ -43,7 +38,7 @@ def is_minor_on(
         return True
     if date_of_birth is None:
         return False
-    return _age_on(date_of_birth, on) < minor_age_limit(country=country, state=state, on=on)
+    return age_on(date_of_birth, on) < minor_age_limit(country=country, state=state, on=on)
 
 
 def contact_is_minor(contact: Contact, *, on: dt.date | None = None) -> bool:

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
-from consent.models import Notice, Purpose
+from consent.models import Channel, Notice, Purpose
 from consent.selectors.caches import _purposes
 
 
@@ -81,3 +81,21 @@ def notice_published(*, purpose_code: str, version: int | None = None) -> Notice
     if version is not None:
         return notices.filter(version=version).first()
     return notices.order_by("-version").first()
+
+
+#: What a person may object to besides named purposes: direct marketing as a whole.
+DIRECT_MARKETING = "direct_marketing"
+
+
+def objection_choices() -> list[tuple[str, str]]:
+    """What a person may object to (the request form, GDPR Art. 21): direct marketing as
+    a whole, and each processing done on legitimate interests or about the person as a
+    whole (sale/sharing, sensitive data use, profiling purposes staff added)."""
+    purposes = (
+        Purpose.objects.filter(is_active=True)
+        .filter(Q(legal_basis=Purpose.LegalBasis.LEGITIMATE_INTEREST) | Q(channel=Channel.DATA))
+        .order_by("code")
+    )
+    return [(DIRECT_MARKETING, "Direct marketing (e-mails, texts and calls about offers)")] + [
+        (p.code, p.name) for p in purposes
+    ]

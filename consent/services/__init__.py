@@ -23,6 +23,7 @@ and e-mail are queued with ``transaction.on_commit``.
 from __future__ import annotations
 
 from consent.models import Purpose
+from consent.selectors import DIRECT_MARKETING
 
 from .api_keys import api_key_create, api_key_revoke
 from .inbound import InboundResult, sms_inbound_handle
@@ -41,7 +42,6 @@ from .notice_changes import (
 )
 from .notices import notice_draft_save, notice_new_version, notice_publish, notice_text_hash
 from .objections import (
-    DIRECT_MARKETING,
     ObjectionResult,
     contact_objection_record,
     objection_purposes,

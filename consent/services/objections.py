@@ -26,9 +26,6 @@ from privacy.services import audit_event_record, contact_update
 
 Method = ConsentEvent.Method
 
-#: What the person may object to, besides named purposes: direct marketing as a whole.
-DIRECT_MARKETING = "direct_marketing"
-
 
 @dataclass
 class ObjectionResult:

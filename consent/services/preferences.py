@@ -32,7 +32,7 @@ from consent.services.sms import (
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
-from privacy.services import audit_event_record
+from privacy.services import audit_event_record, opt_out_signal_record
 
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
@@ -122,16 +122,10 @@ def preference_choice_set(
 
 def _gpc_opt_out_request_hand_off(*, contact: Contact) -> None:
     """Make the GPC opt-out visible as a processed CCPA opt-out request (11 CCR
-    §7025(c), §7026): the person and staff see it in requests_app.
-
-    Seam: privacy's ``opt_out_signal_record`` (branch law-rights) hands the signal to
-    the handlers other apps register (requests_app turns it into a processed request).
-    Called here inside the transaction that records the signal; until that interface is
-    on main, the ledger's GPC event is the only record."""
-    try:
-        from privacy.services import opt_out_signal_record  # law-rights
-    except ImportError:
-        return
+    §7025(c), §7026): privacy's ``opt_out_signal_record`` hands the signal to the handlers
+    other apps registered (requests_app makes it a completed opt-out request the person
+    sees on a status page, with one confirmation). Inside the transaction that records
+    the signal, so both are kept or neither."""
     opt_out_signal_record(contact=contact, signal="gpc", reference="Sec-GPC")
 
 

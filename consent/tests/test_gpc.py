@@ -198,3 +198,27 @@ def test_the_openapi_schema_lists_the_new_answers_and_parameters(client):
     assert event_in["parental_consent"]["properties"]["method"]["enum"] == list(
         Event.ParentalConsent.values
     )
+
+
+def test_a_limit_on_sensitive_data_is_read_by_the_check(api, contact):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from privacy.services import contact_sensitive_use_limit
+
+    services.consent_event_record(
+        actor=None,
+        purpose="sensitive_data_use",
+        action="grant",
+        method="api",
+        contact=contact,
+        notice=selectors.notice_published(purpose_code="sensitive_data_use"),
+        occurred_at=timezone.now() - dt.timedelta(days=1),
+    )
+    contact_sensitive_use_limit(actor=None, contact=contact, reason="request")
+
+    answer = api(channel="email", purpose="sensitive_data_use", to=contact.email).json()
+    assert (answer["allowed"], answer["reason"]) == (False, "limited")
+    # Other purposes are not touched by that limit.
+    assert api(channel="email", purpose="sale_sharing", to=contact.email).json()["allowed"]

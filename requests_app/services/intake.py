@@ -41,7 +41,7 @@ from requests_app.rules import (
     get_rule,
     rule_code_for,
 )
-from requests_app.selectors import objection_choices, privacy_request_reference_unused
+from requests_app.selectors import privacy_request_reference_unused
 from requests_app.services.notices import notice_send, public_url
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.sms import get_sms_sender
@@ -145,6 +145,8 @@ def _objection_purposes_clean(request_type: str, chosen: list[str] | None) -> li
     """An objection keeps what it objects to (known codes only); other types nothing."""
     if request_type != RequestType.OBJECTION or not chosen:
         return []
+    from consent.selectors import objection_choices  # requests_app → consent, lazily
+
     allowed = {code for code, _ in objection_choices()}
     unknown = set(chosen) - allowed
     if unknown:

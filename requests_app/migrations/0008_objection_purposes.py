@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_app", "0006_morning_page_indexes"),
+        ("requests_app", "0007_rights_post_mortem_transfers_gpc_metrics"),
     ]
 
     operations = [
