@@ -26,7 +26,8 @@ REFERENCE_DATA_MIGRATIONS = [
     ("consent.migrations.0002_seed_purposes_and_notices", "forward"),
     ("consent.migrations.0004_staff_roles", "forward"),
     ("consent.migrations.0007_preference_link_permission", "forward"),
-    ("consent.migrations.0012_evidence_pack_permission", "forward"),
+    ("consent.migrations.0014_evidence_pack_permission", "forward"),
+    ("consent.migrations.0013_sensitive_data_purpose_and_frozen_material_flag", "seed"),
     ("requests_app.migrations.0002_roles_and_notice_templates", "forward"),
 ]
 SERVICE_MARKERS = ("postgres", "redis", "browser")

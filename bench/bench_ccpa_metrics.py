@@ -145,7 +145,11 @@ def measure(runs: int) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from requests_app.selectors import METRIC_GROUPS, ccpa_metrics, ccpa_metrics_requests
+    from requests_app.selectors.ccpa_metrics import (
+        METRIC_GROUPS,
+        ccpa_metrics,
+        ccpa_metrics_requests,
+    )
 
     year = 2025
     kinds = [str(t) for _, types in METRIC_GROUPS.values() for t in types]

@@ -11,6 +11,7 @@ columns only."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,8 +29,11 @@ from consent.models import (
     CookieConsent,
     InboundMessage,
     Notice,
+    NoticeChangeNotification,
     Purpose,
+    RevocationReview,
     SenderNumber,
+    SmsProgramme,
     SmsSubscription,
 )
 from privacy.admin_kit import (
@@ -88,8 +92,21 @@ class PurposeAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("purpose", "version", "kind", "language", "published_at", "short_hash")
-    list_filter = ("purpose", "kind", ("published_at", admin.EmptyFieldListFilter))
+    list_display = (
+        "purpose",
+        "version",
+        "kind",
+        "language",
+        "is_material_change",
+        "published_at",
+        "short_hash",
+    )
+    list_filter = (
+        "purpose",
+        "kind",
+        "is_material_change",
+        ("published_at", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("purpose",)
     readonly_fields = ("version", "text_sha256", "published_at", "created_at", "created_by")
     actions = ("publish", "new_version")
@@ -100,7 +117,14 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_published:
-            return ("purpose", "kind", "language", "text", *self.readonly_fields)
+            return (
+                "purpose",
+                "kind",
+                "language",
+                "text",
+                "is_material_change",
+                *self.readonly_fields,
+            )
         return self.readonly_fields
 
     def has_change_permission(self, request, obj=None):
@@ -391,6 +415,80 @@ class ConsentStateInline(ConsentEventInline):
     verbose_name_plural = "Current consents"
 
 
+class RevocationForm(forms.Form):
+    """How a revocation that is not a keyword reached us (agent on the phone, e-mail)."""
+
+    channel = forms.ChoiceField(
+        choices=[("sms", "Stop texting me"), ("email", "Stop e-mailing me (marketing)")],
+        widget=forms.RadioSelect,
+    )
+    method = forms.ChoiceField(
+        label="Received by",
+        choices=[
+            (ConsentEvent.Method.PHONE, "Phone call (you)"),
+            (ConsentEvent.Method.EMAIL, "E-mail from the person"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    received_at = forms.DateTimeField(
+        required=False,
+        help_text="When the person asked (empty: now). A confirmation text goes out only "
+        "within 5 minutes of it.",
+    )
+    note = forms.CharField(
+        required=False, max_length=150, help_text="How it came in (no personal data needed)."
+    )
+
+
+class ObjectionForm(forms.Form):
+    direct_marketing = forms.BooleanField(
+        required=False,
+        label="Direct marketing (all marketing purposes; sets 'do not contact')",
+    )
+    purposes = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The processing the person objects to.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = [
+            (p.code, p.name)
+            for p in Purpose.objects.filter(is_active=True).exclude(channel="web").order_by("code")
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("direct_marketing") and not data.get("purposes"):
+            raise ValidationError("Choose what the person objects to.")
+        return data
+
+
+def _revocation_apply(actor, contact, data) -> int:
+    """Every number (or address) of the contact: the person revoked, not one line."""
+    from privacy.models import ContactIdentifier
+
+    kind = "phone" if data["channel"] == "sms" else "email"
+    done = 0
+    for match_key in ContactIdentifier.objects.filter(contact=contact, kind=kind).values_list(
+        "match_key", flat=True
+    ):
+        result = services.contact_revocation_record(
+            actor=actor,
+            contact=contact,
+            channel=data["channel"],
+            identifier=match_key,
+            method=data["method"],
+            received_at=data.get("received_at"),
+            note=data.get("note", ""),
+        )
+        done += len(result.events)
+    if not done:
+        raise ValidationError("This contact has no such number or address.")
+    return done
+
+
 @admin.register(ContactConsent)
 class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     """A contact's consent history and current consents; search by id, e-mail or phone."""
@@ -405,7 +503,13 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = (ConsentStateInline, ConsentEventInline)
     change_form_template = "admin/consent/contactconsent/change_form.html"
-    actions = ("withdraw_all", "send_preference_link_email", "send_preference_link_sms")
+    actions = (
+        "withdraw_all",
+        "record_revocation",
+        "record_objection",
+        "send_preference_link_email",
+        "send_preference_link_sms",
+    )
 
     def get_urls(self):
         def view(function):
@@ -495,6 +599,49 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
             done_message=lambda total: f"{total} consent(s) withdrawn.",
         )
 
+    @admin.action(
+        description='Record a revocation ("stop texting / e-mailing me") by phone or e-mail',
+        permissions=["withdraw_consent"],
+    )
+    def record_revocation(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset.filter(erased_at__isnull=True),
+            title="Record a revocation",
+            form_class=RevocationForm,
+            intro="Every number (or address) of the person is opted out at once, for "
+            "every sender; a text revocation gets one confirmation text.",
+            apply=lambda contact, data: _revocation_apply(request.user, contact, data),
+            done_message=lambda total: f"{total} consent(s) revoked.",
+            label=lambda contact: f"Contact #{contact.pk}",
+        )
+
+    @admin.action(
+        description="Record an objection (GDPR Art. 21), per purpose",
+        permissions=["withdraw_consent"],
+    )
+    def record_objection(self, request, queryset):
+        return run_action(
+            self,
+            request,
+            queryset.filter(erased_at__isnull=True),
+            title="Record an objection",
+            form_class=ObjectionForm,
+            apply=lambda contact, data: (
+                services.contact_objection_record(
+                    actor=request.user,
+                    contact=contact,
+                    purpose_codes=list(data["purposes"]),
+                    direct_marketing=data["direct_marketing"],
+                    method=ConsentEvent.Method.STAFF,
+                    reference="admin",
+                ).events
+            ),
+            done_message=lambda total: f"{total} objection(s) recorded.",
+            label=lambda contact: f"Contact #{contact.pk}",
+        )
+
     def has_send_preference_link_permission(self, request) -> bool:
         return request.user.has_perm("consent.send_preference_link")
 
@@ -524,3 +671,124 @@ class ContactConsentAdmin(PostedSearchMixin, admin.ModelAdmin):
     )
     def send_preference_link_sms(self, request, queryset):
         return self._send_preference_links(request, queryset, "sms")
+
+
+# --- FCC revocation rules, objections, material notice changes -------------------------
+
+
+@admin.register(SmsProgramme)
+class SmsProgrammeAdmin(admin.ModelAdmin):
+    """Per customer: from when an opt-out at one sender stops all its senders."""
+
+    list_display = ("customer", "revoke_all_from", "revoke_all_effective", "updated_at")
+    list_select_related = ("customer",)
+    raw_id_fields = ("customer",)
+    fields = ("customer", "revoke_all_from", "revoke_all_effective", "updated_at")
+    readonly_fields = ("revoke_all_effective", "updated_at")
+
+    @admin.display(description="In effect from (with the FCC's date)")
+    def revoke_all_effective(self, obj: SmsProgramme) -> str:
+        day = selectors.revoke_all_from(obj.customer) if obj.customer_id else None
+        return f"{day:%Y-%m-%d}" if day else "not scheduled"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("customer", *self.readonly_fields) if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.sms_programme_set(
+                actor=request.user, customer=obj.customer, revoke_all_from=obj.revoke_all_from
+            )
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevocationReview)
+class RevocationReviewAdmin(ReadOnlyAdmin):
+    """Texts that might revoke consent, for staff to decide within 10 business days."""
+
+    list_display = (
+        "received_at",
+        "due_on",
+        "days_left",
+        "status",
+        "signal",
+        "customer",
+        "sender",
+        "contact_link",
+    )
+    list_filter = ("status", "due_on")
+    list_select_related = ("customer",)
+    search_fields = ("=contact__id",)
+    ordering = ("due_on", "id")
+    fields = (
+        "text",
+        "received_at",
+        "due_on",
+        "signal",
+        "status",
+        "customer",
+        "sender",
+        "contact_link",
+        "resolved_at",
+        "resolved_by",
+    )
+    readonly_fields = fields
+    actions = ("mark_revoked", "mark_not_revocation")
+
+    @admin.display(description="The text")
+    def text(self, obj: RevocationReview) -> str:
+        return obj.message.body or "—"
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: RevocationReview) -> str:
+        return _contact_link(obj.contact_id)
+
+    @admin.display(description="Days left")
+    def days_left(self, obj: RevocationReview) -> str:
+        if obj.status != RevocationReview.Status.OPEN:
+            return "—"
+        from django.utils import timezone
+
+        left = (obj.due_on - timezone.localdate()).days
+        return f"overdue by {-left}" if left < 0 else str(left)
+
+    def has_resolve_permission(self, request) -> bool:
+        return request.user.has_perm("consent.resolve_revocationreview")
+
+    def _resolve(self, request, queryset, revoke: bool, title: str):
+        return run_action(
+            self,
+            request,
+            queryset.filter(status=RevocationReview.Status.OPEN),
+            title=title,
+            confirm=True,
+            apply=lambda review, data: services.revocation_review_resolve(
+                actor=request.user, review=review, revoke=revoke
+            ),
+            done_message=lambda done: f"{title}: {done} text(s) decided.",
+            label=lambda review: f"Review #{review.pk}",
+        )
+
+    @admin.action(description="It revokes consent: opt the number out", permissions=["resolve"])
+    def mark_revoked(self, request, queryset):
+        return self._resolve(request, queryset, True, "Revocation")
+
+    @admin.action(description="It does not revoke consent", permissions=["resolve"])
+    def mark_not_revocation(self, request, queryset):
+        return self._resolve(request, queryset, False, "Not a revocation")
+
+
+@admin.register(NoticeChangeNotification)
+class NoticeChangeNotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "notice", "channel", "outcome", "reason", "contact_link")
+    list_filter = ("outcome", "channel", "notice")
+    list_select_related = ("notice", "notice__purpose")
+    search_fields = ("=contact__id",)
+
+    @admin.display(description="Contact")
+    def contact_link(self, obj: NoticeChangeNotification) -> str:
+        return _contact_link(obj.contact_id)

@@ -61,7 +61,10 @@ def api_key_required(view: Callable) -> Callable:
 @require_GET
 @api_key_required
 def consent_check(request: HttpRequest) -> JsonResponse:
-    """GET /api/v1/consent/check?channel=sms|email&purpose=CODE&to=ID[&sender=ID]"""
+    """GET /api/v1/consent/check?channel=sms|email&purpose=CODE&to=ID[&sender=ID]
+
+    For a purpose about the person as a whole (sale_sharing, sensitive_data_use),
+    ``channel`` says whether ``to`` is an e-mail address or a phone number."""
     principal = request.api_principal
     params = request.GET
     nul = nul_field({name: " ".join(params.getlist(name)) for name in params})
@@ -94,6 +97,7 @@ def _event_json(event: ConsentEvent) -> dict:
         "occurred_at": event.occurred_at.isoformat(),
         "notice_version": event.notice.version if event.notice_id else None,
         "sender": event.sender or None,
+        "parental_consent": event.parental_consent_method or None,
     }
 
 
@@ -101,7 +105,8 @@ def _event_json(event: ConsentEvent) -> dict:
 @require_POST
 @api_key_required
 def consent_events(request: HttpRequest) -> JsonResponse:
-    """POST /api/v1/consent/events — record a grant or withdrawal with its evidence."""
+    """POST /api/v1/consent/events — record a grant, withdrawal or objection with its
+    evidence (a minor's marketing grant with ``parental_consent``)."""
     principal = request.api_principal
     data = _json_body(request)
     if isinstance(data, JsonResponse):
@@ -126,12 +131,20 @@ def consent_events(request: HttpRequest) -> JsonResponse:
 
 
 def _consent_event_record(principal: selectors.ApiPrincipal, data: dict) -> JsonResponse:
-    """The body's grant or withdrawal recorded (201), or a double opt-in started (202).
+    """The body's grant, withdrawal or objection recorded (201), or a double opt-in
+    started (202); a minor's marketing grant with ``parental_consent``.
     Raises ``ValidationError`` (400) or ``services.OutboundBlocked`` (409)."""
     purpose = selectors.purpose_info(str(data.get("purpose", "")))
     action = data.get("action")
-    if action not in (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW):
-        raise ValidationError("action must be grant or withdraw.")
+    if action not in (
+        ConsentEvent.Action.GRANT,
+        ConsentEvent.Action.WITHDRAW,
+        ConsentEvent.Action.OBJECT,
+    ):
+        raise ValidationError("action must be grant, withdraw or object.")
+    parental = data.get("parental_consent") or {}
+    if not isinstance(parental, dict):
+        raise ValidationError("parental_consent must be an object.")
     region = principal.default_region
     identifier = ""
     if data.get("to"):
@@ -203,6 +216,8 @@ def _consent_event_record(principal: selectors.ApiPrincipal, data: dict) -> Json
         page_url=evidence.get("page_url"),
         source=evidence.get("source"),
         reference=str(evidence.get("reference", ""))[:100],
+        parental_consent_method=str(parental.get("method") or ""),
+        parental_consent_reference=str(parental.get("reference") or ""),
     )
     return JsonResponse(_event_json(event), status=201)
 
@@ -244,6 +259,7 @@ def contact_consents(request: HttpRequest, contact_id: int) -> JsonResponse:
             "identifier": s.identifier or None,
             "sender": s.sender or None,
             "granted": s.is_granted,
+            "objected": s.objected,
             "since": s.since.isoformat(),
             "method": s.method,
         }

@@ -9,11 +9,13 @@ class ConsentConfig(AppConfig):
         # Consent data joins privacy's registry: exports and erasure include it.
         from consent import providers
         from consent.demo import seed_demo_consent
+        from consent.morning import register_consent_panels
         from privacy.contact_actions import ContactPageAction, contact_page_action_register
         from privacy.demo import demo_seeder_register
         from privacy.display import audit_object_type_register
 
         providers.register_consent_provider()
+        register_consent_panels()
         for code, label in (
             ("consent", "Consent records"),
             ("consent_event", "Consent event"),

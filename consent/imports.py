@@ -6,9 +6,10 @@ and nothing is saved, and every bad row is reported with its line number and rea
 (reasons never repeat the value). Rows are written through ``consent.services`` so the
 ledger and its projection stay in step.
 
-Columns: customer (slug), email, phone, purpose, action (grant/withdraw, default
-grant), occurred_at (ISO 8601 with zone), ip_address, source, notice_version, sender,
-page_url."""
+Columns: customer (slug), email, phone, purpose, action (grant/withdraw/object,
+default grant), occurred_at (ISO 8601 with zone), ip_address, source, notice_version,
+sender, page_url, parental_consent_method, parental_consent_reference (a minor's
+marketing grant is refused without the parent's verified consent)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from import_export import fields, resources
 
@@ -31,7 +33,8 @@ from privacy.services import audit_event_record, contact_create
 
 COLUMNS = [
     "customer", "email", "phone", "purpose", "action", "occurred_at", "ip_address", "source",
-    "notice_version", "sender", "page_url",
+    "notice_version", "sender", "page_url", "parental_consent_method",
+    "parental_consent_reference",
 ]  # fmt: skip
 
 
@@ -53,6 +56,8 @@ class _RowPlan:
     ip_address: str | None
     source: str
     page_url: str
+    parental_consent_method: str = ""
+    parental_consent_reference: str = ""
 
 
 class ConsentEvidenceResource(resources.ModelResource):
@@ -67,6 +72,8 @@ class ConsentEvidenceResource(resources.ModelResource):
     notice_version = fields.Field(column_name="notice_version")
     sender = fields.Field(column_name="sender")
     page_url = fields.Field(column_name="page_url")
+    parental_consent_method = fields.Field(column_name="parental_consent_method")
+    parental_consent_reference = fields.Field(column_name="parental_consent_reference")
 
     class Meta:
         model = ConsentEvent
@@ -115,8 +122,12 @@ class ConsentEvidenceResource(resources.ModelResource):
         if purpose is None:
             errors["purpose"] = ["Unknown purpose."]
         action = _text(row, "action").lower() or ConsentEvent.Action.GRANT
-        if action not in (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW):
-            errors["action"] = ["Must be grant or withdraw."]
+        if action not in (
+            ConsentEvent.Action.GRANT,
+            ConsentEvent.Action.WITHDRAW,
+            ConsentEvent.Action.OBJECT,
+        ):
+            errors["action"] = ["Must be grant, withdraw or object."]
         occurred_at = parse_datetime(_text(row, "occurred_at"))
         if occurred_at is None or occurred_at.tzinfo is None:
             errors["occurred_at"] = ["Needs a date and time with a zone (ISO 8601)."]
@@ -167,6 +178,30 @@ class ConsentEvidenceResource(resources.ModelResource):
                 sender = selectors.sender_normalize(_text(row, "sender"), region=region)
             except ValidationError as exc:
                 errors["sender"] = list(exc.messages)
+        parental_method = _text(row, "parental_consent_method").lower()
+        parental_reference = _text(row, "parental_consent_reference")
+        if parental_method and parental_method not in ConsentEvent.ParentalConsent.values:
+            errors["parental_consent_method"] = [
+                "Must be one of: " + ", ".join(ConsentEvent.ParentalConsent.values) + "."
+            ]
+        elif parental_method and not parental_reference:
+            errors["parental_consent_reference"] = ["Say where the parent's consent is kept."]
+        if (
+            not errors
+            and action == ConsentEvent.Action.GRANT
+            and purpose.is_marketing
+            and not parental_method
+        ):
+            known = selectors.contact_for_identifier(
+                customer_id=customer.pk, channel=channel, match_key=identifier
+            )
+            if known is not None and selectors.contact_is_minor(
+                known, on=timezone.localdate(occurred_at)
+            ):
+                errors["parental_consent_method"] = [
+                    "This person is a minor: a marketing grant needs the parent's verified "
+                    "consent (parental_consent_method and parental_consent_reference)."
+                ]
         if errors:
             raise ValidationError(errors)
         instance._plan = _RowPlan(
@@ -181,6 +216,8 @@ class ConsentEvidenceResource(resources.ModelResource):
             ip_address=ip_address,
             source=_text(row, "source")[:200],
             page_url=_text(row, "page_url")[:500],
+            parental_consent_method=parental_method,
+            parental_consent_reference=parental_reference,
         )
 
     def do_instance_save(self, instance, is_create):
@@ -210,6 +247,8 @@ class ConsentEvidenceResource(resources.ModelResource):
             ip_address=plan.ip_address,
             source=plan.source,
             page_url=plan.page_url,
+            parental_consent_method=plan.parental_consent_method,
+            parental_consent_reference=plan.parental_consent_reference,
         )
         instance.pk = event.pk
         self.imported += 1

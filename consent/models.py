@@ -37,6 +37,7 @@ class Purpose(models.Model):
         SMS_INFORMATIONAL = "sms_informational", "SMS informational"
         EMAIL_MARKETING = "email_marketing", "E-mail marketing"
         SALE_SHARING = "sale_sharing", "Sale/sharing for cross-context behavioural advertising"
+        SENSITIVE_DATA_USE = "sensitive_data_use", "Use of sensitive personal information"
         COOKIES_ANALYTICS = "cookies_analytics", "Cookies: analytics"
         COOKIES_ADVERTISING = "cookies_advertising", "Cookies: advertising"
 
@@ -91,6 +92,12 @@ class Notice(models.Model):
     language = models.CharField(max_length=10, default="en")
     text = models.TextField()
     text_sha256 = models.CharField(max_length=64, editable=False)
+    is_material_change = models.BooleanField(
+        default=False,
+        help_text="This version changes what people agree to: when it is published, the "
+        "people who consented under an earlier version are told, and asked to confirm "
+        "again (the check answers reconfirmation_needed after the grace period).",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
@@ -158,9 +165,17 @@ class ConsentEvent(models.Model):
     (on PostgreSQL a trigger refuses any other UPDATE)."""
 
     #: Emptied on the SMS proof kept after an erasure; every other row is deleted.
-    ERASED_FIELDS = ("identifier", "ip_address", "user_agent", "page_url", "source")
+    ERASED_FIELDS = (
+        "identifier",
+        "ip_address",
+        "user_agent",
+        "page_url",
+        "source",
+        "parental_consent_reference",
+    )
     KEPT_FIELDS = {
-        "action": "SMS consent proof kept 4 years after its last use (TCPA): grant or withdrawal.",
+        "action": "SMS consent proof kept 4 years after its last use (TCPA): grant, withdrawal or objection.",
+        "parental_consent_method": "SMS consent proof kept 4 years after its last use (TCPA): how a parent's consent was verified (a code).",
         "identifier_hmac": "SMS consent proof kept 4 years after its last use (TCPA): the number as a keyed hash only.",
         "sender": "SMS consent proof kept 4 years after its last use (TCPA): our number the consent was for.",
         "occurred_at": "SMS consent proof kept 4 years after its last use (TCPA): when.",
@@ -177,6 +192,10 @@ class ConsentEvent(models.Model):
         # texted from the number) lifted its suppression. Changes no state; written only
         # by the inbound webhook, never accepted from the API or an import.
         LIFT = "lift", "Suppression lifted"
+        # GDPR Art. 21: the person objects to a processing (legitimate interest, direct
+        # marketing); it stops that processing as a withdrawal does, and the check says
+        # "objected".
+        OBJECT = "object", "Objection"
 
     class Method(models.TextChoices):
         WEB_FORM = "web_form", "Web form"
@@ -190,6 +209,22 @@ class ConsentEvent(models.Model):
         PREFERENCE_CENTRE = "preference_centre", "Preference centre"
         COOKIE_BANNER = "cookie_banner", "Cookie banner"
         IVR = "ivr", "IVR / call"
+        # Revocation by any reasonable means (47 CFR 64.1200(a)(10)): a text in the
+        # person's own words, an e-mail, a phone call taken by an agent.
+        SMS_FREE_TEXT = "sms_free_text", "SMS in the person's own words"
+        EMAIL = "email", "E-mail from the person"
+        PHONE = "phone", "Phone call (agent)"
+
+    class ParentalConsent(models.TextChoices):
+        """How a parent's consent for a minor was verified (the methods COPPA accepts as
+        verifiable parental consent, 16 CFR §312.5(b)). Required for any marketing
+        grant to a minor."""
+
+        SIGNED_FORM = "signed_form", "Signed consent form returned by post, fax or scan"
+        PAYMENT_CARD = "payment_card", "Payment-card transaction notifying the account holder"
+        CALL = "call", "Call or video call with trained staff"
+        ID_DOCUMENT = "id_document", "Government ID checked against a database"
+        KNOWLEDGE = "knowledge", "Knowledge-based questions a child could not answer"
 
     customer = models.ForeignKey(
         Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -236,11 +271,29 @@ class ConsentEvent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    parental_consent_method = models.CharField(
+        max_length=20,
+        choices=ParentalConsent.choices,
+        blank=True,
+        default="",
+        help_text="A minor's grant: how the parent's consent was verified.",
+    )
+    parental_consent_reference = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Where the parent's consent evidence is kept (a document or case id; no names).",
+    )
     deidentified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(parental_consent_method="") | Q(action="grant"),
+                name="consentevent_parental_consent_on_grants",
+                violation_error_message="Parental consent evidence belongs to a grant.",
+            ),
             models.CheckConstraint(
                 condition=Q(contact__isnull=False) | Q(visitor_id__isnull=False),
                 name="consentevent_has_subject",
@@ -300,6 +353,13 @@ class ConsentState(models.Model):
     identifier = models.CharField(max_length=254, blank=True, default="")
     sender = models.CharField(max_length=20, blank=True, default="")
     is_granted = models.BooleanField()
+    objected = models.BooleanField(
+        default=False, help_text="The deciding event is an objection (GDPR Art. 21)."
+    )
+    parental_consent = models.BooleanField(
+        default=False,
+        help_text="The deciding grant carries verifiable parental consent evidence.",
+    )
     since = models.DateTimeField(help_text="When the deciding event happened")
     method = models.CharField(max_length=20, choices=ConsentEvent.Method.choices)
     notice = models.ForeignKey(
@@ -428,6 +488,9 @@ class InboundMessage(models.Model):
         START = "start", "START / UNSTOP"
         YES = "yes", "YES"
         HELP = "help", "HELP / INFO"
+        # Not a keyword: a clear revocation in the person's own words ("please stop
+        # texting me", "alto"), honoured as STOP and kept as SMS proof like a keyword.
+        REVOCATION = "revocation", "Revocation in own words"
         NONE = "", "None"
 
     # Unique by a constraint (Meta), not unique=True, which on PostgreSQL adds a second
@@ -521,6 +584,135 @@ class CookieConsent(models.Model):
 
     def __str__(self) -> str:
         return f"Cookie choice #{self.pk}"
+
+
+class SmsProgramme(models.Model):
+    """A customer's SMS programme settings. Today: from when an opt-out sent to one of
+    its sender numbers stops every sender of the customer (the FCC's "revoke-all" rule,
+    47 CFR 64.1200(a)(10)); without a row or a date, ``CONSENT_REVOKE_ALL_FROM``."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="sms_programme"
+    )
+    revoke_all_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="From this day (in UTC) a STOP or other revocation to one sender number "
+        "opts the number out of every sender of this customer. Empty: the FCC's scheduled "
+        "date (setting CONSENT_REVOKE_ALL_FROM). A date later than that is refused.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "SMS programme"
+
+    def __str__(self) -> str:
+        return f"SMS programme of customer #{self.customer_id}"
+
+
+class RevocationReview(models.Model):
+    """An inbound text that might be a revocation of consent ("not interested anymore",
+    "stop by tomorrow"), for staff to decide. Due 10 business days after receipt (US
+    federal holidays), the longest the FCC allows to honour a revocation (47 CFR
+    64.1200(a)(11)). Clear revocations never come here: they opt out at once."""
+
+    # Deleted with the person's other consent records on erasure (consent.providers).
+    ERASED_FIELDS = ("sender", "received_at", "due_on", "signal", "status", "resolved_at")
+    KEPT_FIELDS: dict[str, str] = {}
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To review"
+        REVOKED = "revoked", "Revocation: opted out"
+        NOT_REVOCATION = "not_revocation", "Not a revocation"
+
+    message = models.OneToOneField(
+        InboundMessage, on_delete=models.CASCADE, related_name="revocation_review"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sender = models.CharField(max_length=20, help_text="Our number the text was sent to")
+    received_at = models.DateTimeField()
+    due_on = models.DateField(help_text="10 business days after receipt")
+    signal = models.CharField(
+        max_length=40, help_text="What made the text doubtful (a code, never the words)"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_on"], name="revocation_review_open", condition=Q(status="open")
+            )
+        ]
+        permissions = [("resolve_revocationreview", "Can decide whether a text revokes consent")]
+
+    def __str__(self) -> str:
+        return f"Possible revocation #{self.pk} ({self.get_status_display()})"
+
+
+class VisitorLink(models.Model):
+    """A browser's visitor cookie (the cookie banner's id) tied to a contact, made when
+    that browser opened a page that names the contact (the preference centre's signed
+    link, a privacy request's status page). Global Privacy Control sent later from that
+    browser, on any public page, is then honoured for the contact. Purged with the
+    cookie records."""
+
+    # Deleted on erasure (consent.providers) and after the cookie retention period.
+    ERASED_FIELDS = ("linked_at",)
+    KEPT_FIELDS: dict[str, str] = {}
+
+    visitor_id = models.UUIDField()
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["visitor_id", "contact"], name="visitorlink_unique")
+        ]
+        indexes = [models.Index(fields=["linked_at"], name="visitorlink_time")]
+
+    def __str__(self) -> str:
+        return f"Visitor link #{self.pk}"
+
+
+class NoticeChangeNotification(models.Model):
+    """A person told that a notice they consented under changed materially (one row per
+    contact and material version): the idempotency of the notification job and the
+    record that the person was told (or why not)."""
+
+    # Deleted on erasure (consent.providers).
+    ERASED_FIELDS = ("channel", "outcome", "reason", "created_at")
+    KEPT_FIELDS: dict[str, str] = {}
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        BLOCKED = "blocked", "Not sent: the person may not be messaged"
+        NO_ADDRESS = "no_address", "Not sent: no address or number to use"
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, blank=True, default="")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "contact"], name="noticechangenotification_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice change #{self.notice_id} to contact #{self.contact_id}"
 
 
 class ContactConsent(Contact):

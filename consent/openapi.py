@@ -2,9 +2,11 @@
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _REASONS = [
-    "granted", "legitimate_interest", "no_consent", "withdrawn", "subscription_opted_out",
-    "suppressed", "restricted", "do_not_contact", "quiet_hours",
+    "granted", "legitimate_interest", "no_consent", "withdrawn", "objected", "limited", "minor",
+    "reconfirmation_needed", "subscription_opted_out", "suppressed", "restricted",
+    "do_not_contact", "quiet_hours",
 ]  # fmt: skip
+_PARENTAL_METHODS = ["signed_form", "payment_card", "call", "id_document", "knowledge"]
 
 OPENAPI: dict = {
     "openapi": "3.0.3",
@@ -23,19 +25,43 @@ OPENAPI: dict = {
         "/api/v1/consent/check": {
             "get": {
                 "operationId": "consentCheck",
-                "summary": "May this identifier be messaged for this purpose now?",
+                "summary": "May this identifier be messaged for this purpose now — or may "
+                "this person's data be sold/shared or their sensitive data used?",
+                "description": (
+                    "Messaging purposes (sms_marketing, sms_informational, "
+                    "email_marketing…): may a message be sent to `to` on `channel` now. "
+                    "Purposes about the person as a whole (sale_sharing: sale or sharing "
+                    "for cross-context behavioural advertising; sensitive_data_use: use of "
+                    "sensitive personal information): may the data of the person `to` "
+                    "names be used so; `channel` then only says whether `to` is an e-mail "
+                    "address (email) or a phone number (sms), and `sender` is ignored. "
+                    "Reasons: objected (the person objected to this processing), limited "
+                    "(sensitive_data_use: the person asked us to limit the use of their "
+                    "sensitive data, Cal. Civ. Code §1798.121), minor "
+                    "(marketing, sale/sharing or advertising for a minor without verified "
+                    "parental consent), reconfirmation_needed (consent given under a "
+                    "notice version that has since changed materially, after the grace "
+                    "period)."
+                ),
                 "parameters": [
                     {
                         "name": "channel",
                         "in": "query",
                         "required": True,
+                        "description": "sms or email: the channel of the message, or for "
+                        "sale_sharing and sensitive_data_use the kind of identifier in `to`.",
                         "schema": {"type": "string", "enum": ["sms", "email"]},
                     },
                     {
                         "name": "purpose",
                         "in": "query",
                         "required": True,
-                        "schema": {"type": "string", "example": "sms_marketing"},
+                        "schema": {
+                            "type": "string",
+                            "example": "sms_marketing",
+                            "description": "A purpose code, e.g. sms_marketing, "
+                            "email_marketing, sale_sharing, sensitive_data_use.",
+                        },
                     },
                     {
                         "name": "to",
@@ -77,11 +103,16 @@ OPENAPI: dict = {
         "/api/v1/consent/events": {
             "post": {
                 "operationId": "consentEventRecord",
-                "summary": "Record a grant or a withdrawal with its evidence",
+                "summary": "Record a grant, a withdrawal or an objection with its evidence",
                 "description": (
                     "A grant for a purpose that needs double opt-in (SMS marketing) starts "
                     "it instead: 202 with a pending subscription; the person's YES reply "
-                    "records the grant."
+                    "records the grant. An objection (GDPR Art. 21) stops the purpose "
+                    "whatever its legal basis; the check then answers objected. A "
+                    "marketing grant for a minor is refused (400) without "
+                    "`parental_consent` (how the parent's consent was verified and where "
+                    "the evidence is kept); a minor's SMS marketing is recorded with "
+                    "`confirmed: true` and that evidence, never by double opt-in."
                 ),
                 "requestBody": {
                     "required": True,
@@ -223,7 +254,7 @@ OPENAPI: dict = {
                 "required": ["purpose", "action"],
                 "properties": {
                     "purpose": {"type": "string"},
-                    "action": {"type": "string", "enum": ["grant", "withdraw"]},
+                    "action": {"type": "string", "enum": ["grant", "withdraw", "object"]},
                     "to": {"type": "string", "description": "E-mail or phone it covers"},
                     "contact_id": {"type": "integer"},
                     "create_contact": {"type": "boolean", "default": False},
@@ -234,6 +265,19 @@ OPENAPI: dict = {
                         "type": "boolean",
                         "description": "The grant was already confirmed (double opt-in "
                         "done by the caller).",
+                    },
+                    "parental_consent": {
+                        "type": "object",
+                        "description": "A minor's grant: verifiable parental consent.",
+                        "required": ["method", "reference"],
+                        "properties": {
+                            "method": {"type": "string", "enum": _PARENTAL_METHODS},
+                            "reference": {
+                                "type": "string",
+                                "description": "Where the evidence is kept (a document or "
+                                "case id; no names).",
+                            },
+                        },
                     },
                     "evidence": {
                         "type": "object",
@@ -258,6 +302,11 @@ OPENAPI: dict = {
                     "occurred_at": {"type": "string", "format": "date-time"},
                     "notice_version": {"type": "integer", "nullable": True},
                     "sender": {"type": "string", "nullable": True},
+                    "parental_consent": {
+                        "type": "string",
+                        "nullable": True,
+                        "enum": [*_PARENTAL_METHODS, None],
+                    },
                 },
             },
         },

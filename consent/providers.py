@@ -26,7 +26,10 @@ from consent.models import (
     ConsentEvent,
     ConsentState,
     InboundMessage,
+    NoticeChangeNotification,
+    RevocationReview,
     SmsSubscription,
+    VisitorLink,
 )
 from privacy import registry
 from privacy.hashing import identifier_hmac
@@ -36,9 +39,9 @@ from privacy.personal_data import erased_values
 LEDGER_FIELDS = [
     "id", "occurred_at", "recorded_at", "purpose", "action", "method", "identifier", "sender",
     "notice_version", "notice_text", "notice_sha256", "ip_address", "user_agent", "page_url",
-    "source", "reference",
+    "source", "reference", "parental_consent_method", "parental_consent_reference",
 ]  # fmt: skip
-STATE_FIELDS = ["purpose", "identifier", "sender", "is_granted", "since", "method"]
+STATE_FIELDS = ["purpose", "identifier", "sender", "is_granted", "objected", "since", "method"]
 SUBSCRIPTION_FIELDS = [
     "phone", "sender", "program", "status", "requested_at", "opted_in_at", "opted_out_at",
 ]  # fmt: skip
@@ -97,6 +100,8 @@ class ConsentProvider:
                 "page_url",
                 "source",
                 "reference",
+                "parental_consent_method",
+                "parental_consent_reference",
             )
         )
         yield registry.ExportTable(
@@ -108,7 +113,9 @@ class ConsentProvider:
         states = (
             ConsentState.objects.filter(contact=contact)
             .annotate(purpose_code=F("purpose__code"))
-            .values("purpose_code", "identifier", "sender", "is_granted", "since", "method")
+            .values(
+                "purpose_code", "identifier", "sender", "is_granted", "objected", "since", "method"
+            )
             .order_by("purpose_code")
         )
         yield registry.ExportTable(
@@ -169,8 +176,14 @@ class ConsentProvider:
             InboundMessage.objects.filter(deidentified_at__isnull=True).exclude(keyword="")
         )
         inbound_other = counts(InboundMessage.objects.filter(keyword=""))
+        reviews = counts(RevocationReview.objects.all())
+        links = counts(VisitorLink.objects.all())
+        notified = counts(NoticeChangeNotification.objects.all())
         for pk in ids:
             outcome = outcomes[pk]
+            outcome.erased["revocation_reviews"] = reviews.get(pk, 0)
+            outcome.erased["visitor_links"] = links.get(pk, 0)
+            outcome.erased["notice_change_notifications"] = notified.get(pk, 0)
             outcome.erased["consent_events"] = other_events.get(pk, 0)
             outcome.erased["consent_states"] = states.get(pk, 0)
             outcome.erased["inbound_texts"] = inbound_other.get(pk, 0)
@@ -304,6 +317,11 @@ class ConsentProvider:
         drop = [pk for pk in ids if pk not in keep_set]
 
         ConsentState.objects.filter(contact_id__any=ids).delete()
+        RevocationReview.objects.filter(
+            Q(contact_id__any=ids) | Q(message__contact_id__any=ids)
+        ).delete()
+        VisitorLink.objects.filter(contact_id__any=ids).delete()
+        NoticeChangeNotification.objects.filter(contact_id__any=ids).delete()
         ConsentEvent.objects.filter(contact_id__any=ids).exclude(_sms_q()).delete()
         InboundMessage.objects.filter(contact_id__any=ids, keyword="").delete()
         ConsentEvent.objects.filter(contact_id__any=drop).delete()

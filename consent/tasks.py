@@ -15,3 +15,16 @@ def sms_opt_in_prompt_send(subscription_id: int) -> bool:
 def consent_records_purge() -> dict:
     """Nightly: cookie records past 12 months and SMS proof past its 4 years."""
     return services.consent_records_purge(actor=None)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def material_notice_change_notify(notice_id: int) -> dict:
+    """Tell the people who consented under an earlier version of a material change
+    (once each; a retry tells nobody twice)."""
+    return services.material_notice_change_notify(actor=None, notice_id=notice_id).counts
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def material_notice_changes_notify() -> dict:
+    """Nightly: the same for every material change still in its grace period."""
+    return services.material_notice_changes_notify(actor=None).counts

@@ -109,7 +109,8 @@ PREFERENCE_PURPOSES = (
 @require_http_methods(["GET", "POST"])
 def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
     """GET/POST /preferences/<token>/ — a person's e-mail and SMS marketing choices and
-    the sale/sharing opt-out. Sec-GPC: 1 records the opt-out of sale/sharing."""
+    the sale/sharing opt-out. Sec-GPC: 1 records the opt-out of sale/sharing (the GPC
+    middleware, as on every public page)."""
     try:
         contact = selectors.preference_token_contact(token)
     except selectors.PreferenceLinkExpired:
@@ -121,9 +122,8 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
             request, "consent/preference_link_invalid.html", {"expired": False}, status=404
         )
 
+    # The signal itself was recorded by consent.middleware (every public page).
     gpc = _gpc(request)
-    if gpc:
-        services.contact_gpc_signal_record(contact=contact)
     outcome = None
     status = 200
     if request.method == "POST" and nul_field(dict(request.POST.items())):
@@ -140,7 +140,7 @@ def preference_centre(request: HttpRequest, token: str) -> HttpResponse:
                 user_agent=_user_agent(request),
             )
         except ValidationError as exc:
-            outcome = "error: " + "; ".join(exc.messages)
+            outcome = "minor" if exc.code == "minor" else "error: " + "; ".join(exc.messages)
 
     rows = []
     identifiers = ContactIdentifier.objects.filter(contact=contact).order_by("kind", "id")

@@ -101,6 +101,27 @@ class AuditAction(models.TextChoices):
         "consent.evidence_pack_viewed",
         "Consent evidence pack viewed or downloaded",
     )
+    CONSENT_OBJECTED = "consent.objected", "Objection to a processing recorded (one purpose)"
+    CONSENT_OBJECTION_RECORDED = (
+        "consent.objection_recorded",
+        "Objection to processing recorded (GDPR Art. 21)",
+    )
+    CONSENT_REVOCATION_RECORDED = (
+        "consent.revocation_recorded",
+        "Revocation received by e-mail, phone or the preference centre honoured",
+    )
+    CONSENT_REVOCATION_REVIEWED = (
+        "consent.revocation_reviewed",
+        "Staff decided whether a text revoked consent",
+    )
+    CONSENT_SMS_PROGRAMME_CHANGED = (
+        "consent.sms_programme_changed",
+        "Customer's SMS programme (revoke-all date) changed",
+    )
+    CONSENT_NOTICE_CHANGE_NOTIFIED = (
+        "consent.notice_change_notified",
+        "People told of a material notice change",
+    )
     # --- privacy requests ------------------------------------------------------------------
     PRIVACY_REQUEST_RECEIVED = "privacy_request.received", "Privacy request received"
     PRIVACY_REQUEST_SUBMISSION_RECEIVED = (

@@ -11,7 +11,7 @@ move the same row only one matches, so a row never takes two moves from one stat
 Each app wraps a ``StateField`` in its one transition service per field (which also
 writes what the move leaves behind: timeline, audit rows); nothing else writes the field.
 Used by ``PrivacyRequest.status``, ``ScheduledErasure.state``, ``ExportPackage.state``
-(requests_app) and ``SmsSubscription.status`` (consent)."""
+(requests_app), ``SmsSubscription.status`` and ``RevocationReview.status`` (consent)."""
 
 from __future__ import annotations
 

@@ -26,3 +26,11 @@ class RequestsAppConfig(AppConfig):
 
         registry.register_opt_out_signal_handler("requests_app.gpc_opt_out", gpc_signal_handler)
         demo_seeder_register("requests_app", seed_demo_requests)
+
+        # A visitor of a verified request's status or appeal page is tied to the contacts
+        # it matched: their Global Privacy Control is honoured on every public page.
+        from consent.gpc import gpc_contact_resolver_register
+        from requests_app.selectors import privacy_request_contacts_for_status_token
+
+        for name in ("requests_app:status", "requests_app:appeal"):
+            gpc_contact_resolver_register(name, privacy_request_contacts_for_status_token)

@@ -126,6 +126,13 @@ class PrivacyRequestForm(forms.Form):
         max_length=254,
         required=False,
     )
+    objection_purposes = forms.MultipleChoiceField(
+        label="If you object: to what?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to object to everything we do with your data on the basis "
+        "of our interests, direct marketing included.",
+    )
     is_agent = forms.BooleanField(
         label="I am an authorised agent acting for someone else", required=False
     )
@@ -140,6 +147,12 @@ class PrivacyRequestForm(forms.Form):
     )
     # Honeypot: hidden from people by CSS, left visible to bots.
     website = forms.CharField(label="Leave this field empty", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from consent.selectors import objection_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["objection_purposes"].choices = objection_choices()
 
     def clean(self):
         data = super().clean()

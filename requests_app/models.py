@@ -135,6 +135,7 @@ class PrivacyRequest(models.Model):
     KEPT_FIELDS = {
         "reference": "The CCPA request log (11 CCR §7101), kept 24 months: the request's reference.",
         "request_type": "The CCPA request log (11 CCR §7101), kept 24 months: the type of request.",
+        "objection_purposes": "The CCPA request log (11 CCR §7101), kept 24 months: what an objection covered (purpose codes only).",
         "status": "The CCPA request log (11 CCR §7101), kept 24 months: the outcome.",
         "rule_code": "The CCPA request log (11 CCR §7101), kept 24 months: the law that applied.",
         "channel": "The CCPA request log (11 CCR §7101), kept 24 months: how the request was made.",
@@ -183,6 +184,13 @@ class PrivacyRequest(models.Model):
     email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
     phone = models.CharField(max_length=20, null=True, blank=True, help_text="E.164")
     details = models.TextField(null=True, blank=True)
+    objection_purposes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="An objection: what the person objects to — 'direct_marketing' and/or "
+        "purpose codes of the consent app. Empty: everything (every purpose, direct "
+        "marketing included).",
+    )
 
     # Authorised agent.
     is_agent_request = models.BooleanField(default=False)

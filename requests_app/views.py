@@ -91,6 +91,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                     email=data["email"],
                     phone=data["phone"],
                     details=data["details"],
+                    objection_purposes=data["objection_purposes"],
                     is_agent_request=data["is_agent"],
                     agent_name=data["agent_name"],
                     agent_email=data["agent_email"],

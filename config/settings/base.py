@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "config.middleware.StaffIdleTimeoutMiddleware",
     "privacy.middleware.StaffTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Global Privacy Control on every public page (after sessions: it reads the session).
+    "consent.middleware.GlobalPrivacyControlMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -199,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "consent_records_purge": {
         "task": "consent.tasks.consent_records_purge",
         "schedule": crontab(hour=3, minute=10),
+    },
+    "material_notice_changes_notify": {
+        "task": "consent.tasks.material_notice_changes_notify",
+        "schedule": crontab(hour=3, minute=30),
     },
     "export_packages_purge": {
         "task": "requests_app.tasks.export_packages_purge",

@@ -3,11 +3,13 @@ and their published notices."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
 
-from consent.models import Notice, Purpose
+from consent.models import Channel, Notice, Purpose
 from consent.selectors.caches import _purposes
 
 
@@ -20,6 +22,10 @@ class PurposeInfo:
     is_marketing: bool
     requires_double_opt_in: bool
     is_per_identifier: bool
+    # The latest published notice version marked as a material change, and when it was
+    # published: grants given before it under an earlier version need re-confirmation.
+    material_version: int | None = None
+    material_at: dt.datetime | None = None
 
 
 def purpose_get(code: str) -> Purpose:
@@ -39,7 +45,17 @@ def purpose_info(code: str) -> PurposeInfo:
     """The active purpose with this code (cached), or ``ValidationError``."""
     info = _purposes.get(code)
     if info is None:
-        purpose = Purpose.objects.filter(code=code, is_active=True).first()
+        material = Notice.objects.filter(
+            purpose=OuterRef("pk"), is_material_change=True, published_at__isnull=False
+        ).order_by("-version")
+        purpose = (
+            Purpose.objects.filter(code=code, is_active=True)
+            .annotate(
+                material_version=Subquery(material.values("version")[:1]),
+                material_at=Subquery(material.values("published_at")[:1]),
+            )
+            .first()
+        )
         if purpose is None:
             raise ValidationError("Unknown purpose.", code="purpose_unknown")
         info = PurposeInfo(
@@ -50,6 +66,8 @@ def purpose_info(code: str) -> PurposeInfo:
             is_marketing=purpose.is_marketing,
             requires_double_opt_in=purpose.requires_double_opt_in,
             is_per_identifier=purpose.is_per_identifier,
+            material_version=purpose.material_version,
+            material_at=purpose.material_at,
         )
         _purposes.set(code, info)
     return info
@@ -63,3 +81,21 @@ def notice_published(*, purpose_code: str, version: int | None = None) -> Notice
     if version is not None:
         return notices.filter(version=version).first()
     return notices.order_by("-version").first()
+
+
+#: What a person may object to besides named purposes: direct marketing as a whole.
+DIRECT_MARKETING = "direct_marketing"
+
+
+def objection_choices() -> list[tuple[str, str]]:
+    """What a person may object to (the request form, GDPR Art. 21): direct marketing as
+    a whole, and each processing done on legitimate interests or about the person as a
+    whole (sale/sharing, sensitive data use, profiling purposes staff added)."""
+    purposes = (
+        Purpose.objects.filter(is_active=True)
+        .filter(Q(legal_basis=Purpose.LegalBasis.LEGITIMATE_INTEREST) | Q(channel=Channel.DATA))
+        .order_by("code")
+    )
+    return [(DIRECT_MARKETING, "Direct marketing (e-mails, texts and calls about offers)")] + [
+        (p.code, p.name) for p in purposes
+    ]

@@ -8,7 +8,8 @@ from consent.selectors.caches import _senders
 
 
 def sender_for_number(number: str) -> SenderNumber | None:
-    """The active sender number an inbound text was sent to, with its customer, or None.
+    """The active sender number an inbound text was sent to, with its customer (and the
+    customer's SMS programme, if any), or None.
 
     A sender found is cached per worker like the purposes, for
     ``CONSENT_API_CACHE_SECONDS`` (the webhook asks on every text, and the ORM query
@@ -23,7 +24,9 @@ def sender_for_number(number: str) -> SenderNumber | None:
     if sender is None:
         sender = (
             SenderNumber.objects.filter(number=number, is_active=True)
-            .select_related("customer")
+            # The customer's SMS programme rides along (revoke-all date): no extra query
+            # on a STOP.
+            .select_related("customer", "customer__sms_programme")
             .first()
         )
         if sender is not None:

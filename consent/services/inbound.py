@@ -1,7 +1,10 @@
 """Inbound texts (the Twilio webhook, after its signature was checked): the keyword's
 plan decided by reads alone, then one write of the inbound message, the ledger events
-of an opt-out (STOP, STOPALL) or a rejoin (START, YES), and the compliant reply. The
-opt-out is committed before the reply goes out; no reply holds marketing.
+of an opt-out (STOP, STOPALL, or a clear revocation in the person's own words) or a
+rejoin (START, YES), and the compliant reply. The opt-out is committed before the reply
+goes out; no reply holds marketing, and a revocation gets at most one confirmation
+(47 CFR 64.1200(a)(12)). A text that might be a revocation goes to the staff queue
+(``RevocationReview``).
 
 START / UNSTOP / YES from a number on the customer's suppression list (an erased person
 who had opted out) is the person's own provable act from that number: it lifts the
@@ -27,15 +30,24 @@ from consent.models import (
     InboundMessage,
     Notice,
     Purpose,
+    RevocationReview,
     SenderNumber,
     SmsSubscription,
 )
-from consent.selectors import sender_for_number
-from consent.services.ledger import SMS_PURPOSES, _event_build, _events_save, _purpose, _rows_insert
-from consent.services.sms import _brand, _contact_for_phone
+from consent.revocation import Revocation, business_days_after, revocation_classify
+from consent.selectors import (
+    InboundContact,
+    contact_for_inbound_text,
+    contact_is_minor,
+    revoke_all_in_effect,
+    sender_for_number,
+)
+from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
+from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
+from consent.services.replies import sms_reply_text
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
-from privacy.models import Contact, Customer
+from privacy.models import Contact
 from privacy.selectors import identifier_is_suppressed
 from privacy.services import audit_event_record, contact_create, suppressions_lift
 
@@ -45,110 +57,12 @@ Method = ConsentEvent.Method
 _NUMBER_LOCK_CLASS = 0x534D
 
 
-def sms_reply_text(kind: str, sender: SenderNumber | None) -> str:
-    """The compliant replies. No marketing in any of them."""
-    brand, help_contact = _brand(sender)
-    freq = settings.CONSENT_SMS_MARKETING_FREQUENCY
-    return {
-        "stop": f"{brand}: You are unsubscribed and will receive no further messages from "
-        "this number. Reply START to rejoin.",
-        "stopall": f"{brand}: You are unsubscribed from all {brand} numbers and will receive "
-        "no further messages. Reply START to rejoin.",
-        "rejoin": f"{brand}: You are subscribed again. {freq}. Msg & data rates may apply. "
-        "Reply HELP for help, STOP to cancel.",
-        "confirmed": f"{brand}: Thanks, you are subscribed to marketing texts. {freq}. "
-        "Msg & data rates may apply. Reply HELP for help, STOP to cancel.",
-        "help": f"{brand}: Help: {help_contact}. {freq}. Msg & data rates may apply. "
-        "Reply STOP to cancel.",
-        "lifted": f"{brand}: You can receive messages from this number again. "
-        "Reply HELP for help, STOP to cancel.",
-    }[kind]
-
-
 @dataclass
 class InboundResult:
     reply: str = ""
     outcome: str = ""
     duplicate: bool = False
     message: InboundMessage | None = None
-
-
-def _sms_keyword_events(
-    *,
-    purpose_codes: tuple[str, ...],
-    action: str,
-    contact: Contact,
-    phone: str,
-    sender: str,
-    message_sid: str,
-    at: dt.datetime,
-    method: str = Method.SMS_KEYWORD,
-    notice: Notice | None = None,
-) -> list[ConsentEvent]:
-    """One keyword's decision for one or more SMS purposes, written together."""
-    return _events_save(
-        [
-            _event_build(
-                actor=None,
-                purpose=_purpose(code),
-                action=action,
-                method=method,
-                contact=contact,
-                identifier=phone,
-                sender=sender,
-                notice=notice,
-                occurred_at=at,
-                reference=message_sid,
-            )
-            for code in purpose_codes
-        ]
-    )
-
-
-def _sms_opt_out(
-    *,
-    customer: Customer,
-    contact: Contact,
-    phone: str,
-    sender: str,
-    everywhere: bool,
-    message_sid: str,
-    at: dt.datetime,
-) -> list[ConsentEvent]:
-    """STOP (this sender) or STOPALL (every sender of the customer): both SMS purposes
-    are withdrawn, and with them every subscription of the number in scope whatever
-    its status, so a pending sign-up ends too (the withdrawal's subscription write
-    covers this sender's subscriptions, or for STOPALL all of the number's)."""
-    events = _sms_keyword_events(
-        purpose_codes=SMS_PURPOSES,
-        action=ConsentEvent.Action.WITHDRAW,
-        contact=contact,
-        phone=phone,
-        sender="" if everywhere else sender,
-        message_sid=message_sid,
-        at=at,
-    )
-    if everywhere:
-        # A row for the number the STOPALL was sent to, even if it had none: the record
-        # of the opt-out outlives any later ledger clean-up of other purposes. Rows that
-        # exist were opted out just above and stay as they are.
-        _rows_insert(
-            [
-                SmsSubscription(
-                    customer=customer,
-                    contact=contact,
-                    phone=phone,
-                    sender=sender,
-                    program=program,
-                    status=SmsSubscription.Status.OPTED_OUT,
-                    opted_out_at=at,
-                )
-                for program in SmsSubscription.Program.values
-            ],
-            "ON CONFLICT (customer_id, phone, sender, program) WHERE (phone IS NOT NULL) "
-            "DO NOTHING",
-        )
-    return events
 
 
 @dataclass(frozen=True)
@@ -162,23 +76,45 @@ class _InboundPlan:
     method: str = Method.SMS_KEYWORD
     notice: Notice | None = None
     lift: bool = False  # START / YES from a number on the customer's suppression list
+    # An opt-out (STOP, STOPALL, a clear revocation in own words), and its scope.
+    stop: bool = False
+    everywhere: bool = False
+    # A text that might be a revocation: for the staff queue.
+    review_signal: str = ""
 
 
 def _inbound_plan(
-    *, keyword: str, sender: SenderNumber | None, phone: str | None, contact: Contact | None
+    *,
+    keyword: str,
+    revocation: Revocation,
+    sender: SenderNumber | None,
+    phone: str | None,
+    contact: Contact | None,
+    at: dt.datetime,
 ) -> _InboundPlan:
     if sender is None:
         return _InboundPlan("unknown_sender")
-    if not keyword:
+    if not keyword and revocation.is_possible:
+        return _InboundPlan("revocation_review", review_signal=revocation.signal)
+    if not keyword and not revocation.is_clear:
         return _InboundPlan("no_keyword")
     if keyword == keywords.HELP:
         return _InboundPlan("help", sms_reply_text("help", sender))
     if phone is None:
         return _InboundPlan("invalid_from")
-    if keyword == keywords.STOP:
-        return _InboundPlan("opted_out", sms_reply_text("stop", sender))
-    if keyword == keywords.STOPALL:
-        return _InboundPlan("opted_out_all", sms_reply_text("stopall", sender))
+    if keyword in (keywords.STOP, keywords.STOPALL) or revocation.is_clear:
+        # From the customer's revoke-all date, any opt-out covers every sender.
+        everywhere = keyword == keywords.STOPALL or revoke_all_in_effect(sender.customer, at=at)
+        outcome = "opted_out_all" if everywhere else "opted_out"
+        return _InboundPlan(
+            outcome if keyword else f"{outcome}_own_words",
+            sms_reply_text(
+                "stopall" if everywhere else "stop", sender, language=revocation.language
+            ),
+            method=Method.SMS_KEYWORD if keyword else Method.SMS_FREE_TEXT,
+            stop=True,
+            everywhere=everywhere,
+        )
     return _rejoin_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
 
 
@@ -216,6 +152,11 @@ def _regrant_plan(
             .select_related("prompt_notice")
             .first()
         )
+        if pending is not None and contact is not None and contact_is_minor(contact):
+            # No marketing consent for a minor without a parent's verified consent,
+            # which a text cannot carry: the sign-up stays pending; staff can record
+            # the parent's consent with its evidence.
+            return _InboundPlan("minor_refused", sms_reply_text("help", sender))
         if pending is not None:
             return _InboundPlan(
                 "confirmed",
@@ -253,6 +194,10 @@ def _regrant_plan(
         for purpose_id, code in purposes.items()
         if purpose_id in had_consent and not (purpose_id in latest and latest[purpose_id][1])
     )
+    if contact_is_minor(contact):
+        # A minor's marketing texts need a parent's verified consent, which START cannot
+        # carry: only the informational texts come back.
+        grant = tuple(code for code in grant if not _purpose(code).is_marketing)
     if not grant:
         return _InboundPlan("nothing_to_rejoin", sms_reply_text("help", sender))
     return _InboundPlan("rejoined", sms_reply_text("rejoin", sender), grant=grant)
@@ -324,11 +269,16 @@ def sms_inbound_handle(
     inbound message is written first, by ``INSERT … ON CONFLICT (message_sid) DO
     NOTHING``, and nothing else is written when that inserts no row.
 
-    A STOP from a known number is seven statements once the worker has the sender
-    cached (``sender_for_number``; eight on a cold worker): the number's lock
-    (``_number_lock``, PostgreSQL), the contact, the inbound message, the two ledger
-    rows, their state upsert, the subscription upsert and the audit row
-    (consent/tests/test_inbound_statements.py)."""
+    A STOP from a known number is eight statements once the worker has the sender
+    cached (``sender_for_number``; nine on a cold worker): the number's lock
+    (``_number_lock``, PostgreSQL), the contact, the inbound message, whether the number
+    was just sent a revocation's confirmation, the two ledger rows, their state upsert,
+    the subscription upsert and the audit row (consent/tests/test_inbound_statements.py).
+
+    A text that is no keyword is read by ``consent.revocation``: a clear revocation in
+    the person's own words opts out as STOP does (method "sms_free_text", kept as SMS
+    proof like a keyword); a possible one is queued for staff (``RevocationReview``, due
+    in 10 business days); anything else changes nothing."""
     now = now or timezone.now()
     message_sid = _inbound_fields_check(
         message_sid=message_sid,
@@ -342,7 +292,13 @@ def sms_inbound_handle(
     to_number = (to_number or "").strip()
     sender = sender_for_number(to_number)
     keyword = keywords.keyword_classify(body)
+    revocation = (
+        revocation_classify(body or "")
+        if not keyword and sender is not None
+        else Revocation(kind="")
+    )
     phone = contact = None
+    found = InboundContact(None)
     if sender is not None:
         try:
             phone = parse_phone(
@@ -353,8 +309,27 @@ def sms_inbound_handle(
         if phone is not None:
             _number_lock(sender.customer_id, phone)
             # Every text of a known person is linked to them, so erasure and export find it.
-            contact = _contact_for_phone(sender.customer, phone, create=False)
-    plan = _inbound_plan(keyword=keyword, sender=sender, phone=phone, contact=contact)
+            found = contact_for_inbound_text(
+                customer_id=sender.customer_id, phone=phone, sender=sender.number
+            )
+            contact = found.contact
+    plan = _inbound_plan(
+        keyword=keyword,
+        revocation=revocation,
+        sender=sender,
+        phone=phone,
+        contact=contact,
+        at=now,
+    )
+    if plan.stop and not keyword:
+        keyword = InboundMessage.Keyword.REVOCATION
+    reply = plan.reply
+    window = dt.timedelta(minutes=settings.CONSENT_REVOCATION_CONFIRMATION_MINUTES)
+    if plan.stop and found.confirmed_since(now - window, everywhere=plan.everywhere):
+        # The same revocation again within the confirmation window: it was confirmed
+        # once, nothing more is sent (47 CFR 64.1200(a)(12)). Read with the contact,
+        # before the new events are written.
+        reply = ""
     message = InboundMessage(
         message_sid=message_sid,
         account_sid=(account_sid or "")[:64],  # recorded only, never a key
@@ -366,7 +341,7 @@ def sms_inbound_handle(
         keyword=keyword,
         received_at=now,
         outcome=plan.outcome,
-        reply=plan.reply,
+        reply=reply,
     )
     inserted = _rows_insert(
         [message], "ON CONFLICT (message_sid) DO NOTHING RETURNING id", fetch=True
@@ -378,7 +353,7 @@ def sms_inbound_handle(
     message._state.db = connection.alias
 
     events: list[ConsentEvent] = []
-    stop = plan.outcome in ("opted_out", "opted_out_all")
+    stop = plan.stop
     if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
         # contact, or a START that lifts an erased person's suppression): the ledger
@@ -394,9 +369,10 @@ def sms_inbound_handle(
             contact=contact,
             phone=phone,
             sender=sender.number,
-            everywhere=keyword == keywords.STOPALL,
+            everywhere=plan.everywhere,
             message_sid=message_sid,
             at=now,
+            method=plan.method,
         )
     elif plan.grant:
         events = _sms_keyword_events(
@@ -409,6 +385,18 @@ def sms_inbound_handle(
             sender=sender.number,
             message_sid=message_sid,
             at=now,
+        )
+    elif plan.review_signal:
+        RevocationReview.objects.create(
+            message=message,
+            customer=sender.customer,
+            contact=contact,
+            sender=sender.number,
+            received_at=now,
+            due_on=business_days_after(
+                timezone.localdate(now), settings.CONSENT_REVOCATION_REVIEW_BUSINESS_DAYS
+            ),
+            signal=plan.review_signal,
         )
     lifted: list[int] = []
     if plan.lift:
@@ -443,6 +431,7 @@ def sms_inbound_handle(
             "customer_id": sender.customer_id if sender else None,
             "events": [e.pk for e in events],
             "suppressions_lifted": len(lifted),
+            "confirmation": bool(reply) if stop else None,
         },
     )
-    return InboundResult(reply=plan.reply, outcome=plan.outcome, message=message)
+    return InboundResult(reply=reply, outcome=plan.outcome, message=message)

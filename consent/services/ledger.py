@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import Channel, ConsentEvent, ConsentState, Notice, Purpose, SmsSubscription
-from consent.selectors import purpose_get
+from consent.selectors import contact_is_minor, purpose_get
 from consent.services.subscriptions import (
     sms_subscription_upsert_clause,
     sms_subscriptions_transition,
@@ -35,7 +35,7 @@ from privacy.services import audit_event_record, staff_user
 
 Method = ConsentEvent.Method
 # The actions that are consent decisions (the projection's input); LIFT is not one.
-DECISIONS = (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW)
+DECISIONS = (ConsentEvent.Action.GRANT, ConsentEvent.Action.WITHDRAW, ConsentEvent.Action.OBJECT)
 SMS_PURPOSES = (Purpose.Code.SMS_MARKETING, Purpose.Code.SMS_INFORMATIONAL)
 _PROGRAM_OF = {
     Purpose.Code.SMS_MARKETING: SmsSubscription.Program.MARKETING,
@@ -77,6 +77,7 @@ def _rows_insert(objs: list, suffix: str, *, fetch: bool = False) -> list[tuple]
 # concurrent writers of one key serialise as the SELECT … FOR UPDATE did.
 _STATE_UPSERT = """ON CONFLICT ({target}) DO UPDATE SET
     customer_id = excluded.customer_id, is_granted = excluded.is_granted,
+    objected = excluded.objected, parental_consent = excluded.parental_consent,
     since = excluded.since, method = excluded.method, notice_id = excluded.notice_id,
     last_event_id = excluded.last_event_id
   WHERE (consent_consentstate.since, consent_consentstate.last_event_id)
@@ -100,6 +101,8 @@ def _state_of(event: ConsentEvent) -> ConsentState:
         identifier=event.identifier if event.contact_id else "",
         sender=event.sender if event.contact_id else "",
         is_granted=event.action == ConsentEvent.Action.GRANT,
+        objected=event.action == ConsentEvent.Action.OBJECT,
+        parental_consent=bool(event.parental_consent_method),
         since=event.occurred_at,
         method=event.method,
         notice_id=event.notice_id,
@@ -208,14 +211,20 @@ def _event_build(
     page_url: str | None = None,
     source: str | None = None,
     reference: str = "",
+    parental_consent_method: str = "",
+    parental_consent_reference: str = "",
 ) -> ConsentEvent:
-    """Check one event and return it unsaved (``_events_save`` writes it)."""
+    """Check one event and return it unsaved (``_events_save`` writes it).
+
+    A marketing grant to a minor needs verifiable parental consent evidence (how it was
+    verified, and where the evidence is kept): refused without it, whoever records it
+    (API, preference centre, SMS keyword, import)."""
     now = timezone.now()
     occurred_at = occurred_at or now
     if (contact is None) == (visitor_id is None):
         raise ValidationError("A consent event needs exactly one subject.", code="subject")
     if action not in ConsentEvent.Action.values:
-        raise ValidationError("Action must be grant or withdraw.", code="action")
+        raise ValidationError("Action must be grant, withdraw or object.", code="action")
     if action == ConsentEvent.Action.LIFT and (
         method != Method.SMS_KEYWORD or purpose.channel != Channel.SMS or not reference
     ):
@@ -234,9 +243,35 @@ def _event_build(
         raise ValidationError(
             "The notice must be a published version of this purpose's notice.", code="notice"
         )
+    parental_consent_method = parental_consent_method or ""
+    parental_consent_reference = " ".join((parental_consent_reference or "").split())[:100]
+    if parental_consent_method and (
+        parental_consent_method not in ConsentEvent.ParentalConsent.values
+        or action != ConsentEvent.Action.GRANT
+    ):
+        raise ValidationError(
+            "Parental consent evidence is one of the listed verification methods, on a grant.",
+            code="parental_consent",
+        )
+    if parental_consent_method and not parental_consent_reference:
+        raise ValidationError(
+            "Say where the parent's consent evidence is kept (a document or case reference).",
+            code="parental_consent_reference",
+        )
     if contact is not None:
         if contact.erased_at:
             raise ValidationError("This contact has been erased.", code="erased")
+        if (
+            action == ConsentEvent.Action.GRANT
+            and purpose.is_marketing
+            and not parental_consent_method
+            and contact_is_minor(contact, on=timezone.localdate(occurred_at))
+        ):
+            raise ValidationError(
+                "This person is a minor: a marketing consent needs verifiable parental "
+                "consent evidence.",
+                code="minor",
+            )
         if purpose.is_per_identifier and not identifier:
             raise ValidationError(
                 "This purpose needs the e-mail address or number it covers.", code="identifier"
@@ -265,6 +300,8 @@ def _event_build(
         source=(source or "")[:200] or None,
         reference=(reference or "")[:100],
         recorded_by=staff_user(actor),
+        parental_consent_method=parental_consent_method,
+        parental_consent_reference=parental_consent_reference,
     )
 
 
@@ -288,12 +325,19 @@ def _evidence_check(ip_address, *texts) -> None:
             ) from None
 
 
+_AUDIT_ACTIONS = {
+    ConsentEvent.Action.GRANT: AuditAction.CONSENT_GRANTED,
+    ConsentEvent.Action.WITHDRAW: AuditAction.CONSENT_WITHDRAWN,
+    ConsentEvent.Action.OBJECT: AuditAction.CONSENT_OBJECTED,
+}
+
+
 def _audit_event(actor, event: ConsentEvent, **extra) -> None:
+    if event.parental_consent_method:
+        extra["parental_consent"] = event.parental_consent_method
     audit_event_record(
         actor=actor,
-        action=AuditAction.CONSENT_GRANTED
-        if event.action == ConsentEvent.Action.GRANT
-        else AuditAction.CONSENT_WITHDRAWN,
+        action=_AUDIT_ACTIONS[event.action],
         object_type="contact" if event.contact_id else "consent_event",
         object_id=event.contact_id or event.pk,
         summary={
@@ -324,12 +368,15 @@ def consent_event_record(
     page_url: str | None = None,
     source: str | None = None,
     reference: str = "",
+    parental_consent_method: str = "",
+    parental_consent_reference: str = "",
 ) -> ConsentEvent:
-    """Record a grant or withdrawal with its evidence. ``identifier`` is already
-    normalised (e-mail match key or E.164) and must be one of the contact's."""
+    """Record a grant, withdrawal or objection with its evidence. ``identifier`` is
+    already normalised (e-mail match key or E.164) and must be one of the contact's. A
+    marketing grant to a minor needs the parental consent evidence."""
     purpose = _purpose(purpose)
     if action not in DECISIONS:
-        raise ValidationError("Action must be grant or withdraw.", code="action")
+        raise ValidationError("Action must be grant, withdraw or object.", code="action")
     if contact is not None and identifier:
         kind = "email" if purpose.channel == Channel.EMAIL else "phone"
         if not ContactIdentifier.objects.filter(
@@ -354,6 +401,8 @@ def consent_event_record(
         page_url=page_url,
         source=source,
         reference=reference,
+        parental_consent_method=parental_consent_method,
+        parental_consent_reference=parental_consent_reference,
     )
     _audit_event(actor, event)
     return event

@@ -22,6 +22,7 @@ from consent.models import (
     CookieConsent,
     InboundMessage,
     SmsSubscription,
+    VisitorLink,
 )
 from consent.selectors import cookie_records_expired
 from consent.services.ledger import DECISIONS
@@ -54,7 +55,16 @@ class DriftReport:
         }
 
 
-_COMPARED = ("customer_id", "is_granted", "since", "method", "notice_id", "last_event_id")
+_COMPARED = (
+    "customer_id",
+    "is_granted",
+    "objected",
+    "parental_consent",
+    "since",
+    "method",
+    "notice_id",
+    "last_event_id",
+)
 _EVENT_FIELDS = (
     "pk",
     "customer_id",
@@ -67,6 +77,7 @@ _EVENT_FIELDS = (
     "occurred_at",
     "method",
     "notice_id",
+    "parental_consent_method",
 )
 
 
@@ -74,7 +85,7 @@ def _expected_states(events) -> dict[tuple, dict]:
     expected: dict[tuple, dict] = {}
     for row in events:
         (pk, customer_id, contact_id, visitor_id, purpose_id, identifier, sender, action,
-         occurred_at, method, notice_id) = row  # fmt: skip
+         occurred_at, method, notice_id, parental_consent_method) = row  # fmt: skip
         key = (contact_id, visitor_id, purpose_id, identifier if contact_id else "",
                sender if contact_id else "")  # fmt: skip
         current = expected.get(key)
@@ -82,6 +93,8 @@ def _expected_states(events) -> dict[tuple, dict]:
             expected[key] = {
                 "customer_id": customer_id,
                 "is_granted": action == ConsentEvent.Action.GRANT,
+                "objected": action == ConsentEvent.Action.OBJECT,
+                "parental_consent": bool(parental_consent_method),
                 "since": occurred_at,
                 "method": method,
                 "notice_id": notice_id,
@@ -208,8 +221,8 @@ def consent_records_purge(
     now: dt.datetime | None = None,
     batch_size: int | None = None,
 ) -> dict[str, int]:
-    """Delete cookie-banner records and anonymous visitors' consents older than the
-    cookie retention period, and de-identified SMS proof whose 4 years since last use
+    """Delete cookie-banner records, anonymous visitors' consents and visitor-cookie
+    links to contacts older than the cookie retention period, and de-identified SMS proof whose 4 years since last use
     are over. Bounded batches, each its own transaction; safe to run twice."""
     now = now or timezone.now()
     batch_size = batch_size or settings.CONSENT_PURGE_BATCH_SIZE
@@ -219,6 +232,14 @@ def consent_records_purge(
             counts["cookie_records"] += CookieConsent.objects.filter(pk__in=ids).delete()[0]
 
     cookie_cutoff = now - dt.timedelta(days=settings.CONSENT_COOKIE_RETENTION_DAYS)
+    # Visitor cookies tied to contacts (Global Privacy Control) live as long as the
+    # cookie records.
+    for ids in ids_in_batches(
+        VisitorLink.objects.filter(linked_at__lt=cookie_cutoff), batch_size=batch_size
+    ):
+        with transaction.atomic():
+            counts["visitor_links"] += VisitorLink.objects.filter(pk__in=ids).delete()[0]
+
     # A visitor's state is the latest of its events, so an old state means every event
     # of that visitor and purpose is old too: deleting both keeps the projection exact.
     # A batch of each per transaction, states first (their last events are protected).

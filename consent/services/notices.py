@@ -1,5 +1,7 @@
 """Notices: the exact words shown when consent is asked. A draft may change; a
-published version never does (a change is a new version)."""
+published version never does (a change is a new version). Publishing a version marked
+as a material change tells the people who consented under an earlier one
+(``consent.services.notice_changes``)."""
 
 from __future__ import annotations
 
@@ -56,13 +58,25 @@ def notice_publish(*, actor: AbstractBaseUser | None, notice: Notice) -> bool:
         published_at=now, text_sha256=notice_text_hash(text or "")
     )
     if updated:
+        material = Notice.objects.filter(pk=notice.pk, is_material_change=True).exists()
         audit_event_record(
             actor=actor,
             action=AuditAction.CONSENT_NOTICE_PUBLISHED,
             object_type="notice",
             object_id=notice.pk,
-            summary={"purpose_id": notice.purpose_id, "version": notice.version},
+            summary={
+                "purpose_id": notice.purpose_id,
+                "version": notice.version,
+                "material_change": material,
+            },
         )
+        if material:
+            # The people who consented under an earlier version are told (and, after the
+            # grace period, asked again). With the broker down the nightly run does it.
+            from consent.tasks import material_notice_change_notify as task
+
+            notice_id = notice.pk
+            transaction.on_commit(lambda: task.delay(notice_id), robust=True)
     return bool(updated)
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from consent.models import ConsentEvent, ConsentState, CookieConsent, Purpose, SenderNumber
 from consent.selectors import notice_published, preference_token_make, sender_normalize
@@ -21,7 +22,6 @@ from consent.services.ledger import (
     _event_write,
     _purpose,
     contact_consent_withdraw,
-    contact_sale_sharing_opt_out,
 )
 from consent.services.sms import (
     OutboundBlocked,
@@ -32,7 +32,7 @@ from consent.services.sms import (
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
-from privacy.services import audit_event_record
+from privacy.services import audit_event_record, opt_out_signal_record
 
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
@@ -78,6 +78,20 @@ def preference_choice_set(
     )
     if current is not None and bool(current) == grant:
         return "unchanged"
+    if not grant and purpose.code == Purpose.Code.SMS_MARKETING and contact.customer_id:
+        # A revocation of texts like any other (47 CFR 64.1200(a)(10)): every sender, the
+        # one confirmation text; from the revoke-all date, every text of the customer.
+        from consent.services.revocation import contact_revocation_record
+
+        contact_revocation_record(
+            actor=None,
+            contact=contact,
+            channel="sms",
+            identifier=identifier,
+            method=Method.PREFERENCE_CENTRE,
+            marketing_only=True,
+        )
+        return "withdrawn"
     if not grant and purpose.code != Purpose.Code.SALE_SHARING:
         return (
             "withdrawn"
@@ -106,13 +120,47 @@ def preference_choice_set(
     return "granted" if grant else "withdrawn"
 
 
+def _gpc_opt_out_request_hand_off(*, contact: Contact) -> None:
+    """Make the GPC opt-out visible as a processed CCPA opt-out request (11 CCR
+    §7025(c), §7026): privacy's ``opt_out_signal_record`` hands the signal to the handlers
+    other apps registered (requests_app makes it a completed opt-out request the person
+    sees on a status page, with one confirmation). Inside the transaction that records
+    the signal, so both are kept or neither."""
+    opt_out_signal_record(contact=contact, signal="gpc", reference="Sec-GPC")
+
+
 @transaction.atomic
-def contact_gpc_signal_record(*, contact: Contact) -> bool:
-    """A ``Sec-GPC: 1`` seen on the contact's preference centre: opt out of sale/sharing
-    (method GPC). False if already opted out."""
-    return contact_sale_sharing_opt_out(
-        actor=None, contact=contact, method=Method.GPC, reference="Sec-GPC"
+def contact_gpc_signal_record(
+    *, contact: Contact, page_url: str | None = None, user_agent: str | None = None
+) -> bool:
+    """A ``Sec-GPC: 1`` from a visitor tied to the contact, on any public page: their
+    opt-out of sale/sharing, method GPC, with the page (its route, never a token) and the
+    user agent as evidence. Recorded once per contact: nothing is written when the
+    latest decision already is a GPC opt-out. An opt-out that takes effect now is also
+    handed to the CCPA opt-out request seam. Returns whether something was written."""
+    purpose = _purpose(Purpose.Code.SALE_SHARING)
+    state = (
+        ConsentState.objects.select_for_update()
+        .filter(contact=contact, purpose=purpose, identifier="", sender="")
+        .first()
     )
+    if state is not None and not state.is_granted and state.method == Method.GPC:
+        return False
+    event = _event_write(
+        actor=None,
+        purpose=purpose,
+        action=ConsentEvent.Action.WITHDRAW,
+        method=Method.GPC,
+        contact=contact,
+        occurred_at=max(timezone.now(), state.since) if state else None,
+        page_url=page_url,
+        user_agent=user_agent,
+        reference="Sec-GPC",
+    )
+    _audit_event(None, event)
+    if state is None or state.is_granted:
+        _gpc_opt_out_request_hand_off(contact=contact)
+    return True
 
 
 @dataclass

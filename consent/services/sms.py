@@ -18,7 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.models import ConsentEvent, Notice, Purpose, SenderNumber, SmsSubscription
-from consent.selectors import contact_for_identifier, notice_published, outbound_block_reason
+from consent.selectors import (
+    contact_for_identifier,
+    contact_is_minor,
+    notice_published,
+    outbound_block_reason,
+)
 from consent.services.ledger import (
     SMS_PURPOSES,
     _audit_event,
@@ -98,6 +103,13 @@ def sms_subscription_request(
         contact=contact, kind="phone", match_key=phone
     ).exists():
         raise ValidationError("The number is not one of this contact's.")
+    if contact_is_minor(contact):
+        # The YES that confirms a sign-up cannot carry a parent's verified consent.
+        raise ValidationError(
+            "This person is a minor: record the marketing consent with the parent's "
+            "verified consent evidence instead of an SMS sign-up.",
+            code="minor",
+        )
     senders = SenderNumber.objects.filter(customer_id=contact.customer_id, is_active=True)
     sender_row = (
         senders.filter(number=sender).first()

@@ -82,3 +82,12 @@ def check(customer, to="+14155550111", purpose="sms_marketing", sender=None, now
         sender=sender,
         now=now,
     )
+
+
+@pytest.fixture
+def officer_client(client):
+    """The test client logged in as a privacy officer (modules may define their own)."""
+    from consent.tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="Privacy officer"))
+    return client

@@ -109,3 +109,22 @@ def test_duplicate_message_sid_statements_write_nothing(text, subscribed):
     assert len(statements) <= DUPLICATE_STATEMENTS, _listing(statements)
     writes = [sql for sql in statements if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
     assert len(writes) == 1 and "ON CONFLICT" in writes[0], _listing(statements)
+
+
+def test_a_revocation_in_own_words_costs_what_stop_costs(text, subscribed):
+    statements = _statements(text, "Please stop texting me")
+    assert len(statements) <= STOP_STATEMENTS, _listing(statements)
+    assert InboundMessage.objects.get().outcome == "opted_out_own_words"
+
+
+def test_a_second_stop_in_the_confirmation_window_costs_no_more(text, subscribed):
+    text("STOP")
+    statements = _statements(text, "STOP")
+    assert len(statements) <= STOP_STATEMENTS, _listing(statements)
+    assert InboundMessage.objects.filter(reply="").count() == 1  # the second: no reply
+
+
+def test_a_doubtful_text_costs_one_more_insert_than_help(text, subscribed):
+    statements = _statements(text, "stop by tomorrow")
+    # HELP's statements, with the review row instead of the HELP reply.
+    assert len(statements) <= HELP_STATEMENTS + 1, _listing(statements)

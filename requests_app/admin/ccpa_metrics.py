@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from privacy.services import contacts_bulk_read
 from privacy.spreadsheets import neutralise_formula
-from requests_app import selectors
+from requests_app.selectors import ccpa_metrics as selectors
 
 FILTER_PARAMETER = "ccpa7102"
 

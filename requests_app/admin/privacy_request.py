@@ -233,6 +233,7 @@ class PrivacyRequestAdmin(
         "email",
         "phone",
         "details",
+        "objection_purposes",
         "is_agent_request",
         "agent_name",
         "agent_email",
@@ -293,7 +294,17 @@ class PrivacyRequestAdmin(
         ),
         (
             "Person",
-            {"fields": ("full_name", "email", "phone", "country", "state", "details")},
+            {
+                "fields": (
+                    "full_name",
+                    "email",
+                    "phone",
+                    "country",
+                    "state",
+                    "details",
+                    "objection_purposes",
+                )
+            },
         ),
         (
             "Authorised agent",

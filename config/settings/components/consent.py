@@ -2,7 +2,10 @@
 
 Every value has a safe development default; production sets the secrets."""
 
+import datetime as _dt
+
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 # base.py has read .env before importing this module. The nightly job is scheduled in
 # base.py's CELERY_BEAT_SCHEDULE with all the others.
@@ -52,3 +55,34 @@ CONSENT_PURGE_BATCH_SIZE = env.int("CONSENT_PURGE_BATCH_SIZE", default=1000)
 # How long a worker trusts a resolved API key (and the purpose table) before asking the
 # database again: a revoked key stops working within this many seconds.
 CONSENT_API_CACHE_SECONDS = env.int("CONSENT_API_CACHE_SECONDS", default=30)
+
+# --- Revocation of consent to texts (FCC, 47 CFR 64.1200(a)(10)-(12); docs/law.md) -----
+# From this day (UTC) an opt-out sent to one sender number stops every sender of the
+# customer ("revoke-all"), unless the customer's SMS programme (admin) names an earlier
+# day. The FCC's currently scheduled date: 2027-01-31 (CGB order DA 26-12, released
+# 2026-01-06, extending the waiver of FCC 24-24's revoke-all part; checked 2026-11-30).
+# Empty: no default date (only customers with their own date apply it).
+_revoke_all_from = env.str("CONSENT_REVOKE_ALL_FROM", default="2027-01-31").strip()
+try:
+    CONSENT_REVOKE_ALL_FROM = _dt.date.fromisoformat(_revoke_all_from) if _revoke_all_from else None
+except ValueError:
+    raise ImproperlyConfigured(
+        "CONSENT_REVOKE_ALL_FROM must be a date (YYYY-MM-DD) or empty."
+    ) from None
+# Texts that might be a revocation are decided by staff within this many US business
+# days of receipt (64.1200(a)(11): honour a revocation within 10 business days).
+CONSENT_REVOCATION_REVIEW_BUSINESS_DAYS = env.int(
+    "CONSENT_REVOCATION_REVIEW_BUSINESS_DAYS", default=10
+)
+# The one confirmation text of a revocation is sent only within this many minutes of
+# receipt (64.1200(a)(12)); a second revocation of the number within the same window
+# gets no second text.
+CONSENT_REVOCATION_CONFIRMATION_MINUTES = env.int(
+    "CONSENT_REVOCATION_CONFIRMATION_MINUTES", default=5
+)
+
+# --- Material changes of a notice --------------------------------------------------
+# Consents given under an earlier version than a material change stay valid this many
+# days after the change is published; then the check answers reconfirmation_needed
+# until the person confirms under the new version.
+CONSENT_RECONFIRMATION_GRACE_DAYS = env.int("CONSENT_RECONFIRMATION_GRACE_DAYS", default=30)

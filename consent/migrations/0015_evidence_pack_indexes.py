@@ -11,7 +11,7 @@ from privacy.migration_ops import AddIndexQuietly
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("consent", "0012_evidence_pack_permission")]
+    dependencies = [("consent", "0014_evidence_pack_permission")]
     operations = [
         AddIndexQuietly(
             model_name="consentevent",

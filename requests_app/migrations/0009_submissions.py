@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests_app", "0007_rights_post_mortem_transfers_gpc_metrics"),
+        ("requests_app", "0008_objection_purposes"),
     ]
 
     operations = [

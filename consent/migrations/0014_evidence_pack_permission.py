@@ -16,7 +16,7 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("consent", "0011_inbound_unmatched_from_index")]
+    dependencies = [("consent", "0013_sensitive_data_purpose_and_frozen_material_flag")]
     operations = [
         migrations.AlterModelOptions(
             name="contactconsent",
