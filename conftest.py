@@ -217,3 +217,29 @@ def screenshot():
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    """``logged("app.module")`` -> a list that receives that logger's records (INFO and
+    up) for the rest of the test. A handler on the logger itself, unlike ``caplog``'s on
+    the root, which an in-process Celery worker started by an earlier test may have
+    re-configured."""
+    import logging
+
+    attached: list[tuple[logging.Logger, logging.Handler]] = []
+
+    def capture(name: str) -> list[logging.LogRecord]:
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler(level=logging.INFO)
+        handler.emit = records.append
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "disabled", False)
+        monkeypatch.setattr(logger, "level", logging.INFO)
+        logger.addHandler(handler)
+        attached.append((logger, handler))
+        return records
+
+    yield capture
+    for logger, handler in attached:
+        logger.removeHandler(handler)

@@ -559,10 +559,16 @@ class ContactAdmin(PostedSearchMixin, HoldPermissionMixin, ScalableChangelistMix
                     ],
                     "kept": preview.kept,
                     "blocked_by": preview.blocked_by,
+                    "deferred_by": preview.deferred_by,
                     "already_erased": contact.erased_at is not None,
                 }
             )
-        return {"previews": previews, "blocked": sum(1 for p in previews if p["blocked_by"])}
+        return {
+            "previews": previews,
+            "blocked": sum(1 for p in previews if p["blocked_by"]),
+            # Erasure waits (e.g. for an open privacy request); refused now with the reason.
+            "deferred": sum(1 for p in previews if p["deferred_by"] and not p["blocked_by"]),
+        }
 
     @admin.action(description="Mark as a minor (schedules erasure)…", permissions=["flag_minor"])
     def mark_minor(self, request, queryset):

@@ -4,7 +4,13 @@ here that can **collect** a subject's data (for access and portability exports) 
 apps; they plug in from their ``AppConfig.ready``.
 
 A subject is a ``privacy.Contact``. Providers work on batches of contacts so the
-retention sweep can erase thousands per second; a single erasure is a batch of one."""
+retention sweep can erase thousands per second; a single erasure is a batch of one.
+
+A provider may also name reasons to **defer** a subject's erasure (optional method
+``deferrals``, see ``DeferringProvider``): e.g. requests_app defers a person who has an
+open privacy request, which could not be answered once the person is gone. The engine
+asks every provider that has the method and skips the deferred subjects; the retention
+sweep takes them on a later night, once the reason is gone."""
 
 from __future__ import annotations
 
@@ -77,6 +83,51 @@ class PersonalDataProvider(Protocol):
     def erase(self, contacts: Sequence[Contact], *, now: dt.datetime) -> dict[int, ErasureOutcome]:
         """Erase the contacts' data. The engine has called ``opted_out_identifiers`` for
         the same contacts earlier in the same transaction."""
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """Why one subject's erasure waits. ``kind`` is the provider's ``deferral_kind`` (a
+    short label counted in the retention sweep's report, e.g. "open request");
+    ``reason`` is the provider's words for this subject."""
+
+    kind: str
+    reason: str
+
+
+class DeferringProvider(Protocol):
+    """The optional part of a provider: why some subjects must not be erased yet."""
+
+    #: Counted under this label in reports ("deferred: open request").
+    deferral_kind: str
+
+    def deferrals(
+        self, contacts: Sequence[Contact], *, trigger: str, reference: str
+    ) -> dict[int, str]:
+        """{contact id: reason} for the contacts whose erasure must wait. The reason is
+        shown to staff and written to logs and the audit trail, so it names records by
+        reference or id only, never by personal data (e.g. "open privacy request
+        R-ABC123"). ``trigger`` and ``reference`` say on whose behalf the erasure runs
+        (``ErasureCertificate.Trigger`` and a request reference or rule code), so a
+        request does not defer its own erasure. Called inside the erasure's transaction,
+        after the contacts are locked."""
+
+
+def deferrals(
+    contacts: Sequence[Contact], *, trigger: str, reference: str = ""
+) -> dict[int, Deferral]:
+    """{contact id: deferral} from every provider that defers (the first one wins)."""
+    found: dict[int, Deferral] = {}
+    if not contacts:
+        return found
+    for provider in providers():
+        method = getattr(provider, "deferrals", None)
+        if method is None:
+            continue
+        kind = getattr(provider, "deferral_kind", provider.label)
+        for contact_id, reason in method(contacts, trigger=trigger, reference=reference).items():
+            found.setdefault(contact_id, Deferral(kind=kind, reason=reason))
+    return found
 
 
 _providers: dict[str, PersonalDataProvider] = {}

@@ -6,7 +6,11 @@
 - **Erase**: closed requests about the contact are de-identified and kept as the CCPA
   request log until the 24-month prune; open ones keep the identity until they close
   (see ``requests_app.services.deidentify``); the contact's ready export packages are
-  deleted from private storage."""
+  deleted from private storage.
+- **Defer**: a contact with an open privacy request (matched to it, or carrying one of
+  its e-mail addresses or numbers) is not erased until the request is closed — it could
+  not be answered afterwards. The deletion request on whose behalf an erasure runs does
+  not defer its own erasure."""
 
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from privacy import registry
+from privacy.models import ErasureCertificate
 from requests_app.models import PrivacyRequest, RequestEvent, RequestMatch
 from requests_app.services.deidentify import (
     LOG_KEPT_REASON,
     OPEN_KEPT_REASON,
     RequestsInScope,
     export_packages_delete,
+    open_requests_of_contacts,
     privacy_requests_deidentify,
     privacy_requests_of_contacts,
 )
@@ -49,6 +55,7 @@ class PrivacyRequestProvider:
     # Before privacy's contact provider (1000), which deletes the identifiers used to
     # find unmatched requests.
     order = 500
+    deferral_kind = "open request"
 
     def collect(self, contact: Contact) -> Iterator[registry.ExportTable]:
         matched = RequestMatch.objects.filter(contact=contact).values("request_id")
@@ -126,6 +133,23 @@ class PrivacyRequestProvider:
             package_ids={pk for ids in scope.packages.values() for pk in ids}, now=now
         )
         return outcomes
+
+    def deferrals(
+        self, contacts: Sequence[Contact], *, trigger: str, reference: str
+    ) -> dict[int, str]:
+        """Contacts with an open privacy request wait until it is closed. An erasure run
+        for a request (trigger "request") is not deferred by that request itself."""
+        own = reference if trigger == ErasureCertificate.Trigger.REQUEST else ""
+        found = open_requests_of_contacts([c.pk for c in contacts], exclude_reference=own)
+        return {
+            contact_id: (
+                f"open privacy request {references[0]}"
+                if len(references) == 1
+                else f"open privacy requests {', '.join(references[:3])}"
+                + (f" and {len(references) - 3} more" if len(references) > 3 else "")
+            )
+            for contact_id, references in found.items()
+        }
 
 
 def register_requests_provider() -> None:

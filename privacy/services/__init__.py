@@ -17,7 +17,13 @@ from .disclosures import (
     disclosure_notices_send,
     disclosure_record,
 )
-from .erasure import ErasureRefused, contact_erase, contacts_erase_batch, erasure_preview
+from .erasure import (
+    ErasureDeferred,
+    ErasureRefused,
+    contact_erase,
+    contacts_erase_batch,
+    erasure_preview,
+)
 from .export import contact_export
 from .holds import legal_hold_lift, legal_hold_place
 from .minors import (
@@ -32,6 +38,7 @@ from .retention import RetentionSweepReport, retention_sweep
 from .suppression import suppressions_add, suppressions_lift
 
 __all__ = [
+    "ErasureDeferred",
     "ErasureRefused",
     "RetentionSweepReport",
     "audit_event_record",

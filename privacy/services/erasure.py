@@ -2,7 +2,8 @@
 transaction, so each subject is either wholly erased or not at all; adds identifiers
 that carried an opt-out to the suppression list (HMAC only); and writes an erasure
 certificate and an audit event per subject. Erasure is refused while a legal hold
-applies, with the hold's reason.
+applies, with the hold's reason, and deferred while a provider names a reason to wait
+(e.g. an open privacy request of the person), with that reason.
 
 Batches exist for the retention sweep (thousands of subjects a second); staff and
 privacy requests erase one subject, which is a batch of one."""
@@ -10,9 +11,9 @@ privacy requests erase one subject, which is a batch of one."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -32,6 +33,12 @@ class ErasureRefused(ValidationError):
     """Erasure is not allowed now; the message says why (e.g. the legal hold)."""
 
 
+class ErasureDeferred(ErasureRefused):
+    """Erasure must wait until something else is done first (e.g. an open privacy
+    request of the person is answered); the message says what. Unlike a hold, the
+    reason goes away by itself: the retention sweep and scheduled erasures try again."""
+
+
 @dataclass
 class ErasurePreview:
     """What erasing a subject would do: counts per provider, what is kept and why,
@@ -40,9 +47,16 @@ class ErasurePreview:
     erased: dict[str, dict[str, int]]
     kept: list[registry.KeptRecords]
     blocked_by: str | None
+    #: Why the erasure would wait now (an open privacy request…), if it would.
+    deferred_by: str | None = None
 
 
-def erasure_preview(*, contact: Contact) -> ErasurePreview:
+def erasure_preview(
+    *,
+    contact: Contact,
+    trigger: str = ErasureCertificate.Trigger.STAFF,
+    reference: str = "",
+) -> ErasurePreview:
     erased: dict[str, dict[str, int]] = {}
     kept: list[registry.KeptRecords] = []
     for provider in registry.providers():
@@ -50,13 +64,20 @@ def erasure_preview(*, contact: Contact) -> ErasurePreview:
         erased[provider.key] = outcome.erased
         kept.extend(outcome.kept)
     blocked_by = active_hold_reasons([contact]).get(contact.pk)
-    return ErasurePreview(erased=erased, kept=kept, blocked_by=blocked_by)
+    deferral = registry.deferrals([contact], trigger=trigger, reference=reference).get(contact.pk)
+    deferred_by = deferral.reason if deferral else None
+    return ErasurePreview(erased=erased, kept=kept, blocked_by=blocked_by, deferred_by=deferred_by)
 
 
 @dataclass
 class BatchErasureResult:
     certificates: list[ErasureCertificate]
-    refused: dict[int, str]  # contact id -> reason
+    refused: dict[int, str]  # contact id -> reason (a legal hold)
+    #: contact id -> why it must wait (e.g. "open privacy request R-ABC123"); taken on a
+    #: later run once the reason is gone.
+    deferred: dict[int, str] = field(default_factory=dict)
+    #: How many were deferred, by the kind of reason (e.g. {"open request": 2}).
+    deferred_kinds: dict[str, int] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -69,7 +90,8 @@ def contacts_erase_batch(
     now: dt.datetime | None = None,
 ) -> BatchErasureResult:
     """Erase the given contacts. Already-erased ones are skipped (idempotent); held ones
-    are refused and returned with the hold's reason."""
+    are refused and returned with the hold's reason; ones a provider defers (see
+    ``registry.DeferringProvider``) are left alone and returned with its reason."""
     now = now or timezone.now()
     contacts = list(
         Contact.objects.select_for_update(of=("self",))
@@ -80,8 +102,16 @@ def contacts_erase_batch(
     # The hold's end date is a local date, as the retention selectors compare it.
     refused = active_hold_reasons(contacts, on=timezone.localdate(now))
     contacts = [c for c in contacts if c.pk not in refused]
+    # Asked after the lock: a request opened meanwhile waits for the lock's holder, and
+    # one opened before is seen here.
+    deferrals = registry.deferrals(contacts, trigger=trigger, reference=reference)
+    deferred = {contact_id: d.reason for contact_id, d in deferrals.items()}
+    deferred_kinds = dict(Counter(d.kind for d in deferrals.values()))
+    contacts = [c for c in contacts if c.pk not in deferred]
     if not contacts:
-        return BatchErasureResult(certificates=[], refused=refused)
+        return BatchErasureResult(
+            certificates=[], refused=refused, deferred=deferred, deferred_kinds=deferred_kinds
+        )
 
     providers = registry.providers()
 
@@ -143,7 +173,12 @@ def contacts_erase_batch(
             for cert in certificates
         ]
     )
-    return BatchErasureResult(certificates=certificates, refused=refused)
+    return BatchErasureResult(
+        certificates=certificates,
+        refused=refused,
+        deferred=deferred,
+        deferred_kinds=deferred_kinds,
+    )
 
 
 @transaction.atomic
@@ -154,13 +189,20 @@ def contact_erase(
     trigger: str = ErasureCertificate.Trigger.STAFF,
     reference: str = "",
 ) -> ErasureCertificate:
-    """Erase one contact now. Raises ``ErasureRefused`` under a legal hold and
+    """Erase one contact now. Raises ``ErasureRefused`` under a legal hold,
+    ``ErasureDeferred`` while a provider defers it (an open privacy request…), and
     ``ValidationError`` if the contact was already erased."""
     result = contacts_erase_batch(
         actor=actor, contact_ids=[contact.pk], trigger=trigger, reference=reference
     )
     if contact.pk in result.refused:
         raise ErasureRefused(f"Erasure refused. {result.refused[contact.pk]}.")
+    if contact.pk in result.deferred:
+        raise ErasureDeferred(
+            f"Erasure deferred: {result.deferred[contact.pk]}. "
+            "The contact can be erased once that is closed.",
+            code="deferred",
+        )
     if not result.certificates:
         raise ValidationError("This contact has already been erased.")
     return result.certificates[0]

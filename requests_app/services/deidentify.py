@@ -27,6 +27,7 @@ from privacy.models import ContactIdentifier
 from privacy.personal_data import erased_values
 from requests_app import timeline
 from requests_app.models import (
+    OPEN_Q,
     OPEN_STATUSES,
     Appeal,
     ExportPackage,
@@ -191,3 +192,57 @@ def privacy_request_deidentify_if_erased(
     request.refresh_from_db()
     timeline.deidentified(request=request)
     return True
+
+
+def open_requests_of_contacts(
+    contact_ids: Sequence[int], *, exclude_reference: str = ""
+) -> dict[int, list[str]]:
+    """{contact id: references of its open requests, oldest first}: requests matched to
+    the contact, appeals of those, and requests not (yet) matched that carry one of the
+    contact's e-mail addresses or numbers (normalised, as ``ContactIdentifier.match_key``)
+    — e.g. one still awaiting verification. ``exclude_reference`` leaves one request
+    out (the deletion request on whose behalf an erasure runs)."""
+    if not contact_ids:
+        return {}
+    owners: dict[int, set[int]] = defaultdict(set)  # request id -> contact ids
+    for request_id, contact_id in RequestMatch.objects.filter(
+        contact_id__any=list(contact_ids)
+    ).values_list("request_id", "contact_id"):
+        owners[request_id].add(contact_id)
+
+    keys: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for contact_id, kind, key in ContactIdentifier.objects.filter(
+        contact_id__any=list(contact_ids)
+    ).values_list("contact_id", "kind", "match_key"):
+        keys[(kind, key)].add(contact_id)
+    emails = [key for kind, key in keys if kind == ContactIdentifier.Kind.EMAIL]
+    phones = [key for kind, key in keys if kind == ContactIdentifier.Kind.PHONE]
+
+    conditions = []
+    if owners:
+        conditions += [Q(pk__any=list(owners)), Q(parent_id__any=list(owners))]
+    if emails:
+        conditions.append(Q(email_key__any=emails))
+    if phones:
+        conditions.append(Q(phone__any=phones))
+    if not conditions:
+        return {}
+    about = conditions[0]
+    for condition in conditions[1:]:
+        about |= condition
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        PrivacyRequest.objects.filter(OPEN_Q)
+        .filter(about)
+        .exclude(reference=exclude_reference)
+        .order_by("received_at", "pk")
+        .values_list("pk", "parent_id", "reference", "email_key", "phone")
+    )
+    for request_id, parent_id, reference, email_key, phone in rows:
+        contacts = set(owners.get(request_id, ()))
+        contacts |= owners.get(parent_id, set()) if parent_id else set()
+        contacts |= keys.get((ContactIdentifier.Kind.EMAIL, email_key), set())
+        contacts |= keys.get((ContactIdentifier.Kind.PHONE, phone), set())
+        for contact_id in contacts:
+            found[contact_id].append(reference)
+    return dict(found)

@@ -125,14 +125,18 @@ def test_erasure_deidentifies_closed_requests_keeps_the_log_and_deletes_the_proo
     unverified = PrivacyRequestFactory(
         email="ottilie.quandt@example.org", status=Status.EXPIRED, closed_at=closed_at
     )
-    still_open = _matched_request(contact, status=Status.IN_PROGRESS)
+    # The deletion request on whose behalf the erasure runs (any other open request
+    # would defer it).
+    still_open = _matched_request(contact, status=Status.IN_PROGRESS, request_type="deletion")
     unrelated = PrivacyRequestFactory(status=Status.COMPLETED, closed_at=closed_at)
 
     preview = erasure_preview(contact=contact)
     assert preview.erased[PROVIDER]["request_identities"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        certificate = contact_erase(actor=None, contact=contact)
+        certificate = contact_erase(
+            actor=None, contact=contact, trigger="request", reference=still_open.reference
+        )
 
     for request in (agent_request, unverified):
         request.refresh_from_db()

@@ -18,10 +18,17 @@ class Command(BaseCommand):
         report = retention_sweep(actor=None, dry_run=dry_run, batch_size=batch_size)
         verb = "would erase" if dry_run else "erased"
         for code, rule in report.rules.items():
-            line = f"{code}: {verb} {rule.due if dry_run else rule.erased} contact(s)"
+            count = rule.due - rule.deferred if dry_run else rule.erased
+            line = f"{code}: {verb} {count} contact(s)"
             line += f"; {rule.held} held back by a legal hold"
+            if rule.deferred:
+                line += f"; {rule.deferred_text()} (taken on a later run)"
             if rule.failed:
                 line += f"; {rule.failed} failed (see log)"
             self.stdout.write(line)
-        total = sum(r.due for r in report.rules.values()) if dry_run else report.erased
-        self.stdout.write(self.style.SUCCESS(f"Total: {verb} {total} contact(s)."))
+        if dry_run:
+            total = sum(r.due for r in report.rules.values()) - report.deferred
+        else:
+            total = report.erased
+        deferred = f" {report.deferred_text()}." if report.deferred else ""
+        self.stdout.write(self.style.SUCCESS(f"Total: {verb} {total} contact(s).{deferred}"))

@@ -1,0 +1,185 @@
+"""Issue 8, item 1: the retention sweep no longer strands open requests. A person with an
+open privacy request (any status before completed / denied / withdrawn / expired) —
+matched to it, or not yet matched but carrying one of the person's e-mail addresses or
+numbers — is deferred ("deferred: open request") and taken the night after the request
+closes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from privacy.models import AuditEvent, Contact, RetentionRule
+from privacy.services import ErasureDeferred, contact_create, contact_erase, retention_sweep
+from requests_app import services
+from requests_app.models import RequestMatch, RequestType, Status
+from requests_app.providers import PrivacyRequestProvider
+from requests_app.tests.factories import PrivacyRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+PROSPECT = RetentionRule.Code.PROSPECT_LAST_CONTACT
+
+
+def stale_prospect(email="wilma.prospect@example.org", phone="+14155550142") -> Contact:
+    contact, _ = contact_create(
+        actor=None,
+        customer=None,
+        kind="prospect",
+        emails=[email],
+        phones=[phone],
+        first_name="Wilma",
+        last_name="Prospect",
+    )
+    old = timezone.now() - dt.timedelta(days=800)
+    Contact.objects.filter(pk=contact.pk).update(created_at=old, last_interaction_at=old)
+    return contact
+
+
+def is_erased(contact: Contact) -> bool:
+    return Contact.objects.get(pk=contact.pk).erased_at is not None
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        Status.RECEIVED,
+        Status.AWAITING_VERIFICATION,
+        Status.VERIFIED,
+        Status.IN_PROGRESS,
+        Status.RELAYED,
+    ],
+)
+def test_a_matched_open_request_defers_the_sweep_until_it_is_closed(status):
+    contact = stale_prospect()
+    request = PrivacyRequestFactory(status=status, email="someone.else@example.org")
+    RequestMatch.objects.create(request=request, contact=contact, matched_on="email")
+
+    report = retention_sweep(actor=None)
+
+    assert not is_erased(contact)
+    assert (report.rules[PROSPECT].deferred, report.rules[PROSPECT].erased) == (1, 0)
+    assert report.rules[PROSPECT].deferred_by == {"open request": 1}
+    summary = AuditEvent.objects.get(action="retention.swept").summary
+    assert summary["rules"][PROSPECT]["deferred_by"] == {"open request": 1}
+
+    services.privacy_request_withdraw(actor=None, request=request, note="closed")
+    report = retention_sweep(actor=None)
+    assert is_erased(contact)
+    assert (report.rules[PROSPECT].deferred, report.rules[PROSPECT].erased) == (0, 1)
+
+
+@pytest.mark.parametrize("identifier", ["email", "phone"])
+def test_an_unmatched_open_request_with_the_persons_identifier_defers_it(identifier):
+    contact = stale_prospect()
+    if identifier == "email":
+        # Stored as the person typed it; matched on the normalised key.
+        request = PrivacyRequestFactory(
+            email="Wilma.Prospect@EXAMPLE.org", email_key="wilma.prospect@example.org"
+        )
+    else:
+        request = PrivacyRequestFactory(email=None, email_key=None, phone="+14155550142")
+    other = stale_prospect(email="unrelated@example.org", phone="+14155550199")
+
+    report = retention_sweep(actor=None)
+
+    assert not is_erased(contact) and is_erased(other)
+    assert report.rules[PROSPECT].deferred == 1
+    with pytest.raises(ErasureDeferred, match=request.reference):
+        contact_erase(actor=None, contact=contact)
+
+    # Unverified requests expire; the next night the person goes.
+    request.verification_expires_at = timezone.now() - dt.timedelta(minutes=1)
+    request.save(update_fields=["verification_expires_at"])
+    assert services.unverified_requests_expire() == {"expired": 1}
+    retention_sweep(actor=None)
+    assert is_erased(contact)
+
+
+def test_closed_requests_and_other_peoples_requests_defer_nothing():
+    contact = stale_prospect()
+    PrivacyRequestFactory(
+        status=Status.COMPLETED, email="wilma.prospect@example.org", closed_at=timezone.now()
+    )
+    PrivacyRequestFactory(status=Status.EXPIRED, phone="+14155550142", closed_at=timezone.now())
+    PrivacyRequestFactory(status=Status.IN_PROGRESS, email="another.person@example.org")
+
+    retention_sweep(actor=None)
+
+    assert is_erased(contact)
+
+
+def test_an_open_appeal_of_a_matched_request_defers_it():
+    contact = stale_prospect()
+    original = PrivacyRequestFactory(
+        status=Status.DENIED, rule_code="vcdpa", state="VA", closed_at=timezone.now()
+    )
+    RequestMatch.objects.create(request=original, contact=contact, matched_on="email")
+    appeal = services.appeal_submit(original=original, statement="I disagree")
+    # The appeal carries the original's identity; make it differ to test the link.
+    appeal.email = appeal.email_key = None
+    appeal.phone = "+14155550100"
+    appeal.save(update_fields=["email", "email_key", "phone"])
+
+    retention_sweep(actor=None)
+    assert not is_erased(contact)
+
+    services.privacy_request_complete(actor=None, request=appeal)
+    retention_sweep(actor=None)
+    assert is_erased(contact)
+
+
+def test_the_provider_names_every_open_request_by_reference_only():
+    contact = stale_prospect()
+    first = PrivacyRequestFactory(email="wilma.prospect@example.org")
+    second = PrivacyRequestFactory(
+        email=None, email_key=None, phone="+14155550142", request_type=RequestType.DELETION
+    )
+    reasons = PrivacyRequestProvider().deferrals([contact], trigger="staff", reference="")
+    assert reasons == {contact.pk: f"open privacy requests {first.reference}, {second.reference}"}
+    # Run for the deletion request itself: only the other request defers.
+    reasons = PrivacyRequestProvider().deferrals(
+        [contact], trigger="request", reference=second.reference
+    )
+    assert reasons == {contact.pk: f"open privacy request {first.reference}"}
+    # A retention rule code that happens to equal nothing defers as usual.
+    assert (
+        PrivacyRequestProvider()
+        .deferrals([contact], trigger="retention", reference=second.reference)[contact.pk]
+        .startswith("open privacy requests")
+    )
+
+
+def test_an_access_request_is_answered_even_when_the_sweep_runs_first(
+    django_capture_on_commit_callbacks,
+):
+    """The defect as seen: the sweep erased the person, and the access request could
+    never complete ("Export package not ready")."""
+    contact = stale_prospect()
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = services.privacy_request_submit(
+            actor=None,
+            request_type="access",
+            country="US",
+            state="CA",
+            email="wilma.prospect@example.org",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.privacy_request_verify_manually(
+            actor=None, request=submitted.request, method="id_document"
+        )
+    request = submitted.request
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_sweep(actor=None)
+
+    assert not is_erased(contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        completed = services.privacy_request_complete(actor=None, request=request)
+    assert completed.status == Status.COMPLETED
+    retention_sweep(actor=None)
+    assert is_erased(contact)
