@@ -154,6 +154,9 @@ def celery_conf():
         pools.reset()  # closes and forgets kombu's global connection/producer pools
         app._pool = None
         app.amqp._producer_pool = None
+        # The routing tables (queues, default queue, router) are cached on app.amqp from
+        # the first send: start afresh so a changed task_default_queue is used.
+        app.__dict__.pop("amqp", None)
 
     def override(**values):
         for key in values:

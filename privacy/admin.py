@@ -74,6 +74,7 @@ from privacy.models import (
     Interaction,
     LegalHold,
     MinorErasure,
+    OutboxTask,
     RetentionRule,
     Suppression,
 )
@@ -1112,3 +1113,14 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAd
             object_type, _, object_id = term.partition(":")
             return queryset.filter(object_type=object_type, object_id=object_id), False
         return queryset.filter(action=term), False
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAdmin):
+    """Queued work: written by services, published after the commit, re-published by the
+    relay after a broker outage. Rows still pending say how often publishing failed and
+    with which error type."""
+
+    list_display = ("id", "task", "args", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    sortable_by = ()

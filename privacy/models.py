@@ -866,3 +866,36 @@ class StaffPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Preferences of staff user #{self.user_id}"
+
+
+class OutboxTask(models.Model):
+    """Work queued for Celery, written in the same transaction as the change it follows
+    (a transactional outbox). After the commit the task is published and the row marked
+    sent; a row left unsent (the broker was down) is published again by the relay
+    (``outbox_relay``, every minute) once the broker is back. Holds ids only."""
+
+    task = models.CharField(max_length=200, help_text="Registered Celery task name")
+    args = models.JSONField(default=list, blank=True, help_text="Positional arguments: ids only")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed publish attempts")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(
+        max_length=100, blank=True, help_text="Type of the last publish error (never its text)"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "outbox task"
+        indexes = [
+            # The relay's work list: small however many sent rows there are.
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent"
+            ),
+            models.Index(
+                fields=["sent_at"], condition=Q(sent_at__isnull=False), name="outbox_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({'sent' if self.sent_at else 'pending'})"

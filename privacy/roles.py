@@ -5,9 +5,10 @@ PRIVACY_OFFICER = "Privacy officer"
 SUPPORT_AGENT = "Support agent"
 AUDITOR = "Auditor"
 
-#: Permissions nobody is given: the audit trail, suppression list and erasure
-#: certificates are written only by services, and deleting a contact or an interaction
-#: directly would bypass the erasure engine (no certificate, no suppression).
+#: Permissions nobody is given: the audit trail, suppression list, erasure certificates
+#: and the outbox of queued work are written only by services, and deleting a contact or
+#: an interaction directly would bypass the erasure engine (no certificate, no
+#: suppression).
 NEVER_GRANTED = [
     "delete_contact",
     "delete_contactidentifier",
@@ -27,6 +28,9 @@ NEVER_GRANTED = [
     "delete_minorerasure",
     "change_disclosure",
     "delete_disclosure",
+    "add_outboxtask",
+    "change_outboxtask",
+    "delete_outboxtask",
 ]
 
 #: Permission codenames per role for the privacy app. "*" means every permission of

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from privacy.services import retention_sweep as retention_sweep_service
+from privacy.services.outbox import outbox_relay as outbox_relay_service
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -25,3 +26,9 @@ def disclosure_notices_send() -> dict:
     from privacy.services import disclosure_notices_send as service
 
     return service()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def outbox_relay() -> dict:
+    """Every minute: publish queued work left unsent while the broker was down."""
+    return outbox_relay_service().as_summary()

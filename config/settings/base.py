@@ -173,11 +173,31 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when the broker is down: a visitor's request never hangs on
+# it. Work queued after a commit goes through privacy's outbox, whose relay publishes it
+# again once the broker is back (docs/privacy-core.md, "Queued work and broker outages").
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+    }
 
 # Every periodic job, in one place (times UTC). Each job has one name: its beat key here,
 # its task (<app>.tasks.<name>), its service (<app>.services.<name>) and its management
 # command (manage.py <name>); README's Jobs table lists them.
 CELERY_BEAT_SCHEDULE = {
+    "outbox_relay": {
+        "task": "privacy.tasks.outbox_relay",
+        "schedule": 60.0,  # every minute: queued work is re-sent soon after an outage
+    },
     "unverified_requests_expire": {
         "task": "requests_app.tasks.unverified_requests_expire",
         "schedule": crontab(hour=1, minute=30),

@@ -34,6 +34,7 @@ from .minors import (
     minors_data_erase,
 )
 from .opt_out_signals import opt_out_signal_record
+from .outbox import outbox_relay, task_enqueue
 from .retention import RetentionSweepReport, retention_sweep
 from .suppression import suppressions_add, suppressions_lift
 
@@ -64,8 +65,10 @@ __all__ = [
     "minor_erasure_schedule_if_minor",
     "minors_data_erase",
     "opt_out_signal_record",
+    "outbox_relay",
     "retention_sweep",
     "staff_user",
     "suppressions_add",
     "suppressions_lift",
+    "task_enqueue",
 ]

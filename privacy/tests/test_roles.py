@@ -27,6 +27,7 @@ MODELS = [
     "datatransfer",
     "disclosure",
     "minorerasure",
+    "outboxtask",
 ]
 EXTRA = {
     "flag_minor_contact",
@@ -51,7 +52,13 @@ NEVER_GRANTED = {
     *(
         f"{verb}_{m}"
         for verb in ("add", "change", "delete")
-        for m in ("auditevent", "suppression", "erasurecertificate", "minorerasure")
+        for m in (
+            "auditevent",
+            "suppression",
+            "erasurecertificate",
+            "minorerasure",
+            "outboxtask",
+        )
     ),
     "change_disclosure",
     "delete_disclosure",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privacy.identifiers import parse_phone
+from privacy.services import task_enqueue
 from requests_app import deadlines, timeline
 from requests_app.models import (
     PrivacyRequest,
@@ -142,10 +143,9 @@ def privacy_request_verified(
         summary={"method": method},
         **fields,
     )
-    from requests_app.tasks import process_request
-
-    request_id = request.pk
-    transaction.on_commit(lambda: process_request.delay(request_id))
+    # Through the outbox, in this transaction: with the broker down the person still
+    # gets the normal page, and the relay queues the work once the broker is back.
+    task_enqueue(task="requests_app.tasks.process_request", args=[request.pk])
     return request
 
 

@@ -19,6 +19,12 @@ SUPPRESSION_HMAC_KEYS = _env.dict(
 SUPPRESSION_HMAC_ACTIVE_KEY_ID = _env(
     "SUPPRESSION_HMAC_ACTIVE_KEY_ID", default=next(iter(SUPPRESSION_HMAC_KEYS))
 )
+# The outbox relay: rows unsent for this long are published again (younger ones are
+# still being published by the request that wrote them), this many per batch; sent rows
+# are deleted after this many days. The relay runs every minute (CELERY_BEAT_SCHEDULE).
+PRIVACY_OUTBOX_RELAY_AFTER_SECONDS = _env.int("PRIVACY_OUTBOX_RELAY_AFTER_SECONDS", default=10)
+PRIVACY_OUTBOX_RELAY_BATCH_SIZE = _env.int("PRIVACY_OUTBOX_RELAY_BATCH_SIZE", default=200)
+PRIVACY_OUTBOX_KEEP_SENT_DAYS = _env.int("PRIVACY_OUTBOX_KEEP_SENT_DAYS", default=7)
 # Rows per transaction in the nightly sweeps.
 PRIVACY_SWEEP_BATCH_SIZE = _env.int("PRIVACY_SWEEP_BATCH_SIZE", default=1000)
 # Under this age a person counts as a minor (children's data rules): our promise, and the
