@@ -257,8 +257,11 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
     """Import of one customer's contacts (columns: CONTACT_IMPORT_COLUMNS).
 
     A row whose e-mail or phone the customer's contact already has updates that
-    contact (non-empty cells overwrite, empty cells keep what is there) and adds its
-    new identifiers; rows of one person within the file become one contact."""
+    contact (non-empty cells overwrite, empty cells keep what is there; country and
+    state only fill a contact that has neither) and adds its new identifiers; rows of
+    one person within the file become one contact. Rows of one person with different
+    names are refused (``privacy.services.imports.person_name_conflicts``, the rule
+    ``import_contacts`` applies too)."""
 
     class Meta:
         model = Contact
@@ -331,6 +334,7 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
 
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list[str]] = {}
+        location: dict[str, str] = {}
         for name in _PLAIN_COLUMNS:
             value = row.get(name)
             if value is None:
@@ -346,10 +350,19 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
             if _MAX_LENGTH[name] and len(value) > _MAX_LENGTH[name]:
                 errors[name] = [f"Longer than {_MAX_LENGTH[name]} characters."]
                 continue
-            setattr(instance, name, value)
+            if name in ("country", "state"):
+                location[name] = value
+            else:
+                setattr(instance, name, value)
         self._import_minor_cells(instance, row, errors)
         if errors:
             raise ValidationError(errors)
+        # The one country rule of both importers: country and state come together from
+        # the person's first row that gives either; a contact that has either keeps them
+        # (a file cannot tell which of two is current; staff correct it by hand).
+        if location and not instance.country and not instance.state:
+            instance.country = location.get("country")
+            instance.state = location.get("state")
         for identifier in self._row.identifiers:
             key = (identifier.kind, identifier.match_key)
             if key in self._claimed or key in self._plan.owners:

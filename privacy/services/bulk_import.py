@@ -25,9 +25,15 @@ Rules, whatever the database:
   of the file that share an e-mail or a phone are one contact (the first row's fields
   win; the others add their identifiers), and a row whose e-mail or phone an existing
   contact of the customer already holds is merged into that contact (new identifiers
-  are added; nothing else of the existing contact changes). A row whose identifiers
-  belong to two different existing contacts is refused: a person cannot be merged
-  into two. Importing the same file twice therefore creates nothing the second time.
+  are added; its other fields do not change, except an empty location and the minor
+  signals, below). A row whose identifiers belong to two different existing contacts is
+  refused: a person cannot be merged into two. Importing the same file twice therefore
+  creates nothing the second time.
+- The same two rules as the admin import (``privacy.services.imports``): rows of one
+  person whose names differ — in the file, or from the existing contact — are refused
+  with both lines (or the contact's id) and the kind of identifier that tied them
+  (``person_name_conflicts``); a merged person's country and state come together from
+  its first row that gives either, and a contact that has either keeps them.
 - Children's data: ``date_of_birth`` (YYYY-MM-DD) and ``is_minor`` (true/false) are
   optional columns. A minor signal is never dropped by deduplication: a row that says
   ``is_minor`` true marks the contact it ends up in (new or existing), and a birth date
@@ -65,7 +71,13 @@ from privacy.audit_actions import AuditAction
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Contact, ContactIdentifier, Customer
 from privacy.services.audit import audit_event_record
-from privacy.services.imports import existing_identifier_owners
+from privacy.services.imports import (
+    NameReference,
+    PersonRow,
+    existing_identifier_owners,
+    name_key,
+    person_name_conflicts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +114,11 @@ WORKER_TIMEOUT_SECONDS = 300
 _ADVISORY_LOCK_CLASS = 0x1A4C
 
 csv.field_size_limit(10 * 1024 * 1024)
+
+TWO_EXISTING_REASON = (
+    "its e-mail and phone (or those of rows sharing them) belong to different existing "
+    "contacts; merge or correct those contacts first"
+)
 
 
 class NormalisedRow(NamedTuple):
@@ -289,6 +306,8 @@ def _normalise_record(
         country = country.upper()
         if len(country) != 2 or not country.isascii() or not country.isalpha():
             problems.append("country must be a two-letter ISO 3166 code")
+    if state:
+        state = state.upper()  # as the admin import stores it
     date_of_birth, is_minor = parse_minor_cells(birth, minor, problems)
     email = email_key = phone = phone_ext = None
     if raw_email:
@@ -582,10 +601,12 @@ def _import_copy(
         cursor.execute(f"ANALYZE {_STAGING}")
         _phase(report, "read_normalise_copy")
 
-        _group_duplicates_pg(cursor)
+        shared = _group_duplicates_pg(cursor)
         _match_existing_pg(
             cursor, customer=customer, identifier_table=identifier_table, report=report
         )
+        # Checked whatever else was wrong with the file, so every bad row is reported.
+        _name_conflicts_pg(cursor, shared=shared, contact_table=contact_table, report=report)
         if report.row_errors:
             return  # refused: the caller rolls everything back
 
@@ -612,6 +633,14 @@ def _import_copy(
         )
         report.contacts_created = cursor.rowcount
         _phase(report, "insert_contacts")
+
+        # The one country rule of both importers: a person's country and state come
+        # together from its first row that gives either; a contact that has either keeps
+        # them. Only merged people can need it: a new contact of one row already has its
+        # row's, and a new group's contact its first row's.
+        if report.rows_merged_in_file or report.existing_contacts_matched:
+            _merged_locations_pg(cursor, contact_table=contact_table)
+        _phase(report, "merge_locations")
 
         # Rows that share a group or join an existing contact take the slow path below;
         # every other row (the bulk of a file) the fast one.
@@ -738,15 +767,53 @@ def _import_copy(
         _drop_work_tables(cursor)
 
 
+def _merged_locations_pg(cursor, *, contact_table: str) -> None:
+    """Fill merged people's empty country/state from their first row that gives either."""
+    cursor.execute(
+        f"""
+        UPDATE {contact_table} c SET country = x.country, state = x.state
+        FROM (
+            SELECT DISTINCT ON (coalesce(d.grp, s.line))
+                   coalesce(m.contact_id, d.target_new_id) AS contact_id, s.country, s.state
+            FROM {_STAGING} s
+            LEFT JOIN {_DUPS} d ON d.line = s.line
+            LEFT JOIN {_MATCHES} m ON m.grp = coalesce(d.grp, s.line)
+            WHERE (d.line IS NOT NULL OR m.grp IS NOT NULL)
+              AND (s.country IS NOT NULL OR s.state IS NOT NULL)
+            ORDER BY coalesce(d.grp, s.line), s.line
+        ) x
+        WHERE c.id = x.contact_id AND c.country IS NULL AND c.state IS NULL
+        """
+    )
+
+
 def _drop_work_tables(cursor) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {_SLOW}, {_FOUND}, {_MATCHES}, {_DUPS}, {_STAGING}")
 
 
-def _group_duplicates_pg(cursor) -> None:
+@dataclass(frozen=True)
+class _SharedRow:
+    """A row of the file that shares an e-mail or phone with another row."""
+
+    line: int
+    group: int  # the first line of its group
+    first_name: str | None
+    last_name: str | None
+    email_key: str | None
+    phone: str | None
+
+    def identifier_keys(self) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (kind, key) for kind, key in (("email", self.email_key), ("phone", self.phone)) if key
+        )
+
+
+def _group_duplicates_pg(cursor) -> list[_SharedRow]:
     """Rows of the file that share an e-mail or a phone become one group, whose first
     row (lowest line) stands for it; every row of such a group (the first one too) gets
-    a row in the dups table. Only rows sharing something are fetched: in a typical file
-    that is a small fraction, so the grouping itself is done in Python."""
+    a row in the dups table, and is returned (for the name rule). Only rows sharing
+    something are fetched: in a typical file that is a small fraction, so the grouping
+    itself is done in Python."""
     cursor.execute(
         f"""
         CREATE TEMP TABLE {_DUPS} (
@@ -760,20 +827,115 @@ def _group_duplicates_pg(cursor) -> None:
                     GROUP BY email_key HAVING count(*) > 1),
              dp AS (SELECT phone FROM {_STAGING} WHERE phone IS NOT NULL
                     GROUP BY phone HAVING count(*) > 1)
-        SELECT line, new_id, email_key, phone FROM {_STAGING}
+        SELECT line, new_id, email_key, phone, first_name, last_name FROM {_STAGING}
         WHERE email_key IN (SELECT email_key FROM de) OR phone IN (SELECT phone FROM dp)
         ORDER BY line
         """
     )
     shared = cursor.fetchall()
     if not shared:
-        return
-    groups = _union_find([(line, (("e", ek), ("p", ph))) for line, _, ek, ph in shared])
-    new_ids = {line: new_id for line, new_id, _, _ in shared}
+        return []
+    groups = _union_find([(line, (("e", ek), ("p", ph))) for line, _, ek, ph, _, _ in shared])
+    new_ids = {line: new_id for line, new_id, *_ in shared}
     with cursor.cursor.copy(f"COPY {_DUPS} (line, grp, target_new_id) FROM STDIN") as copy:
         for line, root in groups.items():
             copy.write_row((line, root, new_ids[root]))
     cursor.execute(f"ANALYZE {_DUPS}")
+    return [
+        _SharedRow(line, groups[line], first, last, email_key, phone)
+        for line, _, email_key, phone, first, last in shared
+    ]
+
+
+def _name_conflicts_pg(
+    cursor, *, shared: list[_SharedRow], contact_table: str, report: ContactImportReport
+) -> None:
+    """The name rule (``privacy.services.imports.person_name_conflicts``, as the admin
+    import applies it) on the staged file: rows of a group matched to an existing contact
+    that has a name are compared with that name (the database picks the candidates,
+    Python decides), the other groups with their first named row."""
+    by_group: dict[int, list[_SharedRow]] = collections.defaultdict(list)
+    for row in shared:
+        by_group[row.group].append(row)
+    # Keys an existing contact holds, per group (a group matches one contact at most);
+    # only the rows sharing something matter here.
+    cursor.execute(
+        f"SELECT f.grp, f.line, f.kind FROM {_FOUND} f JOIN {_DUPS} d ON d.line = f.line"
+    )
+    found_rows = cursor.fetchall()
+    keys_of_line = {row.line: dict(row.identifier_keys()) for row in shared}
+    linked: dict[int, set[tuple[str, str]]] = collections.defaultdict(set)
+    found_lines: dict[int, set[str]] = collections.defaultdict(set)
+    for grp, line, kind in found_rows:
+        found_lines[line].add(kind)
+        if line in keys_of_line and kind in keys_of_line[line]:
+            linked[grp].add((kind, keys_of_line[line][kind]))
+
+    # Groups matched to a contact with a name: every row of theirs whose name may differ.
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_MATCHES})")
+    if not cursor.fetchone()[0]:
+        candidates = []
+    else:
+        cursor.execute(
+            f"""
+            SELECT s.line, coalesce(d.grp, s.line), s.first_name, s.last_name, s.email_key,
+                   s.phone, c.id, c.first_name, c.last_name
+            FROM {_STAGING} s
+            LEFT JOIN {_DUPS} d ON d.line = s.line
+            JOIN {_MATCHES} m ON m.grp = coalesce(d.grp, s.line)
+            JOIN {contact_table} c ON c.id = m.contact_id
+            WHERE (coalesce(c.first_name, '') <> '' OR coalesce(c.last_name, '') <> '')
+              AND ((s.first_name IS NOT NULL AND coalesce(c.first_name, '') <> ''
+                    AND lower(s.first_name) <> lower(c.first_name))
+                   OR (s.last_name IS NOT NULL AND coalesce(c.last_name, '') <> ''
+                       AND lower(s.last_name) <> lower(c.last_name)))
+            ORDER BY s.line
+            """
+        )
+        candidates = cursor.fetchall()
+    if candidates:
+        # Which kind of identifier tied each candidate row to its contact (single-row
+        # groups are not in the dups table, so not in found_rows above).
+        cursor.execute(
+            f"SELECT line, kind FROM {_FOUND} WHERE line = ANY(%s)",
+            [[row[0] for row in candidates]],
+        )
+        for line, kind in cursor.fetchall():
+            found_lines[line].add(kind)
+    for line, grp, first, last, email_key, phone, contact_id, c_first, c_last in candidates:
+        keys = tuple((k, v) for k, v in (("email", email_key), ("phone", phone)) if v)
+        group_keys = [key for row in by_group.get(grp, ()) for key in row.identifier_keys()]
+        row_linked = {(k, v) for k, v in keys if k in found_lines[line]}
+        row_linked |= {key for key in keys if group_keys.count(key) > 1}
+        conflicts, _ = person_name_conflicts(
+            [PersonRow(f"line {line}", name_key(first, last), keys)],
+            reference=NameReference(name_key(c_first, c_last), contact_id=contact_id),
+            linked_keys=row_linked,
+        )
+        report.row_errors.extend(RowError(line, message) for _, message in conflicts)
+
+    # Groups of the file not matched to a named contact: their first named row decides.
+    cursor.execute(
+        f"""
+        SELECT m.grp FROM {_MATCHES} m JOIN {contact_table} c ON c.id = m.contact_id
+        WHERE m.grp IN (SELECT grp FROM {_DUPS})
+          AND (coalesce(c.first_name, '') <> '' OR coalesce(c.last_name, '') <> '')
+        """
+    )
+    named = {grp for (grp,) in cursor.fetchall()}
+    for grp, rows in by_group.items():
+        if grp in named:
+            continue
+        conflicts, _ = person_name_conflicts(
+            [
+                PersonRow(
+                    f"line {r.line}", name_key(r.first_name, r.last_name), r.identifier_keys()
+                )
+                for r in rows
+            ],
+            linked_keys=linked.get(grp, set()),
+        )
+        report.row_errors.extend(RowError(rows[i].line, message) for i, message in conflicts)
 
 
 def _union_find(rows: Iterable[tuple[int, Iterable[tuple[str, str | None]]]]) -> dict[int, int]:
@@ -802,10 +964,16 @@ def _union_find(rows: Iterable[tuple[int, Iterable[tuple[str, str | None]]]]) ->
 
 
 def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, report) -> None:
-    """Groups whose identifiers an existing contact of the customer already holds."""
+    """Groups whose identifiers an existing contact of the customer already holds. The
+    found table keeps which row's which kind of identifier matched (for the name rule's
+    messages)."""
     cursor.execute(
         f"CREATE TEMP TABLE {_MATCHES} (grp integer PRIMARY KEY, contact_id bigint NOT NULL) "
         "ON COMMIT DROP"
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE {_FOUND} (grp integer NOT NULL, contact_id bigint NOT NULL, "
+        "line integer NOT NULL, kind text NOT NULL) ON COMMIT DROP"
     )
     cursor.execute(
         f"SELECT EXISTS (SELECT 1 FROM {identifier_table} WHERE customer_id = %s)", [customer.pk]
@@ -815,19 +983,20 @@ def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, rep
     # Two equi-joins (hash joins on big files), not one join on "email OR phone".
     cursor.execute(
         f"""
-        CREATE TEMP TABLE {_FOUND} ON COMMIT DROP AS
-        SELECT coalesce(d.grp, s.line) AS grp, ci.contact_id
+        INSERT INTO {_FOUND} (grp, contact_id, line, kind)
+        SELECT coalesce(d.grp, s.line), ci.contact_id, s.line, 'email'
         FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
         JOIN {identifier_table} ci
           ON ci.customer_id = %(customer)s AND ci.kind = 'email' AND ci.match_key = s.email_key
         UNION ALL
-        SELECT coalesce(d.grp, s.line), ci.contact_id
+        SELECT coalesce(d.grp, s.line), ci.contact_id, s.line, 'phone'
         FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
         JOIN {identifier_table} ci
           ON ci.customer_id = %(customer)s AND ci.kind = 'phone' AND ci.match_key = s.phone
         """,
         {"customer": customer.pk},
     )
+    cursor.execute(f"ANALYZE {_FOUND}")
     cursor.execute(f"SELECT grp FROM {_FOUND} GROUP BY grp HAVING count(DISTINCT contact_id) > 1")
     conflicts = [grp for (grp,) in cursor.fetchall()]
     if conflicts:
@@ -839,17 +1008,13 @@ def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, rep
             [conflicts],
         )
         report.row_errors.extend(
-            RowError(
-                line,
-                "its e-mail and phone (or those of rows sharing them) belong to different "
-                "existing contacts; merge or correct those contacts first",
-            )
-            for (line,) in cursor.fetchall()
+            RowError(line, TWO_EXISTING_REASON) for (line,) in cursor.fetchall()
         )
-        return
+    # Groups matching two contacts are refused above; the others still get the name rule.
     cursor.execute(
         f"INSERT INTO {_MATCHES} (grp, contact_id) "
-        f"SELECT grp, min(contact_id) FROM {_FOUND} GROUP BY grp"
+        f"SELECT grp, min(contact_id) FROM {_FOUND} GROUP BY grp "
+        "HAVING count(DISTINCT contact_id) = 1"
     )
     cursor.execute(f"ANALYZE {_MATCHES}")
 
@@ -869,7 +1034,9 @@ def contacts_import_rows_orm(
     of this file, as it all runs in one transaction) and written with ``bulk_create``.
 
     Call it inside a transaction; rows with errors are collected in ``report``."""
-    created_ids: set[int] = set()
+    # Contacts created from this file so far, with the row whose name the person's later
+    # rows must agree with (None until a row of the person gives a name).
+    created_refs: dict[int, NameReference | None] = {}
     matched_ids: set[int] = set()
     for result in results:
         report.rows += result.rows
@@ -880,7 +1047,7 @@ def contacts_import_rows_orm(
                 customer=customer,
                 rows=rows,
                 report=report,
-                created_ids=created_ids,
+                created_refs=created_refs,
                 matched_ids=matched_ids,
                 batch_size=batch_size,
             )
@@ -896,12 +1063,29 @@ def _row_keys(row: NormalisedRow) -> list[tuple[str, str]]:
     return keys
 
 
+def _person_rows(rows: Sequence[NormalisedRow]) -> list[PersonRow]:
+    return [
+        PersonRow(
+            where=f"line {row.line}",
+            name=name_key(row.first_name, row.last_name),
+            keys=tuple(_row_keys(row)),
+        )
+        for row in rows
+    ]
+
+
+def _location_row(rows: Sequence[NormalisedRow]) -> NormalisedRow | None:
+    """The one country rule of both importers: a person's country and state come
+    together from the first of its rows (in file order) that gives either."""
+    return next((row for row in rows if row.country or row.state), None)
+
+
 def _orm_write_chunk(
     *,
     customer: Customer,
     rows: list[NormalisedRow],
     report: ContactImportReport,
-    created_ids: set[int],
+    created_refs: dict[int, NameReference | None],
     matched_ids: set[int],
     batch_size: int,
 ) -> None:
@@ -914,56 +1098,98 @@ def _orm_write_chunk(
     # earlier chunks of this file).
     owners = existing_identifier_owners(customer, [key for row in rows for key in _row_keys(row)])
 
+    # Every chunk is checked and written even once a row was refused (the transaction
+    # is rolled back in the end): later chunks meet the people of earlier ones in the
+    # database, so every bad row is reported, as on the COPY path.
     targets: dict[int, int] = {}  # group root -> existing contact id
-    for root, group in members.items():
+    for root, group in list(members.items()):
         found = {owners[key] for row in group for key in _row_keys(row) if key in owners}
         if len(found) > 1:
-            report.row_errors.extend(
-                RowError(
-                    row.line,
-                    "its e-mail and phone (or those of rows sharing them) belong to different "
-                    "existing contacts; merge or correct those contacts first",
-                )
-                for row in group
-            )
+            report.row_errors.extend(RowError(row.line, TWO_EXISTING_REASON) for row in group)
+            del members[root]  # a person cannot be merged into two: not written
         elif found:
             targets[root] = found.pop()
-    if report.row_errors:
-        return  # refused in the end; don't spend time writing
+
+    # The name rule (shared with the admin import): rows of one person, and the contact
+    # they join, must not carry different names.
+    target_info = {
+        pk: (first, last, country, state)
+        for pk, first, last, country, state in Contact.objects.filter(
+            pk__in=set(targets.values())
+        ).values_list("pk", "first_name", "last_name", "country", "state")
+    }
+    new_refs: dict[int, NameReference | None] = {}
+    for root, group in members.items():
+        target = targets.get(root)
+        linked = {key for row in group for key in _row_keys(row) if key in owners}
+        if target is None and len(group) < 2:
+            row = group[0]
+            name = name_key(row.first_name, row.last_name)
+            new_refs[root] = NameReference(name, f"line {row.line}") if any(name) else None
+            continue
+        if target is None:
+            reference = None
+        elif target in created_refs:
+            reference = created_refs[target]
+        else:
+            first, last = target_info.get(target, (None, None, None, None))[:2]
+            reference = (
+                NameReference(name_key(first, last), contact_id=target) if first or last else None
+            )
+        conflicts, reference = person_name_conflicts(
+            _person_rows(group), reference=reference, linked_keys=linked
+        )
+        report.row_errors.extend(RowError(group[i].line, message) for i, message in conflicts)
+        if target is None:
+            new_refs[root] = reference
+        elif target in created_refs and created_refs[target] is None:
+            created_refs[target] = reference
 
     now = timezone.now()
     new_roots = [root for root in members if root not in targets]
-    new_contacts = [
-        Contact(
-            customer=customer,
-            kind=Contact.Kind.END_USER,
-            first_name=first.first_name,
-            last_name=first.last_name,
-            email=next((r.email for r in members[root] if r.email), None),
-            phone=next((r.phone for r in members[root] if r.phone), None),
-            country=first.country,
-            state=first.state,
-            source=first.source,
-            notes=first.notes,
-            date_of_birth=next((r.date_of_birth for r in members[root] if r.date_of_birth), None),
-            is_minor=True if any(r.is_minor for r in members[root]) else first.is_minor,
-            created_at=now,
+    new_contacts = []
+    for root in new_roots:
+        first = members[root][0]
+        location = _location_row(members[root])
+        new_contacts.append(
+            Contact(
+                customer=customer,
+                kind=Contact.Kind.END_USER,
+                first_name=first.first_name,
+                last_name=first.last_name,
+                email=next((r.email for r in members[root] if r.email), None),
+                phone=next((r.phone for r in members[root] if r.phone), None),
+                country=location.country if location else None,
+                state=location.state if location else None,
+                source=first.source,
+                notes=first.notes,
+                date_of_birth=next(
+                    (r.date_of_birth for r in members[root] if r.date_of_birth), None
+                ),
+                is_minor=True if any(r.is_minor for r in members[root]) else first.is_minor,
+                created_at=now,
+            )
         )
-        for root in new_roots
-        for first in (members[root][0],)
-    ]
     Contact.objects.bulk_create(new_contacts, batch_size=batch_size)
     contact_of: dict[int, int] = dict(targets)
     for root, contact in zip(new_roots, new_contacts, strict=True):
         contact_of[root] = contact.pk
-        created_ids.add(contact.pk)
+        created_refs[contact.pk] = new_refs.get(root)
     report.contacts_created += len(new_contacts)
-    report.rows_merged_in_file += len(rows) - len(members)
+    report.rows_merged_in_file += sum(len(group) for group in members.values()) - len(members)
     for root, target in targets.items():
-        if target in created_ids:  # a person met in an earlier chunk of this file
+        if target in created_refs:  # a person met in an earlier chunk of this file
             report.rows_merged_in_file += len(members[root])
         else:
             matched_ids.add(target)
+        # A contact without a country or state gets the person's first one; one that has
+        # either keeps it (a file cannot tell which of two is current).
+        _first, _last, country, state = target_info.get(target, (None, None, None, None))
+        location = _location_row(members[root])
+        if location is not None and country is None and state is None:
+            Contact.objects.filter(pk=target, country__isnull=True, state__isnull=True).update(
+                country=location.country, state=location.state
+            )
 
     existing_targets = set(targets.values())
     has_primary = set(

@@ -8,6 +8,9 @@ decides about identifiers lives here so the rules match ``privacy.services.conta
 * people are deduplicated per customer on the normalised e-mail / phone, against the
   contacts already in the database *and* against the other rows of the same file
   (rows that share an identifier are one person, merged into one contact);
+* rows of one person with different names are refused (``person_name_conflicts``, the
+  rule ``import_contacts`` applies too), and a merged person's country and state come
+  from its first row that gives either (a contact that has either keeps them);
 * a row needs an e-mail or a phone: a name alone cannot be matched on the next import,
   so re-importing the file would create the same person twice.
 
@@ -38,10 +41,15 @@ NO_IDENTIFIER = (
     "Needs an e-mail address or a phone number (a name alone cannot be matched to "
     "an existing contact, so importing it twice would duplicate the person)."
 )
-NAME_CONFLICT = (
-    "Its e-mail or phone belongs to {other}, which has a different name. Rows sharing an "
-    "e-mail or phone are one person; if this is the same person, correct the name, "
-    "otherwise correct the identifier."
+KIND_LABELS = {"email": "e-mail address", "phone": "phone number"}
+NAME_CONFLICT_IN_FILE = (
+    "Its {kind} makes it the same person as {other}, whose name is different. Rows that "
+    "share an e-mail address or phone number are one person: if this is the same person, "
+    "correct the name; otherwise correct the {kind}."
+)
+NAME_CONFLICT_EXISTING = (
+    "Its {kind} makes it the same person as existing contact #{contact_id}, whose name is "
+    "different. If this is the same person, correct the name; otherwise correct the {kind}."
 )
 TWO_EXISTING = (
     "Its e-mail and phone belong to two different existing contacts (possibly through "
@@ -101,13 +109,84 @@ def row_identifiers(
     return identifiers, errors
 
 
-def _name_key(first: Any, last: Any) -> tuple[str, str]:
+def name_key(first: Any, last: Any) -> tuple[str, str]:
+    """A name as the importers compare it: trimmed, case-folded (first, last)."""
     return (str(first or "").strip().casefold(), str(last or "").strip().casefold())
 
 
-def _same_name(a: tuple[str, str], b: tuple[str, str]) -> bool:
+def same_name(a: tuple[str, str], b: tuple[str, str]) -> bool:
     """Names agree where both are given (a missing first or last name is no conflict)."""
     return all(not x or not y or x == y for x, y in zip(a, b, strict=True))
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One row of a person (a group of rows sharing identifiers), for the name rule."""
+
+    where: str  # "line 12" (or "row 3" where the file's lines are unknown)
+    name: tuple[str, str]  # name_key(first, last)
+    keys: tuple[tuple[str, str], ...]  # (kind, match_key), e-mail first
+
+
+@dataclass
+class NameReference:
+    """Whose name the rows of a person must agree with: an existing contact's (when it has
+    a name), else the first row of the person in the file that gives one."""
+
+    name: tuple[str, str]
+    where: str = ""  # the reference row, e.g. "line 44"
+    contact_id: int | None = None
+
+
+def person_name_conflicts(
+    rows: Sequence[PersonRow],
+    *,
+    reference: NameReference | None = None,
+    linked_keys: set[tuple[str, str]] | frozenset = frozenset(),
+) -> tuple[list[tuple[int, str]], NameReference | None]:
+    """The one rule both importers apply to rows that are one person (they share an
+    e-mail address or a phone number, directly or through other rows; or one of them
+    belongs to an existing contact of the customer). A row whose name differs from the
+    reference — the existing contact's, else the first named row's — is refused: more
+    likely two people sharing an address or a number (a household, a switchboard) than
+    one, and merging them would hand one the other's data on an access request.
+
+    ``rows`` in file order; ``linked_keys``: the keys that tie rows to the person besides
+    appearing on two rows (e.g. those an existing contact holds). Returns
+    ``[(index in rows, message)]`` and the reference (new if none was given and a row has
+    a name). Messages name the other row's line or the contact id and the kind of
+    identifier, never a value."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for key in row.keys:
+            counts[key] = counts.get(key, 0) + 1
+    shared = {key for key, n in counts.items() if n > 1} | set(linked_keys)
+    conflicts: list[tuple[int, str]] = []
+    for index, row in enumerate(rows):
+        if not any(row.name):
+            continue
+        if reference is None:
+            reference = NameReference(name=row.name, where=row.where)
+            continue
+        if same_name(reference.name, row.name):
+            continue
+        kind = next((k for k, _ in (key for key in row.keys if key in shared)), None)
+        label = KIND_LABELS.get(kind or "", "e-mail address or phone number")
+        if reference.contact_id is not None:
+            message = NAME_CONFLICT_EXISTING.format(kind=label, contact_id=reference.contact_id)
+        else:
+            message = NAME_CONFLICT_IN_FILE.format(kind=label, other=reference.where)
+        conflicts.append((index, message))
+    return conflicts, reference
+
+
+def existing_name_reference(contact: Contact | None) -> NameReference | None:
+    """The reference an existing contact gives, if it has a name."""
+    if contact is None or not (contact.first_name or contact.last_name):
+        return None
+    return NameReference(
+        name=name_key(contact.first_name, contact.last_name), contact_id=contact.pk
+    )
 
 
 class _UnionFind:
@@ -218,26 +297,38 @@ class ContactImportPlan:
         for start in range(0, len(contact_ids), LOOKUP_BATCH):
             contacts.update(Contact.objects.in_bulk(contact_ids[start : start + LOOKUP_BATCH]))
 
-        # Sharing an identifier makes rows one person; different names on them are more
-        # likely two people sharing a number (a switchboard, a household) than one, and
-        # merging two people would hand one the other's data on an access request.
-        names: dict[int, tuple[tuple[str, str], str]] = {}
-        for group, contact_id in existing.items():
-            contact = contacts.get(contact_id)
-            if contact is not None and (contact.first_name or contact.last_name):
-                names[group] = (
-                    _name_key(contact.first_name, contact.last_name),
-                    f"contact #{contact_id}",
-                )
-        for index, (row, (_email, _phone, first, last)) in enumerate(
-            zip(rows, values, strict=True)
-        ):
-            key = _name_key(first, last)
-            if not any(key) or row.group in conflicting:
+        # One rule with import_contacts: rows of one person whose names differ are refused
+        # (``person_name_conflicts``).
+        members: dict[int, list[int]] = {}
+        for index, row in enumerate(rows):
+            if row.group not in conflicting:
+                members.setdefault(row.group, []).append(index)
+        for group, indexes in members.items():
+            contact_id = existing.get(group)
+            # Keys an existing contact holds (one contact per group, or it was refused).
+            linked = {
+                (i.kind, i.match_key)
+                for index in indexes
+                for i in rows[index].identifiers
+                if (i.kind, i.match_key) in owners
+            }
+            if len(indexes) < 2 and not linked:
                 continue
-            known = names.setdefault(row.group, (key, f"the person on {describe_row(index)}"))
-            if not _same_name(known[0], key):
-                row.errors.setdefault("__all__", []).append(NAME_CONFLICT.format(other=known[1]))
+            person_rows = [
+                PersonRow(
+                    where=describe_row(index),
+                    name=name_key(values[index][2], values[index][3]),
+                    keys=tuple((i.kind, i.match_key) for i in rows[index].identifiers),
+                )
+                for index in indexes
+            ]
+            found, _ = person_name_conflicts(
+                person_rows,
+                reference=existing_name_reference(contacts.get(contact_id)),
+                linked_keys=linked,
+            )
+            for position, message in found:
+                rows[indexes[position]].errors.setdefault("__all__", []).append(message)
         return cls(
             customer=customer,
             rows=rows,

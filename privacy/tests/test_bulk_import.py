@@ -46,8 +46,8 @@ def run_command(*args: str) -> tuple[str, str]:
 
 
 # The customer is British: national numbers are read as GB ones. Row 1 (line 2) and
-# row 3 (line 5, the e-mail in capitals) are one person; row 4 is an existing contact's
-# phone in another format; row 2's notes span two lines.
+# row 3 (line 5, the e-mail in capitals, no last name, another state) are one person;
+# row 4 is an existing contact's phone in another format; row 2's notes span two lines.
 CLEAN_ROWS = [
     [
         "Ana",
@@ -60,7 +60,7 @@ CLEAN_ROWS = [
         "",
     ],
     ["Bo", "Castillo", "bo@example.org", "020 7946 0958", "GB", "", "call", "Called back,\nasked"],
-    ["Ana", "B.", "ANA.BROOK@example.com", "+1 617 555 0199", "US", "MA", "sms keyword", ""],
+    ["Ana", "", "ANA.BROOK@example.com", "+1 617 555 0199", "US", "MA", "sms keyword", ""],
     ["Cy", "Dubois", "cy.new@example.org", "+1.415.555.1000", "US", "NY", "trade show", ""],
     ["Dee", "Evans", "", "+1 212 555 0142", "US", "NY", "", ""],
 ]
@@ -74,7 +74,14 @@ def customer():
 @pytest.fixture
 def existing(customer):
     return ContactFactory(
-        customer=customer, email="cy@example.org", phone="+14155551000", first_name="Cy"
+        customer=customer,
+        email="cy@example.org",
+        phone="+14155551000",
+        first_name="Cy",
+        last_name="Dubois",
+        country="US",
+        state="CA",
+        source="crm",
     )
 
 
@@ -91,6 +98,8 @@ def assert_clean_file_imported(customer, existing) -> None:
         "+14155550123",
         "Brook",
     )
+    # The one country rule: the person's first row that gives a location decides.
+    assert (ana.country, ana.state) == ("US", "CA")
     assert identifiers_of(ana) == {
         ("email", "Ana.Brook@example.com", None, True),
         ("phone", "+14155550123", "12", True),
@@ -101,9 +110,11 @@ def assert_clean_file_imported(customer, existing) -> None:
     # National format read with the customer's region (GB); multi-line notes kept whole.
     assert (bo.phone, bo.country, bo.notes) == ("+442079460958", "GB", "Called back,\nasked")
     assert contacts.get(first_name="Dee").email is None
-    # The existing contact got the new e-mail; nothing else of it changed.
+    # The existing contact got the new e-mail; nothing else of it changed (its state
+    # stays: a contact that has a location keeps it).
     existing.refresh_from_db()
-    assert existing.email == "cy@example.org" and existing.last_name != "Dubois"
+    assert existing.email == "cy@example.org"
+    assert (existing.country, existing.state, existing.source) == ("US", "CA", "crm")
     assert identifiers_of(existing) >= {
         ("email", "cy@example.org", None, True),
         ("email", "cy.new@example.org", None, False),
@@ -113,7 +124,7 @@ def assert_clean_file_imported(customer, existing) -> None:
 
 def test_messy_sample_is_refused_whole_with_every_bad_line_and_nothing_saved():
     customer = CustomerFactory(default_phone_region="US")  # the sample's national numbers
-    with pytest.raises(CommandError, match=r"2 bad row\(s\); nothing was saved") as excinfo:
+    with pytest.raises(CommandError, match=r"4 bad row\(s\); nothing was saved") as excinfo:
         out, err = io.StringIO(), io.StringIO()
         call_command(
             "import_contacts",
@@ -125,11 +136,19 @@ def test_messy_sample_is_refused_whole_with_every_bad_line_and_nothing_saved():
         )
     reported = err.getvalue().splitlines()
     # Physical line numbers (quoted notes span lines): the header is line 1.
-    assert [line.split(":")[0] for line in reported] == ["line 156", "line 158"]
-    assert "e-mail" in reported[0] and "phone" in reported[0]
-    assert "needs an e-mail address or a phone number" in reported[1]
+    assert [line.split(":")[0] for line in reported] == [
+        "line 54",
+        "line 69",
+        "line 156",
+        "line 158",
+    ]
+    # The same rule as the admin import: a different person sharing a phone number.
+    assert "phone number makes it the same person as line 44, whose name is" in reported[0]
+    assert "phone number makes it the same person as line 56, whose name is" in reported[1]
+    assert "e-mail" in reported[2] and "phone" in reported[2]
+    assert "needs an e-mail address or a phone number" in reported[3]
     # The reasons never repeat the row's content.
-    for text in ("not-an-email", "12345", "Owen", "Schmidt", "Farah"):
+    for text in ("not-an-email", "12345", "Owen", "Schmidt", "Farah", "Chidi", "555"):
         assert text not in err.getvalue() and text not in str(excinfo.value)
     assert not Contact.objects.exists()
     assert not ContactIdentifier.objects.exists()
@@ -221,7 +240,7 @@ def test_copy_import_through_the_worker_pool(customer, tmp_path, monkeypatch):
         [f"P{n}", "Q", f"p{n}@example.org", f"+1 415 555 {1000 + n:04d}", "US", "", "", ""]
         for n in range(300)
     ]
-    rows.append(["Dup", "Q", "P7@EXAMPLE.ORG", "", "US", "", "", ""])
+    rows.append(["P7", "Q", "P7@EXAMPLE.ORG", "", "US", "", "", ""])  # the same person
     rows.append(["Bad", "Q", "p@", "", "US", "", "", ""])
     path = write_csv(tmp_path / "big.csv", rows)
     with pytest.raises(ContactImportRefused) as excinfo:
@@ -260,10 +279,16 @@ def test_new_primary_identifiers_fill_empty_contact_fields_and_nothing_else(
 ):
     # An existing contact with an e-mail only; the file brings its phone. In the file,
     # "Gil" first appears without a phone and then, as the same person, with one.
-    known = ContactFactory(customer=customer, email="fay@example.org", phone=None)
+    known = ContactFactory(
+        customer=customer, email="fay@example.org", phone=None, first_name="Fay", last_name="G"
+    )
     known.identifiers.filter(kind="phone").delete()
     untouched = ContactFactory(
-        customer=customer, email="hal@example.org", phone="+14155550777", first_name="Hal"
+        customer=customer,
+        email="hal@example.org",
+        phone="+14155550777",
+        first_name="Hal",
+        last_name="I",
     )
     rows = [
         ["Fay", "G", "fay@example.org", "+1 415 555 0500", "", "", "", ""],

@@ -410,7 +410,13 @@ def test_bulk_import_reads_birth_date_and_minor_flag(tmp_path, method):
 @pytest.mark.parametrize("method", [pytest.param("copy", marks=pytest.mark.postgres), "orm"])
 def test_bulk_import_marks_an_existing_contact_a_minor_and_fills_its_birth_date(tmp_path, method):
     customer = CustomerFactory()
-    existing = ContactFactory(customer=customer, email="kid1@example.org", date_of_birth=None)
+    existing = ContactFactory(
+        customer=customer,
+        email="kid1@example.org",
+        first_name="Kid",
+        last_name="One",  # the same person: a different name is refused (both importers)
+        date_of_birth=None,
+    )
     path = tmp_path / "people.csv"
     _write(path, [["Kid", "One", "kid1@example.org", "", "US", "MD", "2011-05-06", "yes"]])
     report = contacts_import_csv(actor=None, customer=customer, path=path, method=method, workers=1)
