@@ -1124,3 +1124,7 @@ class OutboxTaskAdmin(ReadOnlyAdminMixin, ScalableChangelistMixin, admin.ModelAd
     list_display = ("id", "task", "args", "created_at", "sent_at", "attempts", "last_error")
     list_filter = (("sent_at", admin.EmptyFieldListFilter),)
     sortable_by = ()
+
+
+# Staff accounts (in place of django.contrib.auth's user admin): see admin_staff.py.
+from privacy import admin_staff  # noqa: E402, F401

@@ -77,6 +77,15 @@ class AuditAction(models.TextChoices):
     STAFF_LOGIN_FAILED = "staff.login_failed", "Failed staff sign-in"
     STAFF_LOCKED_OUT = "staff.locked_out", "Staff account locked after failed sign-ins"
     STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Two-factor device enrolled"
+    STAFF_USER_CREATED = "staff_user.created", "Staff user created"
+    STAFF_USER_CHANGED = (
+        "staff_user.changed",
+        "Staff user's flags, groups, permissions or details changed",
+    )
+    STAFF_USER_DEACTIVATED = (
+        "staff_user.deactivated",
+        "Staff user deactivated (kept: staff who acted are never deleted)",
+    )
     # --- consent ---------------------------------------------------------------------------
     CONSENT_GRANTED = "consent.granted", "Consent given"
     CONSENT_WITHDRAWN = "consent.withdrawn", "Consent withdrawn"

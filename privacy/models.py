@@ -456,7 +456,7 @@ class Disclosure(models.Model):
     )
     notified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -590,8 +590,9 @@ class LegalHold(models.Model):
     reason = models.CharField(
         max_length=200, help_text="Case or matter reference and the law; no personal data."
     )
+    # PROTECT: staff who acted are deactivated, never deleted (privacy.services.staff).
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     placed_at = models.DateTimeField(default=timezone.now)
     ends_on = models.DateField(
@@ -599,7 +600,7 @@ class LegalHold(models.Model):
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = LegalHoldQuerySet.as_manager()
@@ -722,8 +723,9 @@ class ErasureCertificate(models.Model):
     contact = models.ForeignKey(
         Contact, on_delete=models.PROTECT, related_name="erasure_certificates"
     )
+    # PROTECT: the certificate names who erased; that account can be deactivated only.
     performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     performed_at = models.DateTimeField(default=timezone.now)
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
@@ -780,7 +782,7 @@ class MinorErasure(models.Model):
     found_at = models.DateTimeField(default=timezone.now)
     erase_after = models.DateTimeField()
     scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(
         max_length=300, blank=True, help_text="Why it waits or was cancelled (no personal data)."
@@ -822,11 +824,13 @@ class AuditEvent(models.Model):
     actor, action, object type and id, time and a summary of counts and codes.
     On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002)."""
 
+    # PROTECT in the ORM: an account that acted is deactivated, never deleted, so every
+    # row keeps its actor. (No database constraint: the table is append-only.)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,
+        on_delete=models.PROTECT,
         db_constraint=False,
         related_name="+",
     )

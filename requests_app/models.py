@@ -248,7 +248,7 @@ class PrivacyRequest(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # staff who acted are deactivated, never deleted
         related_name="+",
         help_text="Staff member who took the request (phone/post); empty for the web form.",
     )
@@ -385,8 +385,9 @@ class RequestEvent(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     from_status = models.CharField(max_length=30, blank=True)
     to_status = models.CharField(max_length=30, blank=True)
+    # PROTECT: staff who acted are deactivated, never deleted (privacy.services.staff).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     person_facing = models.BooleanField(default=False)
     public_message = models.CharField(max_length=300, blank=True)
@@ -505,7 +506,7 @@ class Relay(models.Model):
         help_text="The customer's reason or reference; no personal data.",
     )
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -607,7 +608,7 @@ class ScheduledErasure(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
     scheduled_for = models.DateTimeField()
     scheduled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     blocked_reason = models.CharField(max_length=300, blank=True)
     certificate = models.ForeignKey(
@@ -665,7 +666,7 @@ class PostMortemInstructions(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     superseded_at = models.DateTimeField(
         null=True, blank=True, help_text="Newer instructions of the same person replaced these."

@@ -36,6 +36,7 @@ from .minors import (
 from .opt_out_signals import opt_out_signal_record
 from .outbox import outbox_relay, task_enqueue
 from .retention import RetentionSweepReport, retention_sweep
+from .staff import staff_user_deactivate, staff_user_save
 from .suppression import suppressions_add, suppressions_lift
 
 __all__ = [
@@ -68,6 +69,8 @@ __all__ = [
     "outbox_relay",
     "retention_sweep",
     "staff_user",
+    "staff_user_deactivate",
+    "staff_user_save",
     "suppressions_add",
     "suppressions_lift",
     "task_enqueue",
