@@ -180,6 +180,10 @@ class AuditAction(models.TextChoices):
         "privacy_request.erasure_blocked",
         "Scheduled erasure blocked by a legal hold",
     )
+    PRIVACY_REQUEST_ERASURE_DEFERRED = (
+        "privacy_request.erasure_deferred",
+        "Scheduled erasure waits for another open request of the person",
+    )
     PRIVACY_REQUEST_CORRECTION_APPLIED = (
         "privacy_request.correction_applied",
         "Correction applied to a contact",

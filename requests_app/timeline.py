@@ -356,6 +356,22 @@ def erasure_blocked(
     _audit(request, AuditAction.PRIVACY_REQUEST_ERASURE_BLOCKED, actor=actor, contact_id=contact_id)
 
 
+def erasure_deferred(
+    *, request: PrivacyRequest, contact_id: int, waiting: str, actor: Actor = None
+) -> None:
+    """The erasure stays scheduled: the person has another open request (``waiting``
+    names it by reference). Written once per reason, not every night it still waits."""
+    _entry(
+        request,
+        Kind.NOTE,
+        actor=actor,
+        note=f"Erasure of contact #{contact_id} deferred. {waiting}",
+    )
+    _audit(
+        request, AuditAction.PRIVACY_REQUEST_ERASURE_DEFERRED, actor=actor, contact_id=contact_id
+    )
+
+
 def erasure_done(
     *, request: PrivacyRequest, contact_id: int, certificate_id: int | None, actor: Actor = None
 ) -> None:

@@ -35,8 +35,13 @@ class ErasureRefused(ValidationError):
 
 class ErasureDeferred(ErasureRefused):
     """Erasure must wait until something else is done first (e.g. an open privacy
-    request of the person is answered); the message says what. Unlike a hold, the
+    request of the person is answered); the message says what, and ``reason`` is the
+    provider's words (e.g. "open privacy request PR-7KQ2-M9XD"). Unlike a hold, the
     reason goes away by itself: the retention sweep and scheduled erasures try again."""
+
+    def __init__(self, message: str, *, reason: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.reason = reason
 
 
 @dataclass
@@ -202,6 +207,7 @@ def contact_erase(
             f"Erasure deferred: {result.deferred[contact.pk]}. "
             "The contact can be erased once that is closed.",
             code="deferred",
+            reason=result.deferred[contact.pk],
         )
     if not result.certificates:
         raise ValidationError("This contact has already been erased.")

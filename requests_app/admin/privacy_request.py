@@ -612,6 +612,12 @@ class PrivacyRequestAdmin(
                     f"{obj.reference}: not erased — " + "; ".join(result.blocked),
                     level="ERROR",
                 )
+            if result.deferred:
+                self.message_user(
+                    request,
+                    f"{obj.reference}: not erased yet — " + "; ".join(result.deferred),
+                    level="WARNING",
+                )
             return result.done
 
         return run_action(

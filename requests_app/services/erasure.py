@@ -1,12 +1,15 @@
 """Erasure for deletion requests: scheduling the erasure of every contact in scope after
 the grace period (refused while a legal hold applies), cancelling it until then, and
 running it from the nightly job through privacy's erasure engine — or at once, when a
-privacy officer runs it now with a recorded reason (``erasure_run_now``)."""
+privacy officer runs it now with a recorded reason (``erasure_run_now``). While the
+person has another open request (an access request, say), the erasure waits — it stays
+scheduled, the timeline says what it waits for, and the nightly job tries again — so that
+request is answered first and never left unanswerable."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,7 +19,13 @@ from django.utils import timezone
 
 from privacy import registry
 from privacy.models import ErasureCertificate
-from privacy.services import ErasureRefused, contact_erase, erasure_preview, staff_user
+from privacy.services import (
+    ErasureDeferred,
+    ErasureRefused,
+    contact_erase,
+    erasure_preview,
+    staff_user,
+)
 from privacy.services.erasure import ErasurePreview
 from requests_app import timeline
 from requests_app.models import (
@@ -131,13 +140,19 @@ def erasure_cancel(*, actor: AbstractBaseUser | None, erasure: ScheduledErasure)
     return bool(updated)
 
 
+#: What scheduled_erasure_run returns for an erasure that waits for another request.
+DEFERRED = "deferred"
+
+
 def scheduled_erasure_run(
     *,
     erasure_id: int,
     now: dt.datetime | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> str:
-    """Run one due scheduled erasure in its own transaction; returns its new state.
+    """Run one due scheduled erasure in its own transaction; returns its new state, or
+    ``DEFERRED`` when it stays scheduled because the person has another open request
+    (retried on the next run; the timeline says what it waits for, once per reason).
     ``actor``: the staff member who ran it now (``erasure_run_now``); None for the
     nightly job. The certificate names them."""
     now = now or timezone.now()
@@ -166,6 +181,16 @@ def scheduled_erasure_run(
                     trigger=ErasureCertificate.Trigger.REQUEST,
                     reference=request.reference,
                 )
+        except ErasureDeferred as exc:
+            # It stays scheduled (no state move); what it waits for is kept on the row,
+            # so staff see it on the timeline once, not every night it still waits.
+            waiting = f"Waiting for {exc.reason} to be answered; the erasure is retried nightly."
+            if erasure.blocked_reason != waiting[:300]:
+                this_one.update(blocked_reason=waiting[:300])
+                timeline.erasure_deferred(
+                    request=request, contact_id=erasure.contact_id, waiting=waiting
+                )
+            return DEFERRED
         except ErasureRefused as exc:
             reason = exc.messages[0][:300]
             scheduled_erasures_transition(
@@ -214,6 +239,8 @@ class RunNowResult:
     done: int
     blocked: list[str]
     completed: bool
+    #: Erasures left scheduled: the person has another open request, answered first.
+    deferred: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -229,7 +256,9 @@ def erasure_run_now(
     erasures already scheduled are brought forward, missing ones are created. The reason
     (a code) is in the audit row, the note on the staff timeline; each certificate names
     ``actor``. A contact under a legal hold is not erased (its erasure is *blocked*, with
-    the hold's reason); the request completes by itself once every erasure is done."""
+    the hold's reason), nor one whose person has another open request (it stays
+    scheduled and the nightly job runs it once that request is answered); the request
+    completes by itself once every erasure is done."""
     now = now or timezone.now()
     note = (note or "").strip()
     if reason not in RunNowReason.values:
@@ -271,7 +300,7 @@ def erasure_run_now(
         note=note,
         grace_days=settings.REQUESTS_ERASURE_GRACE_DAYS,
     )
-    done, blocked = 0, []
+    done, blocked, deferred = 0, [], []
     for erasure in erasures:
         state = scheduled_erasure_run(erasure_id=erasure.pk, now=now, actor=actor)
         if state == ScheduledErasure.State.DONE:
@@ -279,5 +308,13 @@ def erasure_run_now(
         elif state == ScheduledErasure.State.BLOCKED:
             erasure.refresh_from_db(fields=["blocked_reason"])
             blocked.append(f"contact #{erasure.contact_id}: {erasure.blocked_reason}")
+        elif state == DEFERRED:
+            erasure.refresh_from_db(fields=["blocked_reason"])
+            deferred.append(f"contact #{erasure.contact_id}: {erasure.blocked_reason}")
     request.refresh_from_db()
-    return RunNowResult(done=done, blocked=blocked, completed=request.status == Status.COMPLETED)
+    return RunNowResult(
+        done=done,
+        blocked=blocked,
+        completed=request.status == Status.COMPLETED,
+        deferred=deferred,
+    )

@@ -119,7 +119,9 @@ def unverified_requests_expire(
 def scheduled_erasures_run(
     *, now: dt.datetime | None = None, batch_size: int | None = None
 ) -> dict:
-    """Run every erasure whose grace period is over (each in its own transaction)."""
+    """Run every erasure whose grace period is over (each in its own transaction).
+    Counts by outcome: done, blocked (a legal hold), deferred (the person has another
+    open request: retried on the next run), cancelled, skipped."""
     now = now or timezone.now()
     queryset = ScheduledErasure.objects.filter(
         state=ScheduledErasure.State.SCHEDULED, scheduled_for__lte=now
@@ -131,6 +133,7 @@ def scheduled_erasures_run(
             results[state] = results.get(state, 0) + 1
     if results:
         _job_audit(AuditAction.REQUESTS_JOB_SCHEDULED_ERASURES, results)
+        logger.info("Scheduled erasures %s", results)
     return results
 
 

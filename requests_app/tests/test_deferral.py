@@ -183,3 +183,83 @@ def test_an_access_request_is_answered_even_when_the_sweep_runs_first(
     assert completed.status == Status.COMPLETED
     retention_sweep(actor=None)
     assert is_erased(contact)
+
+
+def test_a_scheduled_erasure_waits_for_the_persons_other_open_request(
+    django_capture_on_commit_callbacks, logged
+):
+    """The person asked for a copy of their data and for deletion: the access request
+    is answered first, the erasure waits (staff see why) and runs the night after."""
+    contact = stale_prospect()
+
+    def submit_and_verify(request_type):
+        with django_capture_on_commit_callbacks(execute=True):
+            submitted = services.privacy_request_submit(
+                actor=None,
+                request_type=request_type,
+                country="US",
+                state="CA",
+                email="wilma.prospect@example.org",
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.privacy_request_verify_manually(
+                actor=None, request=submitted.request, method="id_document"
+            )
+        submitted.request.refresh_from_db()
+        return submitted.request
+
+    access = submit_and_verify("access")
+    deletion = submit_and_verify("deletion")
+    services.erasure_schedule(actor=None, request=deletion)
+    later = timezone.now() + dt.timedelta(days=30)
+
+    log = logged("requests_app.services.jobs")
+    assert services.scheduled_erasures_run(now=later) == {"deferred": 1}
+
+    assert not is_erased(contact)
+    erasure = deletion.erasures.get()
+    assert erasure.state == "scheduled"  # retried next night, not blocked
+    notes = list(deletion.events.filter(note__contains="deferred").values_list("note", flat=True))
+    assert notes == [
+        f"Erasure of contact #{contact.pk} deferred. Waiting for open privacy request "
+        f"{access.reference} to be answered; the erasure is retried nightly."
+    ]
+    job = AuditEvent.objects.filter(action="requests_job.scheduled_erasures").latest("id")
+    assert job.summary == {"deferred": 1}
+    assert any("'deferred': 1" in record.getMessage() for record in log)
+    # The next night, still waiting: no second note.
+    assert services.scheduled_erasures_run(now=later) == {"deferred": 1}
+    assert deletion.events.filter(note__contains="deferred").count() == 1
+
+    # The access request is answered, with its package; then the erasure runs.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.privacy_request_complete(actor=None, request=access)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.scheduled_erasures_run(now=later) == {"done": 1}
+    assert is_erased(contact)
+    deletion.refresh_from_db()
+    assert deletion.status == Status.COMPLETED
+
+
+def test_running_the_erasure_now_also_waits_for_the_persons_other_open_request(
+    django_capture_on_commit_callbacks,
+):
+    contact = stale_prospect()
+    access = PrivacyRequestFactory(email="wilma.prospect@example.org", status=Status.IN_PROGRESS)
+    deletion = PrivacyRequestFactory(
+        email="wilma.prospect@example.org",
+        status=Status.IN_PROGRESS,
+        request_type=RequestType.DELETION,
+    )
+    RequestMatch.objects.create(request=deletion, contact=contact, matched_on="email")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.erasure_run_now(actor=None, request=deletion, reason="person_asked")
+
+    assert result.done == 0 and not result.blocked and not result.completed
+    assert result.deferred == [
+        f"contact #{contact.pk}: Waiting for open privacy request {access.reference} to be "
+        "answered; the erasure is retried nightly."
+    ]
+    assert not is_erased(contact)
+    assert deletion.erasures.get().state == "scheduled"
