@@ -152,6 +152,10 @@ class AuditAction(models.TextChoices):
         "Customer's answer to a relay recorded",
     )
     PRIVACY_REQUEST_PACKAGE_BUILT = "privacy_request.package_built", "Export package built"
+    PRIVACY_REQUEST_PACKAGE_REBUILT = (
+        "privacy_request.package_rebuilt",
+        "Expired export package rebuilt for a completion",
+    )
     PRIVACY_REQUEST_PACKAGE_DOWNLOADED = (
         "privacy_request.package_downloaded",
         "Export package downloaded",

@@ -274,6 +274,43 @@ def package_built(*, request: PrivacyRequest, package: ExportPackage) -> None:
     )
 
 
+def packages_rebuilding(*, request: PrivacyRequest, contact_ids: list[int]) -> None:
+    """A completion attempt found packages purged (expired) before the request was
+    answered and is building them again."""
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        note=(
+            f"Export package(s) of contact(s) {contact_ids} expired before the request was "
+            "completed; rebuilding them (a new download link)."
+        ),
+    )
+    _audit(
+        request,
+        AuditAction.PRIVACY_REQUEST_PACKAGE_REBUILT,
+        actor=None,
+        contacts=len(contact_ids),
+    )
+
+
+def answered_without_packages(
+    *, request: PrivacyRequest, actor: Actor, certificates: dict[int, int | None]
+) -> None:
+    """Completed without the packages of erased contacts ({contact id: certificate id}):
+    no data of theirs was left to send. Timeline only: the completion is audited."""
+    _entry(
+        request,
+        Kind.FULFILMENT,
+        actor=actor,
+        note="Answered without the package of erased contact(s) "
+        + ", ".join(
+            f"#{pk} (certificate #{certificate or '—'})"
+            for pk, certificate in sorted(certificates.items())
+        )
+        + ": no data of theirs is left to send.",
+    )
+
+
 def package_downloaded(*, request: PrivacyRequest, package: ExportPackage) -> None:
     _entry(
         request,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.models import Contact, DataCategory
+from privacy.models import Contact, DataCategory, ErasureCertificate
 from privacy.services import contact_update
 from requests_app import deadlines, timeline
 from requests_app.models import (
@@ -29,6 +29,7 @@ from requests_app.models import (
     Status,
 )
 from requests_app.selectors import (
+    PACKAGE_TYPES,
     contacts_in_scope,
     privacy_request_appeal_refusal,
     privacy_request_completion_blockers,
@@ -36,7 +37,11 @@ from requests_app.selectors import (
 )
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
 from requests_app.services.notices import notice_send, public_url, status_token
-from requests_app.services.packages import download_url
+from requests_app.services.packages import (
+    PackagesRecovered,
+    download_url,
+    export_packages_recover,
+)
 from requests_app.services.transitions import (
     privacy_request_lock,
     privacy_request_transition,
@@ -177,15 +182,52 @@ def privacy_request_withdraw(
     return request
 
 
-@transaction.atomic
 def privacy_request_complete(
     *, actor: AbstractBaseUser | None, request: PrivacyRequest, message: str = ""
 ) -> PrivacyRequest:
-    """Complete once every part is done and answered; sends the completion notice."""
+    """Complete once every part is done and answered; sends the completion notice.
+
+    A package request first recovers packages that are gone (``export_packages_recover``,
+    in its own transaction, so a rebuild it starts stays even when this completion is
+    refused): expired ones are rebuilt and the refusal says so; an erased contact's part
+    is answered without a package, with the reason on the timeline and in the notice."""
+    recovered = None
+    if request.request_type in PACKAGE_TYPES and request.status in OPEN_STATUSES:
+        recovered = export_packages_recover(request=request, contacts=contacts_in_scope(request))
+    return _privacy_request_complete(
+        actor=actor, request=request, message=message, recovered=recovered
+    )
+
+
+@transaction.atomic
+def _privacy_request_complete(
+    *,
+    actor: AbstractBaseUser | None,
+    request: PrivacyRequest,
+    message: str,
+    recovered: PackagesRecovered | None,
+) -> PrivacyRequest:
     request = privacy_request_lock(request)
-    problems = privacy_request_completion_blockers(request, contacts_in_scope(request))
+    erased = set(recovered.erased) if recovered else set()
+    contacts = [c for c in contacts_in_scope(request) if c.pk not in erased]
+    problems = privacy_request_completion_blockers(request, contacts)
+    if recovered and recovered.rebuilding:
+        problems.append(
+            f"The export package(s) of contact(s) {recovered.rebuilding} had expired and are "
+            "being rebuilt; complete the request again once they are ready."
+        )
     if problems:
         raise ValidationError(" ".join(problems))
+    if erased:
+        certificates = dict(
+            ErasureCertificate.objects.filter(contact_id__in=erased).values_list("contact_id", "pk")
+        )
+        timeline.answered_without_packages(
+            request=request,
+            actor=actor,
+            certificates={pk: certificates.get(pk) for pk in erased},
+        )
+        message = "\n\n".join(m for m in (recovered.person_message(), message.strip()) if m)
     kind = request.request_type
     request = privacy_request_transition(
         actor=actor,

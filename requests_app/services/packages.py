@@ -1,6 +1,13 @@
 """Export packages of access, right-to-know and portability requests: one zip per
 matched contact, built by privacy's export engine into private storage, downloadable by
-an expiring token whose hash is all the database holds."""
+an expiring token whose hash is all the database holds.
+
+A package can be gone before its request is completed: purged by the nightly job after
+``REQUESTS_EXPORT_TTL_DAYS`` while staff waited for something else, or never buildable
+because its contact was erased. ``export_packages_recover`` runs on every completion
+attempt: an expired package is rebuilt (a fresh download link), a lost build is queued
+again, and an erased contact's part is answered without a package, with the reason on
+the timeline — so a request is never stuck at "Export package not ready"."""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ import json
 import tempfile
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privacy.models import Contact
-from privacy.services import contact_export
+from privacy.services import contact_export, task_enqueue
 from requests_app import timeline
 from requests_app.models import ExportPackage, PrivacyRequest
 from requests_app.services.notices import public_url
@@ -39,11 +46,89 @@ def export_package_create(*, request: PrivacyRequest, contact: Contact) -> Expor
     if created:
         token = derive_token(purpose="download", ident=f"{package.pk}", salt=package.token_salt)
         ExportPackage.objects.filter(pk=package.pk).update(token_hash=token_hash(token))
-        from requests_app.tasks import build_export_package
-
-        package_id = package.pk
-        transaction.on_commit(lambda: build_export_package.delay(package_id))
+        _build_queue(package.pk)
     return package
+
+
+def _build_queue(package_id: int) -> None:
+    # Through privacy's outbox: the build survives a broker outage.
+    task_enqueue(task="requests_app.tasks.build_export_package", args=[package_id])
+
+
+#: A build queued longer ago than this and still not done is queued again on a
+#: completion attempt (its message was lost; building is idempotent).
+STALE_BUILD = dt.timedelta(minutes=10)
+
+
+@dataclass
+class PackagesRecovered:
+    """What a completion attempt found and did about gone packages."""
+
+    rebuilding: list[int] = field(default_factory=list)  # contact ids
+    requeued: list[int] = field(default_factory=list)  # contact ids
+    erased: list[int] = field(default_factory=list)  # contact ids answered without one
+
+    def person_message(self) -> str:
+        if not self.erased:
+            return ""
+        return (
+            "Part of the data we held about you was erased before this request was "
+            "answered (under our retention rules or another request), so there is no "
+            "copy of it to send."
+        )
+
+
+@transaction.atomic
+def export_packages_recover(
+    *, request: PrivacyRequest, contacts: list[Contact], now: dt.datetime | None = None
+) -> PackagesRecovered:
+    """Before completing a package request: rebuild expired packages, queue lost builds
+    again and note erased contacts (see the module docstring). Commits on its own when
+    called outside a transaction, so a rebuild started by a refused completion stays."""
+    now = now or timezone.now()
+    found = PackagesRecovered()
+    packages = {
+        p.contact_id: p
+        for p in ExportPackage.objects.select_for_update().filter(
+            request=request, contact_id__in=[c.pk for c in contacts]
+        )
+    }
+    for contact in contacts:
+        package = packages.get(contact.pk)
+        if contact.erased_at:
+            if package is None or package.state != ExportPackage.State.READY:
+                found.erased.append(contact.pk)
+            continue
+        if package is None:
+            export_package_create(request=request, contact=contact)
+            found.requeued.append(contact.pk)
+        elif package.state == ExportPackage.State.PURGED:
+            salt = new_salt()
+            token = derive_token(purpose="download", ident=f"{package.pk}", salt=salt)
+            export_packages_transition(
+                ExportPackage.objects.filter(pk=package.pk),
+                from_state=ExportPackage.State.PURGED,
+                to_state=ExportPackage.State.BUILDING,
+                token_salt=salt,
+                token_hash=token_hash(token),
+                file="",
+                size_bytes=0,
+                counts={},
+                created_at=now,
+                ready_at=None,
+                expires_at=None,
+                purged_at=None,
+            )
+            _build_queue(package.pk)
+            found.rebuilding.append(contact.pk)
+        elif (
+            package.state == ExportPackage.State.BUILDING and package.created_at < now - STALE_BUILD
+        ):
+            _build_queue(package.pk)
+            found.requeued.append(contact.pk)
+    if found.rebuilding:
+        timeline.packages_rebuilding(request=request, contact_ids=found.rebuilding)
+    return found
 
 
 def download_url(package: ExportPackage) -> str:
@@ -59,7 +144,7 @@ def export_package_build(*, package_id: int) -> ExportPackage | None:
     if package is None or package.state != ExportPackage.State.BUILDING:
         return package
     if package.contact.erased_at:
-        return package
+        return package  # nothing left to export; completion answers without it
     with tempfile.TemporaryFile() as spool:
         counts = contact_export(
             actor=None, contact=package.contact, destination=spool, via="privacy_request"

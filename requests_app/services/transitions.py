@@ -74,7 +74,9 @@ PACKAGE_TRANSITIONS: dict[str, frozenset[str]] = {
     P.BUILDING: frozenset({P.READY}),
     # The file is deleted when the link expires or the person is erased; the row stays.
     P.READY: frozenset({P.PURGED}),
-    P.PURGED: frozenset(),
+    # Expired before its request was answered: built again on the completion attempt
+    # (services.packages.export_packages_recover), with a new download link.
+    P.PURGED: frozenset({P.BUILDING}),
 }
 PACKAGE_STATE = StateField(ExportPackage, "state", PACKAGE_TRANSITIONS)
 

@@ -91,7 +91,11 @@ def test_closing_sets_closed_at():
 def test_each_state_field_has_a_map_of_all_its_states_and_final_ends(state_field, states):
     assert set(state_field.allowed) == set(states.values)
     finals = {s for s, targets in state_field.allowed.items() if not targets}
-    assert finals == ({"done"} if states is ScheduledErasure.State else {"purged"})
+    # A purged package is built again when its request is still to be answered
+    # (services.packages.export_packages_recover), so a package has no final state.
+    assert finals == ({"done"} if states is ScheduledErasure.State else set())
+    if states is ExportPackage.State:
+        assert state_field.allowed["purged"] == {"building"}
 
 
 def _erasure(state):
