@@ -36,7 +36,7 @@ from consent.services.subscriptions import sms_subscriptions_transition
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier, Customer
-from privacy.services import audit_event_record, contact_create
+from privacy.services import audit_event_record, contact_create, task_enqueue
 
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
@@ -143,16 +143,10 @@ def sms_subscription_request(
             updated_at=now,
         )
         subscription.refresh_from_db()
-        from consent.tasks import sms_opt_in_prompt_send as task
-
-        subscription_id = subscription.pk
-
-        def prompt_enqueue() -> None:
-            task.delay(subscription_id)
-
-        # robust: with the broker unreachable the sign-up stays recorded (pending, no
-        # prompt sent) and the failure is logged, instead of an error after the commit.
-        transaction.on_commit(prompt_enqueue, robust=True)
+        # Through privacy's outbox, in this transaction: with the broker unreachable the
+        # sign-up stays recorded (pending) and the relay sends the prompt once the broker
+        # is back; the caller never sees an error after the commit.
+        task_enqueue(task="consent.tasks.sms_opt_in_prompt_send", args=[subscription.pk])
     audit_event_record(
         actor=actor,
         action=AuditAction.CONSENT_SMS_OPT_IN_REQUESTED,

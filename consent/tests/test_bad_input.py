@@ -8,6 +8,7 @@ import json
 
 import pytest
 from celery.app.task import Task
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from consent import services
@@ -321,11 +322,15 @@ def test_stop_with_the_broker_down_is_durable_and_confirmed(
 
 
 def test_api_sign_up_with_the_broker_down_keeps_the_pending_subscription(
-    client, key, contact, sender, broker_down, django_capture_on_commit_callbacks
+    client, key, contact, sender, broker_down, django_capture_on_commit_callbacks, monkeypatch
 ):
     """Outside the webhook: the double opt-in prompt is a Celery task. With the broker
     down the sign-up is still recorded (pending) and the client gets its 202; the
-    prompt is not sent, and the failure is logged."""
+    prompt waits in privacy's outbox and is sent, once, when the broker is back."""
+    from consent import sms
+    from privacy.models import OutboxTask
+    from privacy.services import outbox_relay
+
     with django_capture_on_commit_callbacks(execute=True):
         response = _post(client, key, {
             "purpose": "sms_marketing", "action": "grant", "to": contact.phone,
@@ -334,3 +339,13 @@ def test_api_sign_up_with_the_broker_down_keeps_the_pending_subscription(
     subscription = SmsSubscription.objects.get(phone=contact.phone)
     assert subscription.status == "pending" and subscription.prompt_sent_at is None
     assert broker_down == ["consent.tasks.sms_opt_in_prompt_send"]
+    row = OutboxTask.objects.get(task="consent.tasks.sms_opt_in_prompt_send")
+    assert (row.args, row.sent_at, row.last_error) == ([subscription.pk], None, "OperationalError")
+
+    monkeypatch.undo()  # the broker is back
+    later = row.created_at + timezone.timedelta(minutes=1)
+    assert outbox_relay(now=later).sent == 1
+    assert outbox_relay(now=later).sent == 0
+    subscription.refresh_from_db()
+    assert subscription.prompt_sent_at is not None
+    assert [m.to for m in sms.outbox] == [contact.phone]  # one prompt, not two
