@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from consent.models import Notice
 from privacy.audit_actions import AuditAction
-from privacy.services import audit_event_record, staff_user
+from privacy.services import audit_event_record, staff_user, task_enqueue
 
 
 def notice_text_hash(text: str) -> str:
@@ -72,11 +72,10 @@ def notice_publish(*, actor: AbstractBaseUser | None, notice: Notice) -> bool:
         )
         if material:
             # The people who consented under an earlier version are told (and, after the
-            # grace period, asked again). With the broker down the nightly run does it.
-            from consent.tasks import material_notice_change_notify as task
-
-            notice_id = notice.pk
-            transaction.on_commit(lambda: task.delay(notice_id), robust=True)
+            # grace period, asked again): queued through privacy's outbox, so a broker
+            # outage delays it by a minute once the broker is back (the nightly run
+            # catches anything else).
+            task_enqueue(task="consent.tasks.material_notice_change_notify", args=[notice.pk])
     return bool(updated)
 
 

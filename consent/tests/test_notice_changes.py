@@ -134,3 +134,29 @@ def test_a_published_notices_material_flag_never_changes(django_capture_on_commi
     v2 = _publish_material_change(django_capture_on_commit_callbacks)
     with pytest.raises(DatabaseError, match="never changes"):
         Notice.objects.filter(pk=v2.pk).update(is_material_change=False)
+
+
+def test_a_material_change_published_while_the_broker_is_down_is_told_once_it_is_back(
+    customer, contact, celery_conf, django_capture_on_commit_callbacks
+):
+    """The telling is queued through privacy's outbox: with the broker down the notice is
+    published all the same, and the relay queues the telling once the broker is back."""
+    from privacy.models import OutboxTask
+    from privacy.services import outbox_relay
+
+    _grant_email(contact, at=timezone.now() - dt.timedelta(days=3))
+    mail.outbox.clear()
+    celery_conf(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
+
+    v2 = _publish_material_change(django_capture_on_commit_callbacks)
+
+    assert v2.published_at is not None
+    row = OutboxTask.objects.get(task="consent.tasks.material_notice_change_notify")
+    assert (row.args, row.sent_at) == ([v2.pk], None)
+    assert not [m for m in mail.outbox if m.to == [contact.email]]
+
+    celery_conf(task_always_eager=True)  # the broker is back
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_relay(now=timezone.now() + dt.timedelta(minutes=1)).sent == 1
+    assert len([m for m in mail.outbox if m.to == [contact.email]]) == 1
+    assert NoticeChangeNotification.objects.get().outcome == "sent"
