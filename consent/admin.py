@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
 from consent import admin_evidence, admin_opt_out, selectors, services
+from consent.forms import RECEIVED_BY
 from consent.imports import ConsentEvidenceResource
 from consent.models import (
     ApiKey,
@@ -36,6 +37,7 @@ from consent.models import (
     SmsProgramme,
     SmsSubscription,
 )
+from consent.services.revocation import REVOCATION_NOTE_MAX_LENGTH
 from privacy.admin_kit import (
     EstimatedCountPaginator,
     PostedSearchMixin,
@@ -422,21 +424,16 @@ class RevocationForm(forms.Form):
         choices=[("sms", "Stop texting me"), ("email", "Stop e-mailing me (marketing)")],
         widget=forms.RadioSelect,
     )
-    method = forms.ChoiceField(
-        label="Received by",
-        choices=[
-            (ConsentEvent.Method.PHONE, "Phone call (you)"),
-            (ConsentEvent.Method.EMAIL, "E-mail from the person"),
-        ],
-        widget=forms.RadioSelect,
-    )
+    method = forms.ChoiceField(label="Received by", choices=RECEIVED_BY, widget=forms.RadioSelect)
     received_at = forms.DateTimeField(
         required=False,
         help_text="When the person asked (empty: now). A confirmation text goes out only "
         "within 5 minutes of it.",
     )
     note = forms.CharField(
-        required=False, max_length=150, help_text="How it came in (no personal data needed)."
+        required=False,
+        max_length=REVOCATION_NOTE_MAX_LENGTH,
+        help_text="How it came in (no personal data needed).",
     )
 
 

@@ -2,8 +2,10 @@
 ``ContactConsentAdmin`` at ``…/contactconsent/<contact id>/opt-out/``, linked from
 privacy's contact page through ``privacy.contact_actions``).
 
-Form (channel, number or address, one sender or all, a note) → a confirmation page
-that says exactly what will be recorded → ``consent.services.contact_opt_out_record``
+Form (channel, number or address, one sender or all, how it reached us, a note) → a
+confirmation page that says exactly what will be recorded →
+``consent.services.contact_revocation_record`` (the one service for a revocation,
+whoever records it: the ledger, the one confirmation text through the outbound guard)
 → back to the consent history, where the ledger rows name the agent. Needs
 ``consent.withdraw_consent`` (privacy officers and support agents) and
 ``privacy.view_contact`` (the page shows who the person is, so the agent knows they
@@ -24,6 +26,12 @@ from consent.models import SenderNumber
 from privacy.models import Contact
 
 PERMISSIONS = ("consent.withdraw_consent", "privacy.view_contact")
+#: What the agent is told about the one confirmation text (none for e-mails).
+CONFIRMATION_NOTES = {
+    "queued": "; the one confirmation text is on its way",
+    "window_passed": "; no confirmation text (asked too long ago)",
+    "already_confirmed": "; a confirmation text already went out for it",
+}
 
 
 def _form(contact: Contact, data=None) -> StaffOptOutForm:
@@ -62,11 +70,12 @@ def opt_out_view(modeladmin, request, contact_id: int):
         if request.POST.get("confirm") == "yes":
             sender = data.get("sender")
             try:
-                result = services.contact_opt_out_record(
+                result = services.contact_revocation_record(
                     actor=request.user,
                     contact=contact,
                     channel=data["channel"],
                     identifier=data["phone"] if data["channel"] == "sms" else data["email"],
+                    method=data["method"],
                     sender=None if sender in ("", StaffOptOutForm.ALL_SENDERS) else sender,
                     note=data["note"],
                 )
@@ -76,8 +85,8 @@ def opt_out_view(modeladmin, request, contact_id: int):
                 messages.success(
                     request,
                     f"Opt-out recorded by {request.user.get_full_name() or request.user.get_username()}: "
-                    f"{form.summary}. {result.withdrawn} consent record(s) written, "
-                    f"{result.subscriptions_opted_out} subscription(s) opted out.",
+                    f"{form.summary}. {result.withdrawn} consent record(s) written"
+                    f"{CONFIRMATION_NOTES.get(result.confirmation, '')}.",
                 )
                 return HttpResponseRedirect(f"{history_url}#opt-out-recorded")
         else:

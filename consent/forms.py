@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from django import forms
 
+from consent.models import ConsentEvent
+from consent.services.revocation import REVOCATION_NOTE_MAX_LENGTH
+
+#: How staff learnt of a revocation (the ledger's method): the agent's form and the
+#: consent history's "Record a revocation" action offer the same three.
+RECEIVED_BY = [
+    (ConsentEvent.Method.PHONE, "Phone call (you)"),
+    (ConsentEvent.Method.EMAIL, "E-mail from the person"),
+    (ConsentEvent.Method.STAFF, "Letter, or said in person"),
+]
+
 REGIONS = [
     ("US", "United States / Canada (+1)"),
     ("GB", "United Kingdom (+44)"),
@@ -35,7 +46,8 @@ class EvidenceSearchForm(forms.Form):
 
 
 class StaffOptOutForm(forms.Form):
-    """A support agent records "stop texting me" (or e-mailing) taken by phone or mail.
+    """A support agent records "stop texting me" (or e-mailing) taken by phone or mail: a
+    revocation (``consent.services.contact_revocation_record``).
 
     Built for one contact: the numbers and addresses it holds, and its customer's sender
     numbers. Values are the stored (normalised) identifiers and senders."""
@@ -56,9 +68,12 @@ class StaffOptOutForm(forms.Form):
         "from nobody at this business).",
     )
     email = forms.ChoiceField(label="Address", required=False)
+    method = forms.ChoiceField(
+        label="Received by", choices=RECEIVED_BY, widget=forms.RadioSelect, initial="phone"
+    )
     note = forms.CharField(
         label="Note",
-        max_length=200,
+        max_length=REVOCATION_NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="How the request came in and what the person said (kept with the consent "
         "record as its source; erased with the person's data).",

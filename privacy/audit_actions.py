@@ -105,6 +105,8 @@ class AuditAction(models.TextChoices):
     CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"
     CONSENT_RECORDS_PURGED = "consent.records_purged", "Old consent records purged"
     CONSENT_PREFERENCE_LINK_SENT = "consent.preference_link_sent", "Preference-centre link sent"
+    # No longer written: the agent's opt-out is a revocation (consent.revocation_recorded)
+    # since the two services became one. Kept so older rows keep their label.
     CONSENT_STAFF_OPT_OUT = "consent.staff_opt_out", "Opt-out recorded by staff (phone, mail)"
     CONSENT_EVIDENCE_PACK_VIEWED = (
         "consent.evidence_pack_viewed",

@@ -142,7 +142,8 @@ def test_agent_records_a_phone_opt_out(live, page):
     page.locator("#contact-person").get_by_text("Ines Okafor").wait_for()
     assert "+14155550123" in page.locator("#contact-person").inner_text()
     page.get_by_label("Text messages (SMS)").check()
-    page.get_by_label("From").select_option("all")
+    page.get_by_role("combobox", name="From").select_option("all")
+    page.get_by_label("Phone call (you)").check()
     page.get_by_label("Note").fill("Called support: please stop texting me")
     shot(page, "admin-opt-out-form")
     page.get_by_role("button", name="Review the opt-out").click()
@@ -152,7 +153,7 @@ def test_agent_records_a_phone_opt_out(live, page):
     page.get_by_text(re.compile("Opt-out recorded by Sam Support")).wait_for()
     assert "Sam Support (sam)" in page.content()  # the history names the agent
     shot(page, "admin-consent-history-after-opt-out")
-    events = ConsentEvent.objects.filter(method="staff")
+    events = ConsentEvent.objects.filter(method="phone")
     assert events.count() == 2 and {e.recorded_by for e in events} == {agent}
     from consent.selectors import consent_check
 

@@ -133,7 +133,13 @@ def test_staff_searches_and_pages_keep_identifiers_out_of_urls_and_logs(
     browser.get(f"/admin/consent/contactconsent/{person.pk}/evidence/")
     opt_out = f"/admin/consent/contactconsent/{person.pk}/opt-out/"
     browser.get(opt_out)
-    data = {"channel": "sms", "phone": PHONE_STORED, "sender": "all", "note": "Rita Reyes called"}
+    data = {
+        "channel": "sms",
+        "phone": PHONE_STORED,
+        "sender": "all",
+        "method": "phone",
+        "note": "Rita Reyes called",
+    }
     browser.post(opt_out, data)
     browser.post(opt_out, {**data, "confirm": "yes"})
     # The person's open access request would defer the erasure: it is closed first.

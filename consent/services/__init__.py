@@ -10,12 +10,12 @@ and e-mail are queued with ``transaction.on_commit``.
   transaction; the interface for requests_app (``contact_consent_withdraw``,
   ``contact_sale_sharing_opt_out``).
 - ``inbound``: inbound texts (the webhook) and their keyword replies; ``sms``: double
-  opt-in, the opt-in prompt, staff opt-outs (one subscription, or a person's "stop
-  texting me" recorded by an agent: ``contact_opt_out_record``), and ``OutboundBlocked``
+  opt-in, the opt-in prompt, staff's opt-out of one subscription, and ``OutboundBlocked``
   / ``outbound_allowed_or_raise`` (the outbound guard as a refusal); ``subscriptions``:
   the one writer of an SMS subscription's status (its allowed-transitions map).
 - ``evidence``: recording that staff saw or downloaded a consent evidence pack.
-- ``revocation``: revocations by e-mail, phone and the preference centre, and staff's
+- ``revocation``: revocations by e-mail, phone, letter and the preference centre (the
+  one service for a person's "stop texting me", whoever records it), and staff's
   decision on texts that might be revocations (FCC "any reasonable means");
   ``objections``: objection to processing per purpose (GDPR Art. 21).
 - ``preferences``: preference centre, GPC, cookie banner, preference-centre links.
@@ -62,15 +62,14 @@ from .preferences import (
 from .replies import sms_reply_text
 from .revocation import (
     REVOCATION_METHODS,
+    REVOCATION_NOTE_MAX_LENGTH,
     RevocationResult,
     contact_revocation_record,
     revocation_review_resolve,
     sms_programme_set,
 )
 from .sms import (
-    OptOutResult,
     OutboundBlocked,
-    contact_opt_out_record,
     outbound_allowed_or_raise,
     sms_opt_in_prompt_send,
     sms_subscription_opt_out,
@@ -87,6 +86,7 @@ __all__ = [
     "EVIDENCE_PACK_FORMATS",
     "PREFERENCE_LINK_CHANNELS",
     "REVOCATION_METHODS",
+    "REVOCATION_NOTE_MAX_LENGTH",
     "SALE_SHARING",
     "SMS_INFORMATIONAL",
     "SMS_MARKETING",
@@ -97,7 +97,6 @@ __all__ = [
     "InboundResult",
     "NoticeChangeReport",
     "ObjectionResult",
-    "OptOutResult",
     "OutboundBlocked",
     "RevocationResult",
     "api_key_create",
@@ -109,7 +108,6 @@ __all__ = [
     "contact_consent_withdraw",
     "contact_gpc_signal_record",
     "contact_objection_record",
-    "contact_opt_out_record",
     "contact_revocation_record",
     "contact_sale_sharing_opt_out",
     "cookie_consent_record",

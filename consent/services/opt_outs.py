@@ -58,6 +58,7 @@ def _sms_opt_out(
     method: str = Method.SMS_KEYWORD,
     actor=None,
     purpose_codes: tuple[str, ...] = SMS_PURPOSES,
+    source: str | None = None,
 ) -> list[ConsentEvent]:
     """STOP (this sender) or STOPALL (every sender of the customer), and every other
     revocation of texts (own words, e-mail, phone, preference centre: ``method``): both
@@ -65,7 +66,8 @@ def _sms_opt_out(
     whatever its status, so a pending sign-up ends too (the withdrawal's subscription
     write covers this sender's subscriptions, or for every sender all of the number's).
     ``sender`` may be empty with ``everywhere`` (a revocation that names no number);
-    ``purpose_codes`` narrows it (the preference centre's "no marketing texts")."""
+    ``purpose_codes`` narrows it (the preference centre's "no marketing texts");
+    ``source`` is the staff's note on a revocation they recorded."""
     events = _events_save(
         [
             _event_build(
@@ -77,6 +79,7 @@ def _sms_opt_out(
                 identifier=phone,
                 sender="" if everywhere else sender,
                 occurred_at=at,
+                source=source,
                 reference=message_sid,
             )
             for code in purpose_codes

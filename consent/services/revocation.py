@@ -50,8 +50,12 @@ from privacy.services import audit_event_record, staff_user
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
 
-#: How a revocation that is not an SMS keyword reached us.
-REVOCATION_METHODS = (Method.EMAIL, Method.PHONE, Method.PREFERENCE_CENTRE)
+#: How a revocation that is not an SMS keyword reached us ("staff": a letter, or said to
+#: staff in person — the agent's form's third choice).
+REVOCATION_METHODS = (Method.EMAIL, Method.PHONE, Method.PREFERENCE_CENTRE, Method.STAFF)
+#: The longest note kept with a revocation (the ledger's ``source`` holds it after
+#: "Revocation (<method>): "). A longer one is refused, never cut short.
+REVOCATION_NOTE_MAX_LENGTH = 150
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
@@ -62,6 +66,10 @@ class RevocationResult:
     #: "queued", or why no confirmation text: "not_sms", "window_passed",
     #: "already_confirmed", "no_sender", or the outbound guard's reason.
     confirmation: str
+
+    @property
+    def withdrawn(self) -> int:
+        return len(self.events)
 
 
 def _confirmation_block_reason(*, customer_id: int | None, phone: str, sender: str) -> str:
@@ -165,8 +173,8 @@ def contact_revocation_record(
     note: str = "",
     marketing_only: bool = False,
 ) -> RevocationResult:
-    """Honour a revocation the person made by e-mail, by phone or on the preference
-    centre (``method``): "stop texting me" (``channel="sms"``, ``identifier`` one of
+    """Honour a revocation the person made by e-mail, by phone, on the preference
+    centre, or by letter or in person to staff (``method``): "stop texting me" (``channel="sms"``, ``identifier`` one of
     their numbers, ``sender`` one of the customer's numbers or ``None`` for every
     sender) or "stop e-mailing me" (``channel="email"``, every marketing e-mail purpose
     of that address). ``marketing_only``: the person stopped marketing texts only (the
@@ -176,8 +184,10 @@ def contact_revocation_record(
     Written at once, whatever was granted before, dated when it was received (the
     person's act), with the note as the ledger's source. For texts, one confirmation is
     sent after the commit if the revocation was received within the confirmation window
-    and no confirmation went out for it already. The audit row holds ids, codes and
-    counts, never the note."""
+    and no confirmation went out for it already. This is the one service for the act:
+    the agent's "stop texting me" form (``consent.admin_opt_out``), the consent
+    history's "Record a revocation" action and the preference centre all call it. The
+    audit row holds ids, codes and counts, never the note."""
     if method not in REVOCATION_METHODS:
         raise ValidationError("Say how the revocation reached us.", code="method")
     if channel not in (Channel.SMS, Channel.EMAIL):
@@ -193,7 +203,12 @@ def contact_revocation_record(
             "That number or address is not one of this contact's.", code="identifier"
         )
     at = _received_at(received_at)
-    note = " ".join((note or "").split())[:150]
+    note = " ".join((note or "").split())
+    if len(note) > REVOCATION_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"Keep the note to {REVOCATION_NOTE_MAX_LENGTH} characters (it has {len(note)}).",
+            code="note",
+        )
     source = f"Revocation ({method}): {note}" if note else f"Revocation ({method})"
     if channel == Channel.EMAIL:
         purposes = Purpose.objects.filter(
@@ -250,6 +265,7 @@ def contact_revocation_record(
             method=method,
             actor=actor,
             purpose_codes=codes,
+            source=source,
         )
         confirmation = _confirmation_queue(
             contact=contact,
@@ -270,6 +286,7 @@ def contact_revocation_record(
             "method": method,
             "all_senders": result.all_senders,
             "events": [e.pk for e in result.events],
+            "purposes": [e.purpose.code for e in result.events],
             "confirmation": result.confirmation,
         },
     )

@@ -1,7 +1,8 @@
 """SMS programmes: the brand a text goes out under, double opt-in for SMS marketing (the
-pending sign-up and its one prompt, sent after the commit) and staff opt-outs: of one
-subscription (``sms_subscription_opt_out``), or a person's "stop texting me" (or "stop
-e-mailing me") taken by phone, e-mail or letter (``contact_opt_out_record``).
+pending sign-up and its one prompt, sent after the commit) and staff's opt-out of one
+subscription (``sms_subscription_opt_out``). A person's "stop texting me" (or "stop
+e-mailing me") taken by phone, e-mail or letter is a revocation:
+``consent.services.revocation.contact_revocation_record``.
 
 The prompt is sent by the Celery task ``consent.tasks.sms_opt_in_prompt_send``; the
 tasks import these services, so the task is imported where it is queued, not here."""
@@ -9,7 +10,6 @@ tasks import these services, so the task is imported where it is queued, not her
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,11 +25,8 @@ from consent.selectors import (
     outbound_block_reason,
 )
 from consent.services.ledger import (
-    SMS_PURPOSES,
     _audit_event,
-    _event_build,
     _event_write,
-    _events_save,
     _purpose,
 )
 from consent.services.subscriptions import sms_subscriptions_transition
@@ -246,99 +243,3 @@ def sms_subscription_opt_out(
     )
     _audit_event(actor, event, subscription_id=subscription.pk)
     return True
-
-
-#: The purposes a staff opt-out of a channel withdraws: every message on that channel.
-OPT_OUT_PURPOSES = {"sms": SMS_PURPOSES, "email": (Purpose.Code.EMAIL_MARKETING,)}
-
-
-@dataclass(frozen=True)
-class OptOutResult:
-    events: list[ConsentEvent]
-    subscriptions_opted_out: int
-
-    @property
-    def withdrawn(self) -> int:
-        return len(self.events)
-
-
-@transaction.atomic
-def contact_opt_out_record(
-    *,
-    actor: AbstractBaseUser | None,
-    contact: Contact,
-    channel: str,
-    identifier: str,
-    sender: str | None = None,
-    note: str = "",
-) -> OptOutResult:
-    """Record that the person asked us to stop messaging ``identifier`` (one of their
-    numbers or addresses, normalised) on ``channel``: for SMS from ``sender`` (one of
-    the customer's numbers) or, with ``sender=None``, from every sender of the customer;
-    for e-mail, marketing e-mails to that address.
-
-    Written as one decision in the ledger (one withdrawal per purpose of the channel,
-    method "staff", ``recorded_by`` the agent, the note as its source), whatever was
-    granted before: the person's wish is the evidence, and it also outranks any older
-    grant that turns up later (an import). The SMS subscriptions of the number follow
-    in the same statement. The audit row holds ids and counts, never the note."""
-    if channel not in OPT_OUT_PURPOSES:
-        raise ValidationError("Choose text messages or e-mails.", code="channel")
-    kind = "phone" if channel == "sms" else "email"
-    if not ContactIdentifier.objects.filter(
-        contact=contact, kind=kind, match_key=identifier
-    ).exists():
-        raise ValidationError(
-            "That number or address is not one of this contact's.", code="identifier"
-        )
-    note = " ".join((note or "").split())
-    if not note:
-        raise ValidationError("Add a note: how the request came in.", code="note")
-    sender = (sender or "") if channel == "sms" else ""
-    if (
-        sender
-        and not SenderNumber.objects.filter(customer_id=contact.customer_id, number=sender).exists()
-    ):
-        raise ValidationError("That sender is not one of this customer's numbers.", code="sender")
-    now = timezone.now()
-    events = _events_save(
-        [
-            _event_build(
-                actor=actor,
-                purpose=_purpose(code),
-                action=ConsentEvent.Action.WITHDRAW,
-                method=Method.STAFF,
-                contact=contact,
-                identifier=identifier,
-                sender=sender,
-                occurred_at=now,
-                source=f"Staff opt-out: {note}",
-                reference="staff-opt-out",
-            )
-            for code in OPT_OUT_PURPOSES[channel]
-        ]
-    )
-    opted_out = 0
-    if channel == "sms" and contact.customer_id:
-        # The ledger write brought existing subscriptions in step (this sender's, or all of
-        # the number's); a pending sign-up elsewhere ends as well when "all" was asked.
-        subscriptions = SmsSubscription.objects.filter(
-            customer_id=contact.customer_id, phone=identifier, opted_out_at=now
-        )
-        if sender:
-            subscriptions = subscriptions.filter(sender=sender)
-        opted_out = subscriptions.count()
-    audit_event_record(
-        actor=actor,
-        action=AuditAction.CONSENT_STAFF_OPT_OUT,
-        object_type="contact",
-        object_id=contact.pk,
-        summary={
-            "channel": channel,
-            "all_senders": channel == "sms" and not sender,
-            "events": [event.pk for event in events],
-            "purposes": [event.purpose.code for event in events],
-            "sms_subscriptions_opted_out": opted_out,
-        },
-    )
-    return OptOutResult(events=events, subscriptions_opted_out=opted_out)

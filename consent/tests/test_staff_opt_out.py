@@ -1,13 +1,19 @@
 """The agent's "stop texting me": from privacy's contact page (an action consent
 registers), a form, a confirmation page, the ledger rows naming the agent; the person's
-name and number shown to staff allowed to see them; who may do what."""
+name and number shown to staff allowed to see them; who may do what.
+
+It is a revocation like any other (``contact_revocation_record``, the one service for
+the act): where the agent's old service and the revocation service disagreed, these
+tests pin the answer — the note is kept on text revocations too, a note too long is
+refused (never cut short), the form insists on a note, and the one confirmation text
+goes out through the outbound guard."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from consent import services
+from consent import services, sms
 from consent.models import ConsentEvent, SmsSubscription
 from consent.tests.conftest import check
 from consent.tests.factories import SenderNumberFactory, UserFactory
@@ -28,7 +34,7 @@ def _opt_in(contact, sender, text):
 
 
 def test_agent_records_a_phone_opt_out_from_the_contact_page(
-    client, agent, contact, sender, text, customer
+    client, agent, contact, sender, text, customer, django_capture_on_commit_callbacks
 ):
     other = SenderNumberFactory(customer=customer, number="+12125550177")
     _opt_in(contact, sender, text)
@@ -46,32 +52,40 @@ def test_agent_records_a_phone_opt_out_from_the_contact_page(
         "channel": "sms",
         "phone": "+14155550111",
         "sender": "all",
+        "method": "phone",
         "note": "Called in: stop texting me",
     }
     confirm = client.post(url, data)
     body = confirm.content.decode()
     assert "Please confirm" in body and "from all of the customer" in body
-    assert not ConsentEvent.objects.filter(method="staff").exists()  # nothing yet
+    assert not ConsentEvent.objects.filter(action="withdraw").exists()  # nothing yet
+    sms.outbox.clear()
 
-    done = client.post(url, {**data, "confirm": "yes"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {**data, "confirm": "yes"}, follow=True)
     assert done.redirect_chain[-1][0].startswith(
         f"/admin/consent/contactconsent/{contact.pk}/change/"
     )
     page = done.content.decode()
     assert "Opt-out recorded by Sam Support" in page
+    assert "the one confirmation text is on its way" in page
     assert "Sam Support (sam)" in page  # the ledger rows name the agent
-    events = ConsentEvent.objects.filter(method="staff").order_by("purpose__code")
+    events = ConsentEvent.objects.filter(method="phone").order_by("purpose__code")
     assert [(e.purpose.code, e.action, e.sender, e.recorded_by) for e in events] == [
         ("sms_informational", "withdraw", "", agent),
         ("sms_marketing", "withdraw", "", agent),
     ]
-    assert events[0].source == "Staff opt-out: Called in: stop texting me"
+    # The agent's note is the evidence, on texts as on e-mails.
+    assert {e.source for e in events} == {"Revocation (phone): Called in: stop texting me"}
     assert not check(customer, sender=sender.number).allowed
     assert not check(customer, sender=other.number).allowed
     assert not SmsSubscription.objects.exclude(status="opted_out").filter(phone=contact.phone)
-    audit = AuditEvent.objects.get(action="consent.staff_opt_out")
+    audit = AuditEvent.objects.get(action="consent.revocation_recorded")
     assert audit.actor == agent and audit.summary["all_senders"] is True
+    assert audit.summary["confirmation"] == "queued"
     assert "stop texting" not in str(audit.summary)
+    # The one confirmation text (the rule allows it, through the outbound guard).
+    assert len(sms.outbox) == 1 and sms.outbox[0].to == contact.phone
 
 
 def test_opt_out_from_one_sender_leaves_the_others(contact, sender, text, customer, agent):
@@ -81,11 +95,12 @@ def test_opt_out_from_one_sender_leaves_the_others(contact, sender, text, custom
         actor=None, contact=contact, phone=contact.phone, sender=other.number
     )
     text("YES", from_=contact.phone, to=other.number)
-    result = services.contact_opt_out_record(
+    result = services.contact_revocation_record(
         actor=agent,
         contact=contact,
         channel="sms",
         identifier=contact.phone,
+        method="email",
         sender=sender.number,
         note="Asked by e-mail",
     )
@@ -99,23 +114,36 @@ def test_email_opt_out_and_refusals(contact, agent):
         actor=None, purpose="email_marketing", action="grant", method="web_form",
         contact=contact, identifier=contact.email,
     )  # fmt: skip
-    services.contact_opt_out_record(
-        actor=agent, contact=contact, channel="email", identifier=contact.email, note="Letter"
-    )
+    services.contact_revocation_record(
+        actor=agent, contact=contact, channel="email", identifier=contact.email,
+        method="staff", note="Letter",
+    )  # fmt: skip
     assert not check(contact.customer, to=contact.email, purpose="email_marketing").allowed
     for kwargs, message in [
         ({"identifier": "+14155550999"}, "not one of this contact"),
-        ({"note": "   "}, "Add a note"),
         ({"sender": "+19995550100"}, "not one of this customer"),
         ({"channel": "fax"}, "text messages or e-mails"),
+        ({"method": "web_form"}, "how the revocation reached us"),
+        # Refused with the reason, not cut short: the note is the evidence.
+        ({"note": "x" * 151}, "Keep the note to 150 characters"),
     ]:
         arguments = {
-            "actor": agent, "contact": contact, "channel": "sms",
+            "actor": agent, "contact": contact, "channel": "sms", "method": "phone",
             "identifier": contact.phone, "note": "x", **kwargs,
         }  # fmt: skip
         with pytest.raises(ValidationError, match=message):
-            services.contact_opt_out_record(**arguments)
-    assert ConsentEvent.objects.filter(method="staff").count() == 1
+            services.contact_revocation_record(**arguments)
+    assert ConsentEvent.objects.filter(action="withdraw").count() == 1
+
+
+def test_the_agent_form_wants_a_note_and_a_short_one(client, agent, contact, sender):
+    client.force_login(agent)
+    url = f"/admin/consent/contactconsent/{contact.pk}/opt-out/"
+    data = {"channel": "sms", "phone": contact.phone, "sender": "all", "method": "phone"}
+    for note, error in (("   ", "This field is required"), ("x" * 151, "at most 150")):
+        response = client.post(url, {**data, "note": note, "confirm": "yes"})
+        assert response.status_code == 200 and error in response.content.decode()
+    assert not ConsentEvent.objects.filter(action="withdraw").exists()
 
 
 @pytest.mark.parametrize(
@@ -140,10 +168,13 @@ def test_permission_matrix(client, contact, role, sees_person, may_opt_out, sees
     assert client.get(opt_out_url).status_code == (200 if may_opt_out else 403)
     posted = client.post(
         opt_out_url,
-        {"channel": "sms", "phone": contact.phone, "sender": "all", "note": "x", "confirm": "yes"},
-    )
+        {
+            "channel": "sms", "phone": contact.phone, "sender": "all", "method": "phone",
+            "note": "x", "confirm": "yes",
+        },
+    )  # fmt: skip
     assert posted.status_code == (302 if may_opt_out else 403)
-    assert ConsentEvent.objects.filter(method="staff").exists() == may_opt_out
+    assert ConsentEvent.objects.filter(method="phone").exists() == may_opt_out
     contact_page = client.get(f"/admin/privacy/contact/{contact.pk}/change/").content.decode()
     assert (opt_out_url in contact_page) == may_opt_out
     assert (evidence_url in contact_page) == sees_evidence
