@@ -77,6 +77,10 @@ class AuditAction(models.TextChoices):
     STAFF_LOGIN_FAILED = "staff.login_failed", "Failed staff sign-in"
     STAFF_LOCKED_OUT = "staff.locked_out", "Staff account locked after failed sign-ins"
     STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Two-factor device enrolled"
+    STAFF_LOGIN_RECORDS_PURGED = (
+        "staff.login_records_purged",
+        "Old records of staff sign-in attempts deleted (addresses, browsers, names typed)",
+    )
     STAFF_USER_CREATED = "staff_user.created", "Staff user created"
     STAFF_USER_CHANGED = (
         "staff_user.changed",

@@ -32,3 +32,11 @@ def disclosure_notices_send() -> dict:
 def outbox_relay() -> dict:
     """Every minute: publish queued work left unsent while the broker was down."""
     return outbox_relay_service().as_summary()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def staff_login_records_purge() -> dict:
+    """Nightly: delete old records of staff sign-in attempts (django-axes)."""
+    from privacy.services import staff_login_records_purge as service
+
+    return service()

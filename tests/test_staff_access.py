@@ -220,3 +220,92 @@ def test_an_active_staff_session_stays(client, settings):
     session.save()
     assert client.get(INDEX).status_code == 200
     assert client.session[LAST_SEEN_KEY] >= int(time.time()) - 5  # the clock restarted
+
+
+# --- axes' records of sign-in attempts: kept 90 days, not forever --------------------------
+
+
+def _axes_row(model, *, days_ago: float, **fields):
+    """An axes row dated ``days_ago`` (its attempt_time is set on insert)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    defaults = {
+        "user_agent": "Mozilla/5.0 (Jane's laptop)",
+        "ip_address": "203.0.113.7",
+        "username": "officer.jane",
+        "http_accept": "text/html",
+        "path_info": "/admin/login/",
+    }
+    if model.__name__ == "AccessAttempt":
+        defaults.update(get_data="", post_data="", failures_since_start=1)
+    row = model.objects.create(**{**defaults, **fields})
+    model.objects.filter(pk=row.pk).update(
+        attempt_time=timezone.now() - dt.timedelta(days=days_ago)
+    )
+    return row
+
+
+def test_old_sign_in_records_are_deleted_nightly_with_one_audit_row(settings):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    settings.STAFF_LOGIN_RECORDS_RETENTION_DAYS = 90
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        _axes_row(model, days_ago=91, username="old")
+        _axes_row(model, days_ago=89, username="recent")
+
+    counts = staff_access.staff_login_records_purge()
+
+    assert counts == {"access_attempts": 1, "access_logs": 1, "access_failure_logs": 1}
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        assert list(model.objects.values_list("username", flat=True)) == ["recent"]
+    [audit] = AuditEvent.objects.filter(action="staff.login_records_purged")
+    assert audit.summary == {**counts, "retention_days": 90}
+    assert "203.0.113.7" not in str(audit.summary) and "old" not in str(audit.summary)
+    # Safe to run twice: nothing more to delete.
+    assert set(staff_access.staff_login_records_purge().values()) == {0}
+
+
+def test_the_purge_keeps_a_lockout_in_force(client, settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.STAFF_LOGIN_RECORDS_RETENTION_DAYS = 0  # everything is "old"
+    officer = UserFactory(username="officer.jane", role="Privacy officer")
+    assert [_login(client, officer.username, password="wrong").status_code for _ in "ab"] == [
+        200,
+        429,
+    ]
+
+    staff_access.staff_login_records_purge()
+
+    # Within the cool-off: the attempt stays and the account stays locked.
+    assert AccessAttempt.objects.filter(username=officer.username).exists()
+    assert _login(client, officer.username).status_code == 429
+
+
+def test_without_a_cool_off_only_a_reset_unlocks_so_locking_records_stay(settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_COOLOFF_TIME = None
+    settings.AXES_FAILURE_LIMIT = 3
+    _axes_row(AccessAttempt, days_ago=400, username="locked", failures_since_start=3)
+    _axes_row(AccessAttempt, days_ago=400, username="not_locked", failures_since_start=2)
+
+    staff_access.staff_login_records_purge()
+
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["locked"]
+
+
+def test_the_purge_is_a_command_too(settings):
+    import io
+
+    from axes.models import AccessFailureLog
+    from django.core.management import call_command
+
+    _axes_row(AccessFailureLog, days_ago=365)
+    out = io.StringIO()
+    call_command("staff_login_records_purge", stdout=out)
+    assert "'access_failure_logs': 1" in out.getvalue()
+    assert not AccessFailureLog.objects.exists()

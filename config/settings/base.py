@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.minors_data_erase",
         "schedule": crontab(hour=2, minute=30),
     },
+    "staff_login_records_purge": {
+        "task": "privacy.tasks.staff_login_records_purge",
+        "schedule": crontab(hour=3, minute=50),
+    },
     "disclosure_notices_send": {
         "task": "privacy.tasks.disclosure_notices_send",
         "schedule": crontab(hour=5, minute=30),

@@ -37,6 +37,7 @@ from .opt_out_signals import opt_out_signal_record
 from .outbox import outbox_relay, task_enqueue
 from .retention import RetentionSweepReport, retention_sweep
 from .staff import staff_user_deactivate, staff_user_save
+from .staff_access import staff_login_records_purge
 from .suppression import suppressions_add, suppressions_lift
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "opt_out_signal_record",
     "outbox_relay",
     "retention_sweep",
+    "staff_login_records_purge",
     "staff_user",
     "staff_user_deactivate",
     "staff_user_save",

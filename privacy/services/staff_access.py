@@ -1,9 +1,11 @@
-"""Staff access: two-factor enrolment (django-otp) and the audit trail of failed logins
-and lockouts (django-axes). Summaries name the staff account by its id and carry counts:
-never the username typed, the password or the address it came from."""
+"""Staff access: two-factor enrolment (django-otp), the audit trail of failed logins and
+lockouts (django-axes), and the nightly purge of axes' own records of sign-in attempts
+(``staff_login_records_purge``). Summaries name the staff account by its id and carry
+counts: never the username typed, the password or the address it came from."""
 
 from __future__ import annotations
 
+import datetime as dt
 from base64 import b32encode
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from privacy.audit_actions import AuditAction
 from privacy.models import AuditEvent
+from privacy.selectors import ids_in_batches
 from privacy.services.audit import audit_event_record
 
 APP_DEVICE_NAME = "Authenticator app"
@@ -139,3 +142,50 @@ def staff_lockout_record(*, username: str | None) -> None:
             "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },
     )
+
+
+#: Rows of each axes table deleted per transaction by the nightly purge.
+STAFF_LOGIN_RECORDS_BATCH_SIZE = 1000
+
+
+def staff_login_records_purge(
+    *, now: dt.datetime | None = None, batch_size: int = STAFF_LOGIN_RECORDS_BATCH_SIZE
+) -> dict[str, int]:
+    """Nightly: delete django-axes' records of sign-in attempts (address, browser, name
+    typed) older than ``STAFF_LOGIN_RECORDS_RETENTION_DAYS``. The audit trail keeps each
+    failure and lockout of a real account (its id and counts) for good; these rows are
+    only for looking into an attack, and are personal data with no other use.
+
+    A failure record still locking an account is kept, however old its retention says
+    it is: one newer than the cool-off (``AXES_COOLOFF_TIME``), or — with no cool-off,
+    where only a reset unlocks — one at the failure limit. Bounded batches, each its
+    own transaction, walking by key; safe to run twice. One audit row with the counts."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.STAFF_LOGIN_RECORDS_RETENTION_DAYS)
+    cooloff = settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__lt=cutoff)
+    if cooloff is None:
+        attempts = attempts.filter(failures_since_start__lt=settings.AXES_FAILURE_LIMIT)
+    else:
+        attempts = attempts.filter(attempt_time__lt=now - cooloff)
+    counts = {"access_attempts": 0, "access_logs": 0, "access_failure_logs": 0}
+    for key, queryset in (
+        ("access_attempts", attempts),
+        ("access_logs", AccessLog.objects.filter(attempt_time__lt=cutoff)),
+        ("access_failure_logs", AccessFailureLog.objects.filter(attempt_time__lt=cutoff)),
+    ):
+        for ids in ids_in_batches(queryset, batch_size=batch_size):
+            with transaction.atomic():
+                # Filtered again: a failure since the batch was read moved the row's time.
+                counts[key] += (
+                    queryset.filter(pk__in=ids).delete()[1].get(queryset.model._meta.label, 0)
+                )
+    audit_event_record(
+        actor=None,
+        action=AuditAction.STAFF_LOGIN_RECORDS_PURGED,
+        object_type="job",
+        summary={**counts, "retention_days": settings.STAFF_LOGIN_RECORDS_RETENTION_DAYS},
+    )
+    return counts

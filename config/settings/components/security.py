@@ -58,6 +58,10 @@ AXES_SENSITIVE_PARAMETERS = [
     "csrfmiddlewaretoken",
 ]
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# axes' records of failed sign-ins (address, browser, name typed) are deleted by the
+# nightly staff_login_records_purge after this many days (docs/security.md says why 90);
+# the audit trail keeps each failure and lockout of an account, without them.
+STAFF_LOGIN_RECORDS_RETENTION_DAYS = env.int("STAFF_LOGIN_RECORDS_RETENTION_DAYS", default=90)
 
 # --- Sessions -----------------------------------------------------------------------
 # A staff session ends after this long without a request (config.middleware), and
