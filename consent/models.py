@@ -183,6 +183,9 @@ class ConsentEvent(models.Model):
         "method": "SMS consent proof kept 4 years after its last use (TCPA): how (a code).",
         "reference": "SMS consent proof kept 4 years after its last use (TCPA): the provider's message id or our request reference.",
         "deidentified_at": "When the proof was de-identified: part of the proof of erasure.",
+        "visitor_id": "Never the erased person's: an event has one subject, a contact or an "
+        "anonymous cookie visitor (the ledger refuses both), so a contact's events hold "
+        "none; a visitor's events go with the cookie records after 12 months.",
     }
 
     class Action(models.TextChoices):
@@ -332,7 +335,7 @@ class ConsentState(models.Model):
     event of that key by (occurred_at, id). Kept in step by the services, rebuildable."""
 
     #: Erasure deletes the rows.
-    ERASED_FIELDS = ("identifier", "sender", "since", "method")
+    ERASED_FIELDS = ("identifier", "sender", "since", "method", "visitor_id")
     KEPT_FIELDS: dict[str, str] = {}
 
     customer = models.ForeignKey(
@@ -665,7 +668,7 @@ class VisitorLink(models.Model):
     cookie records."""
 
     # Deleted on erasure (consent.providers) and after the cookie retention period.
-    ERASED_FIELDS = ("linked_at",)
+    ERASED_FIELDS = ("linked_at", "visitor_id")
     KEPT_FIELDS: dict[str, str] = {}
 
     visitor_id = models.UUIDField()

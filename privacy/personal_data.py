@@ -8,9 +8,9 @@ request, or the contact itself) says so on the class:
 - ``KEPT_FIELDS``: ``{field: reason}``, what stays after the erasure, and why.
 
 The erasure providers write ``erased_values(Model)``, so what a model declares is what
-erasure does; ``tests/test_personal_fields.py`` holds every text, date, address, IP, file
-and JSON column of those models to exactly one of the two lists, so a column added
-without that decision fails the suite instead of outliving an erasure."""
+erasure does; ``tests/test_personal_fields.py`` holds every text, date, address, IP,
+file, JSON, UUID and binary column of those models to exactly one of the two lists, so
+a column added without that decision fails the suite instead of outliving an erasure."""
 
 from __future__ import annotations
 

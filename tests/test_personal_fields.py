@@ -1,9 +1,9 @@
 """Every column that could hold a person's data has a decision (privacy.personal_data):
 erased by the erasure (``ERASED_FIELDS``) or kept, with the reason (``KEPT_FIELDS``).
 
-A text, date, address, IP, file or JSON column added to a personal-data model without
-that decision fails here, instead of quietly outliving an erasure; and what a model
-declares erased is empty on every row the erasure keeps."""
+A text, date, address, IP, file, JSON, UUID or binary column added to a personal-data
+model without that decision fails here, instead of quietly outliving an erasure; and what
+a model declares erased is empty on every row the erasure keeps."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ CHECKED_TYPES = (
     models.DateField,  # and DateTimeField
     models.TimeField,
     models.GenericIPAddressField,
-    models.FileField,
+    models.FileField,  # and ImageField
     models.JSONField,
+    models.UUIDField,  # a visitor's cookie id, a device id: a person's identifier
+    models.BinaryField,  # anything stored as bytes (a scan, a signature)
 )
 
 
@@ -80,6 +82,28 @@ def test_every_column_that_could_hold_personal_data_is_erased_or_kept_with_a_rea
     assert not undecided, f"{model._meta.label}: no decision for {sorted(undecided)}"
     for name, reason in kept.items():
         assert len(reason.split()) >= 4, f"{model._meta.label}.{name}: give the reason in words"
+
+
+@pytest.mark.django_db
+def test_a_consent_event_never_holds_both_a_contact_and_a_visitor_id():
+    """Why ConsentEvent keeps ``visitor_id`` after an erasure: a contact's events hold
+    none, because the ledger records one subject per event."""
+    import uuid
+
+    from django.core.exceptions import ValidationError
+
+    person, _ = contact_create(actor=None, customer=None, emails=["ida.berg@example.org"])
+    with pytest.raises(ValidationError, match="exactly one subject"):
+        consent_services.consent_event_record(
+            actor=None,
+            purpose="email_marketing",
+            action="grant",
+            method="web_form",
+            contact=person,
+            visitor_id=uuid.uuid4(),
+            identifier=person.email,
+        )
+    assert not ConsentEvent.objects.exists()
 
 
 def _empty(value) -> bool:
