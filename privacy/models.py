@@ -111,6 +111,10 @@ class Contact(models.Model):
         "kind": "The kind of relationship (end user, prospect, ...): a category, not the person.",
         "created_at": "When the record was made: dates the tombstone the certificate points to.",
         "erased_at": "When the person was erased: part of the proof of erasure.",
+        "do_not_contact": "The person asked not to be contacted: a flag, not the person, "
+        "kept so the tombstone is never contacted again (with the suppression list).",
+        "is_restricted": "Processing was restricted at the person's request: a flag, not "
+        "the person, kept so nothing processes the tombstone.",
     }
 
     class Kind(models.TextChoices):

@@ -453,24 +453,28 @@ class ContactResource(RefuseBadFilesMixin, resources.ModelResource):
         return list(CONTACT_IMPORT_COLUMNS)
 
 
+def contact_export_columns() -> tuple[str, ...]:
+    """Every column of a contact the model declares (what staff edit, what erasure
+    empties, what it keeps and why: ``Contact.EDITABLE_FIELDS`` / ``ERASED_FIELDS`` /
+    ``KEPT_FIELDS``), in the table's order, after the id and the customer. A column
+    added to those lists is exported without touching this file."""
+    declared = {*Contact.EDITABLE_FIELDS, *Contact.ERASED_FIELDS, *Contact.KEPT_FIELDS}
+    return (
+        "id",
+        "customer",
+        *(field.name for field in Contact._meta.concrete_fields if field.name in declared),
+    )
+
+
 class ContactExportResource(resources.ModelResource):
-    """Contacts as a file: the import's columns plus what identifies the record."""
+    """Contacts as a file: every column the model declares (``contact_export_columns``;
+    the import's columns among them), with the customer by its slug."""
 
     customer = fields.Field(attribute="customer__slug", column_name="customer", readonly=True)
 
     class Meta:
         model = Contact
-        fields = (
-            "id",
-            "customer",
-            "kind",
-            *CONTACT_IMPORT_COLUMNS,
-            "do_not_contact",
-            "is_restricted",
-            "created_at",
-            "last_interaction_at",
-            "erased_at",
-        )
+        fields = contact_export_columns()
         export_order = fields
         chunk_size = 2000
 

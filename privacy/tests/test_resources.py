@@ -378,6 +378,41 @@ def test_contact_export_is_a_file_and_a_bulk_read_audit_event(client):
     assert event.summary == {"rows": 3, "via": "admin_export"}
 
 
+def test_contact_export_has_every_column_the_model_declares(client):
+    """The export's columns come from the contact's own lists: the address (once missing
+    from a hand-written list) is in the file, and a column added to the model without
+    a place in those lists fails here rather than silently staying out of exports."""
+    from privacy.resources import CONTACT_IMPORT_COLUMNS, ContactExportResource
+
+    customer = CustomerFactory(slug="exp")
+    ContactFactory(
+        customer=customer,
+        address_line1="9 Juniper Row",
+        city="Springfield",
+        postal_code="12345",
+    )
+    officer = _officer(client)
+    columns = [field.column_name for field in ContactExportResource().get_export_fields()]
+    assert set(columns) == {field.name for field in Contact._meta.concrete_fields}
+    assert set(CONTACT_IMPORT_COLUMNS) <= set(columns)  # an export can be imported again
+
+    response = officer.post(
+        reverse("admin:privacy_contact_export"),
+        {
+            "format": "0",
+            "resource": "0",
+            **{f"contactexportresource_{name}": "on" for name in columns},
+        },
+    )
+
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["address_line1"], row["city"], row["postal_code"]) == (
+        "9 Juniper Row",
+        "Springfield",
+        "12345",
+    )
+
+
 def test_admin_export_neutralises_formula_cells(client):
     """CSV injection: a contact's name that a spreadsheet would run comes out as text."""
     customer = CustomerFactory(slug="exp")
