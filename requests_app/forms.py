@@ -70,6 +70,29 @@ class _OneOrMoreChoiceField(forms.MultipleChoiceField):
         return super().to_python([value] if isinstance(value, str) else value)
 
 
+def _objection_choices() -> list[tuple[str, str]]:
+    from consent.selectors import objection_choices  # requests_app → consent, at call time
+
+    return objection_choices()
+
+
+def objection_purposes_field(
+    label: str = "If you object: to what?",
+    help_text: str = "Leave empty to object to everything we do with your data on the "
+    "basis of our interests, direct marketing included.",
+) -> forms.MultipleChoiceField:
+    """What an objection objects to (GDPR Art. 21; issue 8.8): the public form and the
+    staff's intake ask the same question from the same list (read when the form is
+    built, so purposes staff add appear at once)."""
+    return forms.MultipleChoiceField(
+        label=label,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=_objection_choices,
+        help_text=help_text,
+    )
+
+
 class PrivacyRequestForm(forms.Form):
     # Several at once (e.g. a copy of my data, then delete it): each becomes its own
     # request with its own deadline, and one confirmation covers them all.
@@ -126,13 +149,7 @@ class PrivacyRequestForm(forms.Form):
         max_length=254,
         required=False,
     )
-    objection_purposes = forms.MultipleChoiceField(
-        label="If you object: to what?",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty to object to everything we do with your data on the basis "
-        "of our interests, direct marketing included.",
-    )
+    objection_purposes = objection_purposes_field()
     is_agent = forms.BooleanField(
         label="I am an authorised agent acting for someone else", required=False
     )
@@ -147,12 +164,6 @@ class PrivacyRequestForm(forms.Form):
     )
     # Honeypot: hidden from people by CSS, left visible to bots.
     website = forms.CharField(label="Leave this field empty", required=False)
-
-    def __init__(self, *args, **kwargs):
-        from consent.selectors import objection_choices
-
-        super().__init__(*args, **kwargs)
-        self.fields["objection_purposes"].choices = objection_choices()
 
     def clean(self):
         data = super().clean()

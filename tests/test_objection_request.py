@@ -144,3 +144,67 @@ def test_the_form_refuses_an_unknown_objection(client):
     )
     assert response.status_code == 200
     assert not PrivacyRequest.objects.exists()
+
+
+def test_staff_taking_an_objection_by_phone_record_what_it_objects_to(
+    client, person, django_capture_on_commit_callbacks
+):
+    """The staff intake asks what the public form asks, so an objection taken by phone
+    stops exactly what the person objected to once upheld, not everything."""
+    client.force_login(UserFactory(role="Support agent"))
+    add_url = "/admin/requests_app/privacyrequest/add/"
+    page = client.get(add_url).content.decode()
+    assert 'name="objection_purposes"' in page and 'value="sale_sharing"' in page
+
+    refused = client.post(
+        add_url,
+        {
+            "channel": "phone",
+            "request_type": "objection",
+            "country": "FR",
+            "email": person.email,
+            "objection_purposes": ["mind_reading"],
+        },
+    )
+    assert refused.status_code == 200 and not PrivacyRequest.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            add_url,
+            {
+                "channel": "phone",
+                "request_type": "objection",
+                "country": "FR",
+                "email": person.email,
+                "objection_purposes": ["sale_sharing"],
+            },
+        )
+    assert response.status_code == 302
+    request = PrivacyRequest.objects.get()
+    assert (request.channel, request.objection_purposes) == ("phone", ["sale_sharing"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.privacy_request_verify_manually(actor=None, request=request, method="id_document")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.relay_answer_record(
+            actor=UserFactory(), relay=Relay.objects.get(request=request), answer="fulfil"
+        )
+    sale = _check(person, "sale_sharing", person.email)
+    assert (sale.allowed, sale.reason) == (False, "objected")
+    assert _check(person, "email_marketing", person.email).allowed
+
+
+def test_staff_intake_of_another_type_keeps_no_objection_purposes(client):
+    client.force_login(UserFactory(role="Support agent"))
+    response = client.post(
+        "/admin/requests_app/privacyrequest/add/",
+        {
+            "channel": "mail",
+            "request_type": "access",
+            "country": "FR",
+            "email": "someone@example.org",
+            "objection_purposes": ["sale_sharing"],
+        },
+    )
+    assert response.status_code == 302
+    assert PrivacyRequest.objects.get().objection_purposes == []

@@ -8,8 +8,14 @@ from decimal import Decimal
 from django import forms
 
 from privacy.models import Contact
-from requests_app.forms import COUNTRIES, PUBLIC_TYPES, STATE_CHOICES, state_clean
-from requests_app.models import Channel, DenialReason, Relay, VerificationMethod
+from requests_app.forms import (
+    COUNTRIES,
+    PUBLIC_TYPES,
+    STATE_CHOICES,
+    objection_purposes_field,
+    state_clean,
+)
+from requests_app.models import Channel, DenialReason, Relay, RequestType, VerificationMethod
 from requests_app.services.erasure import RunNowReason
 
 
@@ -86,10 +92,17 @@ class IntakeForm(forms.Form):
     email = forms.CharField(required=False)
     phone = forms.CharField(required=False)
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    objection_purposes = objection_purposes_field(
+        label="An objection: to what?",
+        help_text="What the person objects to, as the web form asks. None ticked: "
+        "everything we do on the basis of our interests, direct marketing included.",
+    )
 
     def clean(self):
         data = super().clean()
         state_clean(self, data)
+        if data.get("request_type") != RequestType.OBJECTION:
+            data["objection_purposes"] = []  # only an objection says what it objects to
         return data
 
 
