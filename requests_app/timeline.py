@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from privacy.audit_actions import AuditAction
 from privacy.services import audit_event_record, staff_user
@@ -42,9 +43,11 @@ def _entry(
     public_message: str = "",
     from_status: str = "",
     to_status: str = "",
+    occurred_at: dt.datetime | None = None,
 ) -> RequestEvent:
     return RequestEvent.objects.create(
         request=request,
+        occurred_at=occurred_at or timezone.now(),
         kind=kind,
         actor=staff_user(actor),
         person_facing=bool(public_message),
@@ -69,12 +72,15 @@ def _audit(request: PrivacyRequest, action: AuditAction, *, actor: Actor, **summ
 
 
 def received(*, request: PrivacyRequest, actor: Actor) -> None:
+    # Dated when the request arrived (a request staff take from a letter, or the demo,
+    # may have arrived before it is recorded), so the timeline opens with its receipt.
     _entry(
         request,
         Kind.STATUS,
         actor=actor,
         to_status=Status.RECEIVED,
         public_message="We received your request.",
+        occurred_at=request.received_at,
     )
     _audit(
         request,

@@ -98,8 +98,40 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role():
     assert [label for label, _ in demo_seeders()] == ["consent", "requests_app"]
     assert "consent: {" in out.getvalue() and "requests_app: {" in out.getvalue()
     assert ConsentEvent.objects.exists() and PrivacyRequest.objects.exists()
+    # The demo's audit trail is the real one: its staff accounts were made through the
+    # staff service, each with its creation row (role included).
+    created = {
+        (event.object_id, tuple(event.summary["groups"]))
+        for event in AuditEvent.objects.filter(action="staff_user.created")
+    }
+    User = get_user_model()
+    assert created == {
+        (str(User.objects.get(username=name).pk), (role,) if role else ())
+        for name, role in (
+            ("officer", "Privacy officer"),
+            ("agent", "Support agent"),
+            ("auditor", "Auditor"),
+            ("admin", None),
+        )
+    }
+    # Timelines open with the receipt, on the day the request was received, and nothing
+    # on them is dated before it or after now.
+    from django.db.models import F, Q
+    from django.utils import timezone
+
+    from requests_app.models import RequestEvent
+
+    events = RequestEvent.objects.filter(request__in=PrivacyRequest.objects.all())
+    assert not events.filter(
+        Q(occurred_at__lt=F("request__received_at")) | Q(occurred_at__gt=timezone.now())
+    ).exists()
+    received = events.filter(kind="status", to_status="received")
+    assert received.count() == PrivacyRequest.objects.count()
+    assert not received.exclude(occurred_at=F("request__received_at")).exists()
+    trail = AuditEvent.objects.count()
     call_command("seed_demo", contacts_per_customer=20, stdout=out)
     assert Contact.objects.count() == contacts
+    assert AuditEvent.objects.count() == trail  # nothing made again, nothing recorded
     assert "Demo data already present" in out.getvalue()
     for username, role in (
         ("officer", "Privacy officer"),

@@ -15,6 +15,7 @@ from django.test.utils import override_settings
 
 from privacy.demo import demo_data_present, demo_seeders, seed_demo_privacy
 from privacy.roles import AUDITOR, PRIVACY_OFFICER, SUPPORT_AGENT
+from privacy.services import staff_user_save
 
 DEMO_STAFF = [
     # username, password, group, superuser
@@ -54,17 +55,23 @@ class Command(BaseCommand):
         self._print_staff()
 
     def _staff(self) -> None:
+        """The demo accounts, through the staff service like any account made in the
+        admin: each creation (and a role added later) has its audit row."""
         User = get_user_model()
-        for username, password, group, superuser in DEMO_STAFF:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "is_superuser": superuser}
-            )
-            if created:
+        for username, password, group_name, superuser in DEMO_STAFF:
+            groups = [Group.objects.get(name=group_name)] if group_name else []
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    email=f"{username}@staff.example.com",
+                    is_staff=True,
+                    is_superuser=superuser,
+                )
                 user.set_password(password)
-                user.email = f"{username}@staff.example.com"
-                user.save()
-            if group:
-                user.groups.add(Group.objects.get(name=group))
+                staff_user_save(actor=None, user=user, groups=groups)
+            elif not set(groups) <= set(user.groups.all()):
+                staff_user_save(actor=None, user=user, groups={*user.groups.all(), *groups})
 
     def _print_staff(self) -> None:
         self.stdout.write(self.style.SUCCESS("\nDemo staff accounts (log in at /admin/):"))
