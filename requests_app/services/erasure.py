@@ -44,32 +44,30 @@ from requests_app.services.transitions import (
 )
 
 
-@transaction.atomic
-def erasure_schedule(
-    *, actor: AbstractBaseUser | None, request: PrivacyRequest, now: dt.datetime | None = None
-) -> list[ScheduledErasure]:
-    """Schedule the erasure of every contact in scope after the grace period. Refused,
-    with the hold's reason, while a legal hold applies."""
-    now = now or timezone.now()
-    request = privacy_request_lock(request)
+def _contacts_to_erase(request: PrivacyRequest) -> list:
+    """The contacts a deletion request erases (in scope, not erased yet), or why it
+    erases none now: the one rule for scheduling an erasure and for running it now."""
     if request.request_type != RequestType.DELETION:
-        raise ValidationError("Only deletion requests schedule erasures.")
+        raise ValidationError("Only deletion requests erase data.")
     if request.status not in (Status.IN_PROGRESS, Status.RELAYED):
-        raise ValidationError("Erasure can be scheduled only while the request is in progress.")
+        raise ValidationError(
+            "Erasure can be scheduled or run only while the request is in progress."
+        )
     contacts = [c for c in contacts_in_scope(request) if not c.erased_at]
     if not contacts:
         raise ValidationError("No contact in scope to erase (unanswered relays are not in scope).")
-    previews = []
-    for contact in contacts:
-        preview = erasure_preview(contact=contact)
-        if preview.blocked_by:
-            raise ValidationError(f"Contact #{contact.pk} cannot be erased. {preview.blocked_by}.")
-        previews.append(preview)
-    run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
+    return contacts
+
+
+def _erasures_schedule(
+    request: PrivacyRequest, contacts: list, *, run_at: dt.datetime, actor: AbstractBaseUser | None
+) -> list[ScheduledErasure]:
+    """One erasure per contact, scheduled for ``run_at``: a new row starts "scheduled";
+    one scheduled already is moved to ``run_at``; one blocked or cancelled before is
+    scheduled again (through the state field's one transition service)."""
     schedule = {"scheduled_for": run_at, "scheduled_by": staff_user(actor), "blocked_reason": ""}
-    scheduled = []
+    erasures = []
     for contact in contacts:
-        # A new row starts "scheduled"; one blocked or cancelled before is scheduled again.
         erasure, created = ScheduledErasure.objects.get_or_create(
             request=request, contact=contact, defaults=schedule
         )
@@ -85,7 +83,27 @@ def erasure_schedule(
                     **schedule,
                 )
             erasure.refresh_from_db()
-        scheduled.append(erasure)
+        erasures.append(erasure)
+    return erasures
+
+
+@transaction.atomic
+def erasure_schedule(
+    *, actor: AbstractBaseUser | None, request: PrivacyRequest, now: dt.datetime | None = None
+) -> list[ScheduledErasure]:
+    """Schedule the erasure of every contact in scope after the grace period. Refused,
+    with the hold's reason, while a legal hold applies."""
+    now = now or timezone.now()
+    request = privacy_request_lock(request)
+    contacts = _contacts_to_erase(request)
+    previews = []
+    for contact in contacts:
+        preview = erasure_preview(contact=contact)
+        if preview.blocked_by:
+            raise ValidationError(f"Contact #{contact.pk} cannot be erased. {preview.blocked_by}.")
+        previews.append(preview)
+    run_at = now + dt.timedelta(days=settings.REQUESTS_ERASURE_GRACE_DAYS)
+    scheduled = _erasures_schedule(request, contacts, run_at=run_at, actor=actor)
     timeline.erasure_scheduled(request=request, actor=actor, contacts=len(contacts), run_at=run_at)
     # Before the deletion runs, the person is told what will go and what stays, in words
     # (one policy promises it to Californians; everyone gets it), while it can still be
@@ -266,31 +284,9 @@ def erasure_run_now(
     if reason == RunNowReason.OTHER and not note:
         raise ValidationError("Explain the reason in the note.")
     request = privacy_request_lock(request)
-    if request.request_type != RequestType.DELETION:
-        raise ValidationError("Only deletion requests erase data.")
-    if request.status not in (Status.IN_PROGRESS, Status.RELAYED):
-        raise ValidationError("Erasure can run only while the request is in progress.")
-    contacts = [c for c in contacts_in_scope(request) if not c.erased_at]
-    if not contacts:
-        raise ValidationError("No contact in scope to erase (unanswered relays are not in scope).")
-    schedule = {"scheduled_for": now, "scheduled_by": staff_user(actor), "blocked_reason": ""}
-    erasures = []
-    for contact in contacts:
-        erasure, created = ScheduledErasure.objects.get_or_create(
-            request=request, contact=contact, defaults=schedule
-        )
-        if not created:
-            rows = ScheduledErasure.objects.filter(pk=erasure.pk)
-            if erasure.state == ScheduledErasure.State.SCHEDULED:
-                rows.update(**schedule)
-            else:
-                scheduled_erasures_transition(
-                    rows,
-                    from_state=erasure.state,
-                    to_state=ScheduledErasure.State.SCHEDULED,
-                    **schedule,
-                )
-        erasures.append(erasure)
+    contacts = _contacts_to_erase(request)
+    # Erasures already scheduled are brought forward to now, missing ones created.
+    erasures = _erasures_schedule(request, contacts, run_at=now, actor=actor)
     timeline.erasure_run_now(
         request=request,
         actor=actor,
