@@ -257,17 +257,23 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@_private
-def download(request: HttpRequest, token: str) -> HttpResponse:
-    package = services.export_package_download(token=token)
-    if package is None:
-        return render(request, "requests_app/download_invalid.html", status=404)
+def _package_file(package) -> FileResponse:
+    """An export package as the person (or the recipient of a transfer) downloads it:
+    named by the request's reference, never by anything about the person."""
     return FileResponse(
         package.file.open("rb"),
         as_attachment=True,
         filename=f"{package.request.reference}-data-{package.pk}.zip",
         content_type="application/zip",
     )
+
+
+@_private
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    package = services.export_package_download(token=token)
+    if package is None:
+        return render(request, "requests_app/download_invalid.html", status=404)
+    return _package_file(package)
 
 
 @_private
@@ -291,12 +297,7 @@ def transfer_download(request: HttpRequest, token: str) -> HttpResponse:
     package = services.package_transfer_download(token=token)
     if package is None:
         return render(request, "requests_app/download_invalid.html", status=404)
-    return FileResponse(
-        package.file.open("rb"),
-        as_attachment=True,
-        filename=f"{package.request.reference}-data-{package.pk}.zip",
-        content_type="application/zip",
-    )
+    return _package_file(package)
 
 
 @_private
