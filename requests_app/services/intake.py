@@ -7,10 +7,22 @@ own rule and deadline, recorded in one ``Submission`` (whose reference the thank
 page shows); an identical open request (same identity and type) is linked instead of
 duplicated; limits are flagged, not refused; receipt is acknowledged; then one
 verification (e-mailed link, or an SMS code when only a phone was given) confirms every
-request of the submission, or, for opt-outs of sale/sharing, work starts at once."""
+request of the submission, or, for opt-outs of sale/sharing, work starts at once.
+
+Sending the form again for an open request must tell nobody that the request exists
+(issue 11): not by the page, and not by the time it takes. So a resubmission does the
+same work as a fresh one — both branches run, each in a savepoint, and the one that
+does not apply is rolled back (``resubmission.kept_if``): a fresh submission also links a copy of
+its new request as a duplicate and rolls that back; a resubmission also creates the new
+request (rule, deadline, reference, status token, limit check, receipt rendered, proof
+file written) and rolls that back (its queued mail goes with the savepoint, the file is
+deleted). The verification link is re-sent at most once per
+``REQUESTS_RESEND_WINDOW_MINUTES`` (the same two-branch way: the re-send, or a staff
+note that it was withheld), and a re-send never stops the earlier link working."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import uuid
@@ -45,6 +57,7 @@ from requests_app.rules import (
 )
 from requests_app.selectors import privacy_request_reference_unused, submission_reference_unused
 from requests_app.services.notices import notice_send
+from requests_app.services.resubmission import duplicate_link, kept_if, verification_due
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.services.verification import (
     _phone_region,
@@ -285,11 +298,21 @@ def privacy_requests_submit(
     code_sent_to = None
     if awaiting:
         # One link (or code) for everything sent together, including an identical open
-        # request it was linked to: the person may have lost that one's message.
-        challenge = verification_challenge_issue(
-            request=awaiting[0], submission=submission, now=now
-        )
+        # request it was linked to (the person may have lost that one's message) — but
+        # at most one re-send per window, so probes cannot flood the person's inbox.
+        # Both branches run; the one that does not apply is rolled back.
+        send = verification_due(awaiting, now=now)
+        with kept_if(send):
+            challenge = verification_challenge_issue(
+                request=awaiting[0], submission=submission, now=now
+            )
+        with kept_if(not send):
+            timeline.verification_resend_withheld(
+                request=awaiting[0], minutes=settings.REQUESTS_RESEND_WINDOW_MINUTES
+            )
         if challenge.channel == VerificationChallenge.Channel.SMS:
+            # Also when not re-sent: the code sent earlier still works, and the page
+            # must not differ.
             code_sent_to = awaiting[0].phone
     timeline.submission_received(
         submission=submission,
@@ -322,7 +345,8 @@ def _submit_one(
     now: dt.datetime,
     submission: Submission,
 ) -> SubmitResult:
-    """One type of a submission: a new request, or the identical open one linked."""
+    """One type of a submission: a new request, or the identical open one linked. Both
+    branches run whichever applies (see the module's docstring)."""
     identity = _identity_q(email_key, norm_phone)
     existing = (
         PrivacyRequest.objects.select_for_update()
@@ -330,11 +354,63 @@ def _submit_one(
         .order_by("received_at")
         .first()
     )
-    if existing is not None:
-        return SubmitResult(
-            request=_link_duplicate(existing, now=now), created=False, submission=submission
+    with kept_if(existing is None):
+        created = _request_create(
+            actor=actor,
+            request_type=request_type,
+            country=country,
+            state=state,
+            full_name=full_name,
+            norm_email=norm_email,
+            email_key=email_key,
+            norm_phone=norm_phone,
+            identity=identity,
+            details=details,
+            objection_purposes=objection_purposes,
+            is_agent_request=is_agent_request,
+            agent_name=agent_name,
+            norm_agent_email=norm_agent_email,
+            agent_proof=agent_proof,
+            proof_extension=proof_extension,
+            channel=channel,
+            customer=customer,
+            now=now,
         )
+    # A copy: the rolled-back branch must not change the object the caller gets.
+    with kept_if(existing is not None):
+        linked = duplicate_link(existing or copy.copy(created), now=now)
+    if existing is None:
+        return SubmitResult(request=created, created=True, submission=submission)
+    if created.agent_proof:
+        # The rolled-back request's copy of the upload: the linked request keeps its own.
+        created.agent_proof.storage.delete(created.agent_proof.name)
+    return SubmitResult(request=linked, created=False, submission=submission)
 
+
+def _request_create(
+    *,
+    actor: AbstractBaseUser | None,
+    request_type: str,
+    country: str,
+    state: str,
+    full_name: str,
+    norm_email: str | None,
+    email_key: str | None,
+    norm_phone: str | None,
+    identity: Q,
+    details: str,
+    objection_purposes: list[str],
+    is_agent_request: bool,
+    agent_name: str,
+    norm_agent_email: str | None,
+    agent_proof: UploadedFile | None,
+    proof_extension: str | None,
+    channel: str,
+    customer: Customer | None,
+    now: dt.datetime,
+) -> PrivacyRequest:
+    """A new request: stored, acknowledged, and awaiting verification (or verified
+    at once where none is needed)."""
     # The law in force where the person lives on the day we received the request; the
     # code and the dates computed from it are stored, so a later correction of the table
     # never moves this request's deadline.
@@ -397,14 +473,4 @@ def _submit_one(
             verification_expires_at=now
             + dt.timedelta(days=settings.REQUESTS_VERIFICATION_WINDOW_DAYS),
         )
-    return SubmitResult(request=request, created=True, submission=submission)
-
-
-def _link_duplicate(existing: PrivacyRequest, *, now: dt.datetime) -> PrivacyRequest:
-    PrivacyRequest.objects.filter(pk=existing.pk).update(
-        duplicate_count=existing.duplicate_count + 1
-    )
-    timeline.duplicate_linked(request=existing)
-    # Still unverified: the submission's verification (issued by the caller) covers it.
-    existing.refresh_from_db()
-    return existing
+    return request
