@@ -81,6 +81,9 @@ class SubmitResult:
     request: PrivacyRequest
     created: bool
     submission: Submission | None = None
+    #: Whether a new request of this sending awaits verification (true whether it was
+    #: kept or rolled back): a resubmission then does a verification's work too.
+    new_awaits_verification: bool = False
 
 
 @dataclass
@@ -295,25 +298,28 @@ def privacy_requests_submit(
     ]
     submission.requests.add(*(result.request for result in results))
     awaiting = [r.request for r in results if r.request.status == Status.AWAITING_VERIFICATION]
+    verifiable = [r.request for r in results if r.new_awaits_verification]
     code_sent_to = None
-    if awaiting:
+    if verifiable:
         # One link (or code) for everything sent together, including an identical open
         # request it was linked to (the person may have lost that one's message) — but
-        # at most one re-send per window, so probes cannot flood the person's inbox.
-        # Both branches run; the one that does not apply is rolled back.
-        send = verification_due(awaiting, now=now)
+        # at most one re-send per window, so probes cannot flood the person's inbox, and
+        # none for a request already confirmed. Both branches run whichever applies
+        # (the verification's work even for a confirmed one); the other is rolled back.
+        target = awaiting[0] if awaiting else verifiable[0]
+        send = verification_due(awaiting or [target], now=now) and bool(awaiting)
         with kept_if(send):
-            challenge = verification_challenge_issue(
-                request=awaiting[0], submission=submission, now=now
-            )
+            challenge = verification_challenge_issue(request=target, submission=submission, now=now)
         with kept_if(not send):
             timeline.verification_resend_withheld(
-                request=awaiting[0], minutes=settings.REQUESTS_RESEND_WINDOW_MINUTES
+                request=target,
+                minutes=settings.REQUESTS_RESEND_WINDOW_MINUTES,
+                confirmed=not awaiting,
             )
         if challenge.channel == VerificationChallenge.Channel.SMS:
-            # Also when not re-sent: the code sent earlier still works, and the page
-            # must not differ.
-            code_sent_to = awaiting[0].phone
+            # Also when not sent: a code sent earlier still works, and the page must
+            # not differ.
+            code_sent_to = target.phone
     timeline.submission_received(
         submission=submission,
         requests=[result.request for result in results],
@@ -379,12 +385,17 @@ def _submit_one(
     # A copy: the rolled-back branch must not change the object the caller gets.
     with kept_if(existing is not None):
         linked = duplicate_link(existing or copy.copy(created), now=now)
+    awaits = created.status == Status.AWAITING_VERIFICATION
     if existing is None:
-        return SubmitResult(request=created, created=True, submission=submission)
+        return SubmitResult(
+            request=created, created=True, submission=submission, new_awaits_verification=awaits
+        )
     if created.agent_proof:
         # The rolled-back request's copy of the upload: the linked request keeps its own.
         created.agent_proof.storage.delete(created.agent_proof.name)
-    return SubmitResult(request=linked, created=False, submission=submission)
+    return SubmitResult(
+        request=linked, created=False, submission=submission, new_awaits_verification=awaits
+    )
 
 
 def _request_create(

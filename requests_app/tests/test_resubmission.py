@@ -70,6 +70,24 @@ def test_a_resubmission_does_the_same_work_and_gets_the_same_page_as_a_fresh_one
     assert fresh_page.redirect_chain == again_page.redirect_chain == resent_page.redirect_chain
 
 
+def test_a_resubmission_for_a_confirmed_request_does_the_same_work_too(client):
+    """No link goes out for a request already confirmed, but the work of one is done."""
+    _sending(client, email="warm.up@example.org")
+    fresh, fresh_page = _sending(client)
+    request = PrivacyRequest.objects.get(email="alex@example.org")
+    services.privacy_request_verify_manually(actor=None, request=request, method="id_document")
+    links_before = links_in_mail("verify")
+
+    again, again_page = _sending(client)
+
+    request.refresh_from_db()
+    assert request.status == Status.VERIFIED and request.duplicate_count == 1
+    assert links_in_mail("verify") == links_before
+    assert request.events.filter(note__contains="the request is already confirmed").exists()
+    assert len(fresh) == len(again) and _shape(fresh) == _shape(again)
+    assert _REFERENCE.sub(b"R", fresh_page.content) == _REFERENCE.sub(b"R", again_page.content)
+
+
 def test_probes_send_one_link_per_window_and_the_persons_link_keeps_working(client):
     client.post(FORM, form_data())
     request = PrivacyRequest.objects.get()
