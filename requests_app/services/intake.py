@@ -26,6 +26,7 @@ import copy
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,6 +58,7 @@ from requests_app.rules import (
 )
 from requests_app.selectors import privacy_request_reference_unused, submission_reference_unused
 from requests_app.services.notices import notice_send
+from requests_app.services.post_mortem import post_mortem_instructions_record
 from requests_app.services.resubmission import duplicate_link, kept_if, verification_due
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.services.verification import (
@@ -241,10 +243,13 @@ def privacy_requests_submit(
     channel: str = Channel.WEB,
     customer: Customer | None = None,
     now: dt.datetime | None = None,
+    post_mortem: Mapping[str, str] | None = None,
 ) -> SubmissionResult:
     """Record one sending of the form: a request per type asked for (each with its own
     rule and deadline) or a link to the identical open one, all in one ``Submission``;
-    then a single verification for every request of it that awaits one."""
+    then a single verification for every request of it that awaits one. ``post_mortem``
+    (``wishes``, ``trusted_person_name``, ``trusted_person_contact``) is recorded with a
+    new request of instructions after death, in the same transaction."""
     now = now or timezone.now()
     types = list(dict.fromkeys(request_types or []))
     if not types or any(t not in RequestType.values or t == RequestType.APPEAL for t in types):
@@ -293,6 +298,7 @@ def privacy_requests_submit(
             customer=customer,
             now=now,
             submission=submission,
+            post_mortem=post_mortem,
         )
         for request_type in types
     ]
@@ -331,28 +337,16 @@ def privacy_requests_submit(
 
 def _submit_one(
     *,
-    actor: AbstractBaseUser | None,
     request_type: str,
-    country: str,
-    state: str,
-    full_name: str,
-    norm_email: str | None,
     email_key: str | None,
     norm_phone: str | None,
-    details: str,
-    objection_purposes: list[str],
-    is_agent_request: bool,
-    agent_name: str,
-    norm_agent_email: str | None,
-    agent_proof: UploadedFile | None,
-    proof_extension: str | None,
-    channel: str,
-    customer: Customer | None,
     now: dt.datetime,
     submission: Submission,
+    **fields,
 ) -> SubmitResult:
     """One type of a submission: a new request, or the identical open one linked. Both
-    branches run whichever applies (see the module's docstring)."""
+    branches run whichever applies (see the module's docstring); ``fields`` are the
+    rest of ``_request_create``'s arguments."""
     identity = _identity_q(email_key, norm_phone)
     existing = (
         PrivacyRequest.objects.select_for_update()
@@ -362,25 +356,12 @@ def _submit_one(
     )
     with kept_if(existing is None):
         created = _request_create(
-            actor=actor,
             request_type=request_type,
-            country=country,
-            state=state,
-            full_name=full_name,
-            norm_email=norm_email,
             email_key=email_key,
             norm_phone=norm_phone,
             identity=identity,
-            details=details,
-            objection_purposes=objection_purposes,
-            is_agent_request=is_agent_request,
-            agent_name=agent_name,
-            norm_agent_email=norm_agent_email,
-            agent_proof=agent_proof,
-            proof_extension=proof_extension,
-            channel=channel,
-            customer=customer,
             now=now,
+            **fields,
         )
     # A copy: the rolled-back branch must not change the object the caller gets.
     with kept_if(existing is not None):
@@ -419,9 +400,10 @@ def _request_create(
     channel: str,
     customer: Customer | None,
     now: dt.datetime,
+    post_mortem: Mapping[str, str] | None,
 ) -> PrivacyRequest:
     """A new request: stored, acknowledged, and awaiting verification (or verified
-    at once where none is needed)."""
+    at once where none is needed); with the instructions of a ``post_mortem`` one."""
     # The law in force where the person lives on the day we received the request; the
     # code and the dates computed from it are stored, so a later correction of the table
     # never moves this request's deadline.
@@ -484,4 +466,6 @@ def _request_create(
             verification_expires_at=now
             + dt.timedelta(days=settings.REQUESTS_VERIFICATION_WINDOW_DAYS),
         )
+    if post_mortem is not None and request_type == RequestType.POST_MORTEM:
+        post_mortem_instructions_record(actor=actor, request=request, **post_mortem)
     return request

@@ -54,7 +54,23 @@ def _window_passes():
     VerificationChallenge.objects.update(created_at=F("created_at") - dt.timedelta(minutes=16))
 
 
-@pytest.mark.parametrize("fields", [{}, {"email": "", "phone": "+1 415 555 0166"}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"email": "", "phone": "+1 415 555 0166"},
+        # Instructions after death (France): the view records them for a new request.
+        {
+            "request_type": "post_mortem",
+            "country": "FR",
+            "state": "",
+            "post_mortem_wishes": "communicate",
+            "trusted_person_name": "Camille Durand",
+            "trusted_person_contact": "camille@example.fr",
+        },
+    ],
+    ids=["email", "phone", "post_mortem"],
+)
 def test_a_resubmission_does_the_same_work_and_gets_the_same_page_as_a_fresh_one(client, fields):
     _sending(client, email="warm.up@example.org")  # caches of the first request
     fresh, fresh_page = _sending(client, **fields)
@@ -147,3 +163,28 @@ def test_a_resubmitted_agent_upload_leaves_no_file_behind(client):
     request = PrivacyRequest.objects.get()
     _, files = storages["private"].listdir("agent-proofs")
     assert files == [request.agent_proof.name.rsplit("/", 1)[-1]]
+
+
+def test_instructions_after_death_with_a_bad_contact_keep_nothing_and_can_be_sent_again(
+    client,
+):
+    """They are recorded with the new request, in its transaction: a bad trusted
+    person's contact stores no request, so sending the corrected form is not a
+    resubmission that drops the instructions (as it was when the view recorded them
+    after the request was stored)."""
+    fields = {
+        "request_type": "post_mortem",
+        "country": "FR",
+        "state": "",
+        "post_mortem_wishes": "communicate",
+        "trusted_person_name": "Camille Durand",
+    }
+    response = client.post(FORM, form_data(trusted_person_contact="not a contact", **fields))
+    assert response.status_code == 200
+    assert "Give the person&#x27;s e-mail address or phone number." in response.content.decode()
+    assert not PrivacyRequest.objects.exists() and mail.outbox == []
+
+    response = client.post(FORM, form_data(trusted_person_contact="camille@example.fr", **fields))
+    assert response.status_code == 302
+    request = PrivacyRequest.objects.get()
+    assert request.post_mortem.trusted_person_contact == "camille@example.fr"
