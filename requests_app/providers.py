@@ -27,6 +27,7 @@ from requests_app.models import PrivacyRequest, RequestEvent, RequestMatch
 from requests_app.services.deidentify import (
     LOG_KEPT_REASON,
     OPEN_KEPT_REASON,
+    UNCONFIRMED_KEPT_REASON,
     RequestsInScope,
     export_packages_delete,
     open_requests_of_contacts,
@@ -55,6 +56,7 @@ class PrivacyRequestProvider:
     kept_labels = {
         "privacy request (log)": "privacy request log entries",
         "privacy request (open)": "open privacy requests (until answered)",
+        "privacy request (unconfirmed)": "privacy requests never confirmed, closed by the erasure",
     }
     # Before privacy's contact provider (1000), which deletes the identifiers used to
     # find unmatched requests.
@@ -92,31 +94,29 @@ class PrivacyRequestProvider:
     ) -> dict[int, registry.ErasureOutcome]:
         outcomes = {}
         for contact in contacts:
-            # Unconfirmed ones are closed by the erasure: kept in the log like the others.
-            closed = scope.closed.get(contact.pk, set()) | scope.unconfirmed.get(contact.pk, set())
-            still_open = scope.open.get(contact.pk, set())
-            kept = []
-            if closed:
-                kept.append(
-                    registry.KeptRecords(
-                        table="privacy request (log)",
-                        count=len(closed),
-                        reason=LOG_KEPT_REASON,
-                        references=scope.references_of(closed),
-                    )
+            # Named by reference: the certificate lists which requests stay, and why.
+            groups = [
+                ("privacy request (log)", scope.closed, LOG_KEPT_REASON),
+                ("privacy request (unconfirmed)", scope.unconfirmed, UNCONFIRMED_KEPT_REASON),
+                ("privacy request (open)", scope.open, OPEN_KEPT_REASON),
+            ]
+            kept = [
+                registry.KeptRecords(
+                    table=table,
+                    count=len(ids),
+                    reason=reason,
+                    references=scope.references_of(ids),
                 )
-            if still_open:
-                kept.append(
-                    registry.KeptRecords(
-                        table="privacy request (open)",
-                        count=len(still_open),
-                        reason=OPEN_KEPT_REASON,
-                        references=scope.references_of(still_open),
-                    )
-                )
+                for table, found, reason in groups
+                if (ids := found.get(contact.pk))
+            ]
+            # Closed and unconfirmed ones lose their identity now; open ones when closed.
+            emptied = len(scope.closed.get(contact.pk, ())) + len(
+                scope.unconfirmed.get(contact.pk, ())
+            )
             outcomes[contact.pk] = registry.ErasureOutcome(
                 erased={
-                    "request_identities": len(closed),
+                    "request_identities": emptied,
                     "export_packages": len(scope.packages.get(contact.pk, ())),
                 },
                 kept=kept,

@@ -58,6 +58,11 @@ UNCONFIRMED_CLOSED_NOTE = (
 UNCONFIRMED_CLOSED_MESSAGE = (
     "Your request was closed: it was not confirmed, and the data it could be about has been erased."
 )
+UNCONFIRMED_KEPT_REASON = (
+    "Never confirmed, so it could not be answered: closed by this erasure, then "
+    "de-identified like the request log and kept with it for 24 months (CCPA, 11 CCR "
+    "§7101); name, contact details, free text, agent details and uploaded proof removed."
+)
 OPEN_KEPT_REASON = (
     "Open privacy request: the contact details are kept until it is answered, so the person "
     "gets the answer; it is de-identified right after the closing notice is queued."

@@ -11,14 +11,16 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from privacy.models import AuditEvent, Contact, ErasureCertificate, RetentionRule
 from privacy.services import ErasureDeferred, contact_create, contact_erase, retention_sweep
+from privacy.tests.factories import UserFactory
 from requests_app import services
 from requests_app.models import RequestMatch, RequestType, Status, VerificationChallenge
 from requests_app.providers import PrivacyRequestProvider
-from requests_app.services.deidentify import UNCONFIRMED_CLOSED_NOTE
+from requests_app.services.deidentify import UNCONFIRMED_CLOSED_NOTE, UNCONFIRMED_KEPT_REASON
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,8 +146,9 @@ def test_an_unconfirmed_request_with_the_persons_identifier_is_closed_not_waited
     assert closing.note == UNCONFIRMED_CLOSED_NOTE and closing.actor is None
     assert mail.outbox == []  # nothing goes to the erased person's address
     [certificate] = ErasureCertificate.objects.filter(contact=contact)
-    [log] = [k for k in certificate.kept if k["table"] == "privacy request (log)"]
-    assert (log["count"], log["references"]) == (1, [request.reference])
+    [kept] = [k for k in certificate.kept if k["table"] == "privacy request (unconfirmed)"]
+    assert (kept["count"], kept["references"]) == (1, [request.reference])
+    assert kept["reason"] == UNCONFIRMED_KEPT_REASON
     assert certificate.counts["requests_app.privacy_request"]["request_identities"] == 1
     # Someone else's unconfirmed request is untouched.
     someone_elses.refresh_from_db()
@@ -322,3 +325,18 @@ def test_running_the_erasure_now_also_waits_for_the_persons_other_open_request(
     ]
     assert not is_erased(contact)
     assert deletion.erasures.get().state == "scheduled"
+
+
+def test_staff_see_which_unconfirmed_request_an_erasure_closes_before_confirming(client):
+    contact = stale_prospect()
+    request = PrivacyRequestFactory(email="wilma.prospect@example.org")
+    client.force_login(UserFactory(role="Privacy officer"))
+    data = {"action": "erase_contacts", "_selected_action": [contact.pk]}
+
+    page = client.post(reverse("admin:privacy_contact_changelist"), data)
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"privacy request (unconfirmed) (1: {request.reference})" in body
+    assert "closed by this erasure" in body
+    assert not is_erased(contact)
