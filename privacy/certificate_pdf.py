@@ -97,7 +97,8 @@ def certificate_pdf(readable: dict[str, Any], *, public_key_url: str) -> bytes:
     pdf.heading("What was kept, and why")
     if readable["kept"]:
         for item in readable["kept"]:
-            pdf.para(f"- {item.count} x {item.what}: {item.why}")
+            references = f" ({', '.join(item.references)})" if item.references else ""
+            pdf.para(f"- {item.count} x {item.what}: {item.why}{references}")
     else:
         pdf.para("Nothing.")
     pdf.ln(2)

@@ -213,6 +213,7 @@ def certificate_document(certificate) -> dict[str, Any]:
         ],
         "kept": [
             {"what": item.what, "count": item.count, "why": item.why}
+            | ({"references": list(item.references)} if item.references else {})
             for item in kept_items(certificate.kept)
         ],
         "suppression_entries": certificate.suppressed,

@@ -63,6 +63,8 @@ class KeptItem:
     what: str
     count: int
     why: str
+    #: The kept records' own references (e.g. privacy requests), where they have any.
+    references: tuple[str, ...] = ()
 
 
 def _providers_by_key() -> dict[str, registry.PersonalDataProvider]:
@@ -112,7 +114,15 @@ def kept_items(kept: list) -> list[KeptItem]:
         table = record["table"] if isinstance(record, dict) else record.table
         count = record["count"] if isinstance(record, dict) else record.count
         reason = record["reason"] if isinstance(record, dict) else record.reason
-        items.append(KeptItem(what=labels.get(table, table), count=int(count), why=reason))
+        references = record.get("references", ()) if isinstance(record, dict) else record.references
+        items.append(
+            KeptItem(
+                what=labels.get(table, table),
+                count=int(count),
+                why=reason,
+                references=tuple(sorted(references)),
+            )
+        )
     return items
 
 

@@ -36,11 +36,14 @@ class ExportTable:
 
 @dataclass
 class KeptRecords:
-    """Rows an erasure keeps (de-identified) because the law requires it."""
+    """Rows an erasure keeps (de-identified) because the law requires it. ``references``
+    names them where they have a reference of their own that holds no personal data
+    (e.g. privacy requests kept as the request log): the certificate lists them."""
 
     table: str
     count: int
     reason: str
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass

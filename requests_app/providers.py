@@ -3,14 +3,17 @@
 
 - **Collect** (access / portability): the privacy requests matched to the contact, with
   their person-facing timeline. Staff notes are not part of it.
-- **Erase**: closed requests about the contact are de-identified and kept as the CCPA
-  request log until the 24-month prune; open ones keep the identity until they close
-  (see ``requests_app.services.deidentify``); the contact's ready export packages are
-  deleted from private storage.
-- **Defer**: a contact with an open privacy request (matched to it, or carrying one of
-  its e-mail addresses or numbers) is not erased until the request is closed — it could
-  not be answered afterwards. The deletion request on whose behalf an erasure runs does
-  not defer its own erasure."""
+- **Erase**: closed requests about the contact (matched, or carrying one of its
+  normalised e-mail addresses or numbers) are de-identified and kept as the CCPA request
+  log until the 24-month prune; requests found by those identifiers that were never
+  confirmed are closed first, then de-identified the same way; open ones keep the
+  identity until they close (see ``requests_app.services.deidentify``); the contact's
+  ready export packages are deleted from private storage. The certificate names the
+  kept requests by reference.
+- **Defer**: a contact with an open privacy request (matched to it, or confirmed and
+  carrying one of its e-mail addresses or numbers) is not erased until the request is
+  closed — it could not be answered afterwards. The deletion request on whose behalf an
+  erasure runs does not defer its own erasure."""
 
 from __future__ import annotations
 
@@ -24,9 +27,11 @@ from requests_app.models import PrivacyRequest, RequestEvent, RequestMatch
 from requests_app.services.deidentify import (
     LOG_KEPT_REASON,
     OPEN_KEPT_REASON,
+    UNCONFIRMED_KEPT_REASON,
     RequestsInScope,
     export_packages_delete,
     open_requests_of_contacts,
+    privacy_requests_close_unconfirmed,
     privacy_requests_deidentify,
     privacy_requests_of_contacts,
 )
@@ -51,6 +56,7 @@ class PrivacyRequestProvider:
     kept_labels = {
         "privacy request (log)": "privacy request log entries",
         "privacy request (open)": "open privacy requests (until answered)",
+        "privacy request (unconfirmed)": "privacy requests never confirmed, closed by the erasure",
     }
     # Before privacy's contact provider (1000), which deletes the identifiers used to
     # find unmatched requests.
@@ -88,24 +94,29 @@ class PrivacyRequestProvider:
     ) -> dict[int, registry.ErasureOutcome]:
         outcomes = {}
         for contact in contacts:
-            closed = len(scope.closed.get(contact.pk, ()))
-            still_open = len(scope.open.get(contact.pk, ()))
-            kept = []
-            if closed:
-                kept.append(
-                    registry.KeptRecords(
-                        table="privacy request (log)", count=closed, reason=LOG_KEPT_REASON
-                    )
+            # Named by reference: the certificate lists which requests stay, and why.
+            groups = [
+                ("privacy request (log)", scope.closed, LOG_KEPT_REASON),
+                ("privacy request (unconfirmed)", scope.unconfirmed, UNCONFIRMED_KEPT_REASON),
+                ("privacy request (open)", scope.open, OPEN_KEPT_REASON),
+            ]
+            kept = [
+                registry.KeptRecords(
+                    table=table,
+                    count=len(ids),
+                    reason=reason,
+                    references=scope.references_of(ids),
                 )
-            if still_open:
-                kept.append(
-                    registry.KeptRecords(
-                        table="privacy request (open)", count=still_open, reason=OPEN_KEPT_REASON
-                    )
-                )
+                for table, found, reason in groups
+                if (ids := found.get(contact.pk))
+            ]
+            # Closed and unconfirmed ones lose their identity now; open ones when closed.
+            emptied = len(scope.closed.get(contact.pk, ())) + len(
+                scope.unconfirmed.get(contact.pk, ())
+            )
             outcomes[contact.pk] = registry.ErasureOutcome(
                 erased={
-                    "request_identities": closed,
+                    "request_identities": emptied,
                     "export_packages": len(scope.packages.get(contact.pk, ())),
                 },
                 kept=kept,
@@ -124,10 +135,13 @@ class PrivacyRequestProvider:
     def erase(
         self, contacts: Sequence[Contact], *, now: dt.datetime
     ) -> dict[int, registry.ErasureOutcome]:
-        scope = privacy_requests_of_contacts([c.pk for c in contacts])
+        scope = privacy_requests_of_contacts([c.pk for c in contacts], lock=True)
         outcomes = self._outcomes(contacts, scope)
+        unconfirmed = {pk for ids in scope.unconfirmed.values() for pk in ids}
+        privacy_requests_close_unconfirmed(request_ids=unconfirmed)
         privacy_requests_deidentify(
-            request_ids={pk for ids in scope.closed.values() for pk in ids}, now=now
+            request_ids={pk for ids in scope.closed.values() for pk in ids} | unconfirmed,
+            now=now,
         )
         export_packages_delete(
             package_ids={pk for ids in scope.packages.values() for pk in ids}, now=now

@@ -193,6 +193,20 @@ def notice_not_sent(*, request: PrivacyRequest, actor: Actor, code: str) -> None
     )
 
 
+def verification_resend_withheld(
+    *, request: PrivacyRequest, minutes: int, confirmed: bool = False
+) -> None:
+    """The form was sent again, and no link or code went out: the request is already
+    confirmed, or one went out less than ``minutes`` ago and still works (staff only;
+    the audit row is the duplicate's)."""
+    why = (
+        "the request is already confirmed"
+        if confirmed
+        else f"one went out less than {minutes} minutes ago and still works"
+    )
+    _entry(request, Kind.NOTE, note=f"Sent again: no new confirmation link or code, {why}.")
+
+
 def verification_code_sent(*, request: PrivacyRequest) -> None:
     _entry(
         request,

@@ -26,7 +26,6 @@ from requests_app.models import (
     ExportPackage,
     PostMortemInstructions,
     PrivacyRequest,
-    RequestType,
 )
 from requests_app.ratelimit import rate_limit_hit
 from requests_app.tokens import new_reference, token_hash
@@ -96,20 +95,12 @@ def request_form(request: HttpRequest) -> HttpResponse:
                     agent_name=data["agent_name"],
                     agent_email=data["agent_email"],
                     agent_proof=data["agent_proof"],
+                    post_mortem={
+                        "wishes": data["post_mortem_wishes"] or PostMortemInstructions.Wishes.OTHER,
+                        "trusted_person_name": data["trusted_person_name"],
+                        "trusted_person_contact": data["trusted_person_contact"],
+                    },
                 )
-                post_mortem = [
-                    r
-                    for r in result.results
-                    if r.request.request_type == RequestType.POST_MORTEM and r.created
-                ]
-                if post_mortem:
-                    services.post_mortem_instructions_record(
-                        actor=None,
-                        request=post_mortem[0].request,
-                        wishes=data["post_mortem_wishes"] or PostMortemInstructions.Wishes.OTHER,
-                        trusted_person_name=data["trusted_person_name"],
-                        trusted_person_contact=data["trusted_person_contact"],
-                    )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:

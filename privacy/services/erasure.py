@@ -74,6 +74,14 @@ def erasure_preview(
     return ErasurePreview(erased=erased, kept=kept, blocked_by=blocked_by, deferred_by=deferred_by)
 
 
+def _kept_entry(record: registry.KeptRecords) -> dict:
+    """A certificate's ``kept`` entry; references only where the provider names any."""
+    entry = {"table": record.table, "count": record.count, "reason": record.reason}
+    if record.references:
+        entry["references"] = sorted(record.references)
+    return entry
+
+
 @dataclass
 class BatchErasureResult:
     certificates: list[ErasureCertificate]
@@ -138,9 +146,7 @@ def contacts_erase_batch(
     for provider in providers:
         for contact_id, outcome in provider.erase(contacts, now=now).items():
             counts[contact_id][provider.key] = outcome.erased
-            kept[contact_id].extend(
-                {"table": k.table, "count": k.count, "reason": k.reason} for k in outcome.kept
-            )
+            kept[contact_id].extend(_kept_entry(k) for k in outcome.kept)
 
     actor_user = staff_user(actor)
     certificates = bulk_insert(

@@ -35,14 +35,33 @@ from requests_app.models import (
     PostMortemInstructions,
     PrivacyRequest,
     RequestMatch,
+    Status,
     VerificationChallenge,
 )
-from requests_app.services.transitions import export_packages_transition
+from requests_app.services.transitions import (
+    export_packages_transition,
+    privacy_request_transition,
+)
 
 LOG_KEPT_REASON = (
     "Request log kept for 24 months (CCPA, 11 CCR §7101): date, type, channel, response "
     "date, outcome and denial reason; name, contact details, free text, agent details and "
     "uploaded proof removed."
+)
+#: An unconfirmed request found by the person's identifiers only: closed by the erasure.
+UNCONFIRMED_STATUSES = (Status.AWAITING_VERIFICATION,)
+UNCONFIRMED_CLOSED_NOTE = (
+    "Closed unconfirmed: a person holding this request's e-mail address or phone number "
+    "was erased. It was never confirmed, so it could not be answered; it is kept "
+    "de-identified as the request log."
+)
+UNCONFIRMED_CLOSED_MESSAGE = (
+    "Your request was closed: it was not confirmed, and the data it could be about has been erased."
+)
+UNCONFIRMED_KEPT_REASON = (
+    "Never confirmed, so it could not be answered: closed by this erasure, then "
+    "de-identified like the request log and kept with it for 24 months (CCPA, 11 CCR "
+    "§7101); name, contact details, free text, agent details and uploaded proof removed."
 )
 OPEN_KEPT_REASON = (
     "Open privacy request: the contact details are kept until it is answered, so the person "
@@ -56,17 +75,29 @@ class RequestsInScope:
 
     #: contact id -> closed requests to de-identify now.
     closed: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: contact id -> unconfirmed requests found by identifier only: closed, then
+    #: de-identified now.
+    unconfirmed: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     #: contact id -> open requests that keep their identity until they close.
     open: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     #: contact id -> ready export packages whose file is deleted.
     packages: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    #: request id -> its reference (the certificate names the requests it kept).
+    references: dict[int, str] = field(default_factory=dict)
+
+    def references_of(self, request_ids: Iterable[int]) -> list[str]:
+        return sorted(self.references[pk] for pk in request_ids)
 
 
-def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
+def privacy_requests_of_contacts(
+    contact_ids: Sequence[int], *, lock: bool = False
+) -> RequestsInScope:
     """The requests erasing ``contact_ids`` touches: those matched to them, appeals of
-    those, and closed requests made with one of their e-mail addresses or numbers (an
-    unverified or expired request never got matched, but holds the same identifiers).
-    Read before privacy's contact provider deletes the identifiers."""
+    those, and closed or unconfirmed requests made with one of their e-mail addresses or
+    numbers (normalised: ``email_key`` / E.164 against ``ContactIdentifier.match_key``;
+    an unverified or expired request never got matched, but holds the same identifiers).
+    Read before privacy's contact provider deletes the identifiers. ``lock`` locks the
+    requests (the erasure), so none is confirmed while it is being closed."""
     scope = RequestsInScope()
     if not contact_ids:
         return scope
@@ -83,26 +114,35 @@ def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
         keys[(kind, key)].add(contact_id)
     emails = [key for kind, key in keys if kind == ContactIdentifier.Kind.EMAIL]
     phones = [key for kind, key in keys if kind == ContactIdentifier.Kind.PHONE]
-    if emails or phones:
-        by_identifier = (
-            PrivacyRequest.objects.filter(Q(email_key__any=emails) | Q(phone__any=phones))
-            .exclude(status__in=[s.value for s in OPEN_STATUSES])
-            .filter(deidentified_at__isnull=True)
-            .values_list("pk", "email_key", "phone")
-        )
-        for request_id, email_key, phone in by_identifier:
-            owner[request_id] |= keys.get(("email", email_key), set())
-            owner[request_id] |= keys.get(("phone", phone), set())
-
     # Appeals carry the original's identity and the person's own statement.
     for request_id, parent_id in PrivacyRequest.objects.filter(
         parent_id__any=list(owner)
     ).values_list("pk", "parent_id"):
         owner[request_id] |= owner[parent_id]
+    matched = set(owner)
+
+    if emails or phones:
+        by_identifier = (
+            PrivacyRequest.objects.filter(Q(email_key__any=emails) | Q(phone__any=phones))
+            .exclude(status__in=_STILL_OPEN)
+            .filter(deidentified_at__isnull=True)
+            .values_list("pk", "email_key", "phone")
+        )
+        for request_id, email_key, phone in by_identifier:
+            owner[request_id] |= keys.get((ContactIdentifier.Kind.EMAIL, email_key), set())
+            owner[request_id] |= keys.get((ContactIdentifier.Kind.PHONE, phone), set())
 
     rows = PrivacyRequest.objects.filter(pk__any=list(owner), deidentified_at__isnull=True)
-    for request_id, status in rows.values_list("pk", "status"):
-        target = scope.open if status in OPEN_STATUSES else scope.closed
+    if lock:
+        rows = rows.select_for_update().order_by("pk")
+    for request_id, status, reference in rows.values_list("pk", "status", "reference"):
+        if status not in OPEN_STATUSES:
+            target = scope.closed
+        elif status in UNCONFIRMED_STATUSES and request_id not in matched:
+            target = scope.unconfirmed
+        else:
+            target = scope.open
+        scope.references[request_id] = reference
         for contact_id in owner[request_id]:
             target[contact_id].add(request_id)
 
@@ -113,6 +153,30 @@ def privacy_requests_of_contacts(contact_ids: Sequence[int]) -> RequestsInScope:
     ):
         scope.packages[contact_id].add(package_id)
     return scope
+
+
+#: Open statuses a request found by identifier alone is left in (it defers the erasure).
+_STILL_OPEN = [s.value for s in OPEN_STATUSES if s not in UNCONFIRMED_STATUSES]
+
+
+def privacy_requests_close_unconfirmed(*, request_ids: Iterable[int]) -> int:
+    """Close (as expired) the given requests still awaiting verification, with a staff
+    note; no notice is sent (the address is the erased person's). Call inside the
+    erasure's transaction with the rows locked; returns how many were closed."""
+    closed = 0
+    for request in PrivacyRequest.objects.filter(
+        pk__any=list(request_ids), status__in=[s.value for s in UNCONFIRMED_STATUSES]
+    ).order_by("pk"):
+        privacy_request_transition(
+            actor=None,
+            request=request,
+            to_status=Status.EXPIRED,
+            note=UNCONFIRMED_CLOSED_NOTE,
+            public_message=UNCONFIRMED_CLOSED_MESSAGE,
+            summary={"reason": "person erased"},
+        )
+        closed += 1
+    return closed
 
 
 def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime) -> int:
@@ -200,8 +264,10 @@ def open_requests_of_contacts(
     """{contact id: references of its open requests, oldest first}: requests matched to
     the contact, appeals of those, and requests not (yet) matched that carry one of the
     contact's e-mail addresses or numbers (normalised, as ``ContactIdentifier.match_key``)
-    — e.g. one still awaiting verification. ``exclude_reference`` leaves one request
-    out (the deletion request on whose behalf an erasure runs)."""
+    and were confirmed — e.g. verified before the contact existed. One found that way
+    that still awaits verification does not defer (the erasure closes it, see the
+    module's docstring). ``exclude_reference`` leaves one request out (the deletion
+    request on whose behalf an erasure runs)."""
     if not contact_ids:
         return {}
     owners: dict[int, set[int]] = defaultdict(set)  # request id -> contact ids
@@ -236,11 +302,14 @@ def open_requests_of_contacts(
         .filter(about)
         .exclude(reference=exclude_reference)
         .order_by("received_at", "pk")
-        .values_list("pk", "parent_id", "reference", "email_key", "phone")
+        .values_list("pk", "parent_id", "reference", "status", "email_key", "phone")
     )
-    for request_id, parent_id, reference, email_key, phone in rows:
+    for request_id, parent_id, reference, status, email_key, phone in rows:
         contacts = set(owners.get(request_id, ()))
         contacts |= owners.get(parent_id, set()) if parent_id else set()
+        if not contacts and status in UNCONFIRMED_STATUSES:
+            # Found by identifier only and never confirmed: the erasure closes it.
+            continue
         contacts |= keys.get((ContactIdentifier.Kind.EMAIL, email_key), set())
         contacts |= keys.get((ContactIdentifier.Kind.PHONE, phone), set())
         for contact_id in contacts:

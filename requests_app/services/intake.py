@@ -7,13 +7,26 @@ own rule and deadline, recorded in one ``Submission`` (whose reference the thank
 page shows); an identical open request (same identity and type) is linked instead of
 duplicated; limits are flagged, not refused; receipt is acknowledged; then one
 verification (e-mailed link, or an SMS code when only a phone was given) confirms every
-request of the submission, or, for opt-outs of sale/sharing, work starts at once."""
+request of the submission, or, for opt-outs of sale/sharing, work starts at once.
+
+Sending the form again for an open request must tell nobody that the request exists
+(issue 11): not by the page, and not by the time it takes. So a resubmission does the
+same work as a fresh one — both branches run, each in a savepoint, and the one that
+does not apply is rolled back (``resubmission.kept_if``): a fresh submission also links a copy of
+its new request as a duplicate and rolls that back; a resubmission also creates the new
+request (rule, deadline, reference, status token, limit check, receipt rendered, proof
+file written) and rolls that back (its queued mail goes with the savepoint, the file is
+deleted). The verification link is re-sent at most once per
+``REQUESTS_RESEND_WINDOW_MINUTES`` (the same two-branch way: the re-send, or a staff
+note that it was withheld), and a re-send never stops the earlier link working."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,6 +58,8 @@ from requests_app.rules import (
 )
 from requests_app.selectors import privacy_request_reference_unused, submission_reference_unused
 from requests_app.services.notices import notice_send
+from requests_app.services.post_mortem import post_mortem_instructions_record
+from requests_app.services.resubmission import duplicate_link, kept_if, verification_due
 from requests_app.services.transitions import privacy_request_transition
 from requests_app.services.verification import (
     _phone_region,
@@ -68,6 +83,9 @@ class SubmitResult:
     request: PrivacyRequest
     created: bool
     submission: Submission | None = None
+    #: Whether a new request of this sending awaits verification (true whether it was
+    #: kept or rolled back): a resubmission then does a verification's work too.
+    new_awaits_verification: bool = False
 
 
 @dataclass
@@ -225,10 +243,13 @@ def privacy_requests_submit(
     channel: str = Channel.WEB,
     customer: Customer | None = None,
     now: dt.datetime | None = None,
+    post_mortem: Mapping[str, str] | None = None,
 ) -> SubmissionResult:
     """Record one sending of the form: a request per type asked for (each with its own
     rule and deadline) or a link to the identical open one, all in one ``Submission``;
-    then a single verification for every request of it that awaits one."""
+    then a single verification for every request of it that awaits one. ``post_mortem``
+    (``wishes``, ``trusted_person_name``, ``trusted_person_contact``) is recorded with a
+    new request of instructions after death, in the same transaction."""
     now = now or timezone.now()
     types = list(dict.fromkeys(request_types or []))
     if not types or any(t not in RequestType.values or t == RequestType.APPEAL for t in types):
@@ -277,20 +298,34 @@ def privacy_requests_submit(
             customer=customer,
             now=now,
             submission=submission,
+            post_mortem=post_mortem,
         )
         for request_type in types
     ]
     submission.requests.add(*(result.request for result in results))
     awaiting = [r.request for r in results if r.request.status == Status.AWAITING_VERIFICATION]
+    verifiable = [r.request for r in results if r.new_awaits_verification]
     code_sent_to = None
-    if awaiting:
+    if verifiable:
         # One link (or code) for everything sent together, including an identical open
-        # request it was linked to: the person may have lost that one's message.
-        challenge = verification_challenge_issue(
-            request=awaiting[0], submission=submission, now=now
-        )
+        # request it was linked to (the person may have lost that one's message) — but
+        # at most one re-send per window, so probes cannot flood the person's inbox, and
+        # none for a request already confirmed. Both branches run whichever applies
+        # (the verification's work even for a confirmed one); the other is rolled back.
+        target = awaiting[0] if awaiting else verifiable[0]
+        send = verification_due(awaiting or [target], now=now) and bool(awaiting)
+        with kept_if(send):
+            challenge = verification_challenge_issue(request=target, submission=submission, now=now)
+        with kept_if(not send):
+            timeline.verification_resend_withheld(
+                request=target,
+                minutes=settings.REQUESTS_RESEND_WINDOW_MINUTES,
+                confirmed=not awaiting,
+            )
         if challenge.channel == VerificationChallenge.Channel.SMS:
-            code_sent_to = awaiting[0].phone
+            # Also when not sent: a code sent earlier still works, and the page must
+            # not differ.
+            code_sent_to = target.phone
     timeline.submission_received(
         submission=submission,
         requests=[result.request for result in results],
@@ -302,6 +337,50 @@ def privacy_requests_submit(
 
 def _submit_one(
     *,
+    request_type: str,
+    email_key: str | None,
+    norm_phone: str | None,
+    now: dt.datetime,
+    submission: Submission,
+    **fields,
+) -> SubmitResult:
+    """One type of a submission: a new request, or the identical open one linked. Both
+    branches run whichever applies (see the module's docstring); ``fields`` are the
+    rest of ``_request_create``'s arguments."""
+    identity = _identity_q(email_key, norm_phone)
+    existing = (
+        PrivacyRequest.objects.select_for_update()
+        .filter(OPEN_Q, identity, request_type=request_type)
+        .order_by("received_at")
+        .first()
+    )
+    with kept_if(existing is None):
+        created = _request_create(
+            request_type=request_type,
+            email_key=email_key,
+            norm_phone=norm_phone,
+            identity=identity,
+            now=now,
+            **fields,
+        )
+    # A copy: the rolled-back branch must not change the object the caller gets.
+    with kept_if(existing is not None):
+        linked = duplicate_link(existing or copy.copy(created), now=now)
+    awaits = created.status == Status.AWAITING_VERIFICATION
+    if existing is None:
+        return SubmitResult(
+            request=created, created=True, submission=submission, new_awaits_verification=awaits
+        )
+    if created.agent_proof:
+        # The rolled-back request's copy of the upload: the linked request keeps its own.
+        created.agent_proof.storage.delete(created.agent_proof.name)
+    return SubmitResult(
+        request=linked, created=False, submission=submission, new_awaits_verification=awaits
+    )
+
+
+def _request_create(
+    *,
     actor: AbstractBaseUser | None,
     request_type: str,
     country: str,
@@ -310,6 +389,7 @@ def _submit_one(
     norm_email: str | None,
     email_key: str | None,
     norm_phone: str | None,
+    identity: Q,
     details: str,
     objection_purposes: list[str],
     is_agent_request: bool,
@@ -320,21 +400,10 @@ def _submit_one(
     channel: str,
     customer: Customer | None,
     now: dt.datetime,
-    submission: Submission,
-) -> SubmitResult:
-    """One type of a submission: a new request, or the identical open one linked."""
-    identity = _identity_q(email_key, norm_phone)
-    existing = (
-        PrivacyRequest.objects.select_for_update()
-        .filter(OPEN_Q, identity, request_type=request_type)
-        .order_by("received_at")
-        .first()
-    )
-    if existing is not None:
-        return SubmitResult(
-            request=_link_duplicate(existing, now=now), created=False, submission=submission
-        )
-
+    post_mortem: Mapping[str, str] | None,
+) -> PrivacyRequest:
+    """A new request: stored, acknowledged, and awaiting verification (or verified
+    at once where none is needed); with the instructions of a ``post_mortem`` one."""
     # The law in force where the person lives on the day we received the request; the
     # code and the dates computed from it are stored, so a later correction of the table
     # never moves this request's deadline.
@@ -397,14 +466,6 @@ def _submit_one(
             verification_expires_at=now
             + dt.timedelta(days=settings.REQUESTS_VERIFICATION_WINDOW_DAYS),
         )
-    return SubmitResult(request=request, created=True, submission=submission)
-
-
-def _link_duplicate(existing: PrivacyRequest, *, now: dt.datetime) -> PrivacyRequest:
-    PrivacyRequest.objects.filter(pk=existing.pk).update(
-        duplicate_count=existing.duplicate_count + 1
-    )
-    timeline.duplicate_linked(request=existing)
-    # Still unverified: the submission's verification (issued by the caller) covers it.
-    existing.refresh_from_db()
-    return existing
+    if post_mortem is not None and request_type == RequestType.POST_MORTEM:
+        post_mortem_instructions_record(actor=actor, request=request, **post_mortem)
+    return request

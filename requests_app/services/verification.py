@@ -56,13 +56,12 @@ def verification_challenge_issue(
     submission: Submission | None = None,
     now: dt.datetime | None = None,
 ) -> VerificationChallenge:
-    """Send a new link (e-mail) or code (SMS when there is no e-mail); earlier unused
-    challenges stop working. With a ``submission``, using it verifies every request of
-    the submission that still awaits verification."""
+    """Send a new link (e-mail) or code (SMS when there is no e-mail). Earlier ones keep
+    working until they expire: anyone can send the form again with the person's address,
+    and that must not break the link the person was sent (``intake`` re-sends at most
+    once per ``REQUESTS_RESEND_WINDOW_MINUTES``). With a ``submission``, using it
+    verifies every request of the submission that still awaits verification."""
     now = now or timezone.now()
-    VerificationChallenge.objects.filter(request=request, used_at__isnull=True).update(
-        expires_at=now
-    )
     if request.email:
         secret = random_token()
         challenge = VerificationChallenge.objects.create(

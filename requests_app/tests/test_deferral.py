@@ -1,21 +1,26 @@
 """Issue 8, item 1: the retention sweep no longer strands open requests. A person with an
 open privacy request (any status before completed / denied / withdrawn / expired) —
-matched to it, or not yet matched but carrying one of the person's e-mail addresses or
-numbers — is deferred ("deferred: open request") and taken the night after the request
-closes."""
+matched to it, or not yet matched but confirmed and carrying one of the person's e-mail
+addresses or numbers — is deferred ("deferred: open request") and taken the night after
+the request closes. Issue 8, item 4: one that carries their identifiers but was never
+confirmed does not defer (anyone can type an address); the erasure closes it."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
-from privacy.models import AuditEvent, Contact, RetentionRule
+from privacy.models import AuditEvent, Contact, ErasureCertificate, RetentionRule
 from privacy.services import ErasureDeferred, contact_create, contact_erase, retention_sweep
+from privacy.tests.factories import UserFactory
 from requests_app import services
-from requests_app.models import RequestMatch, RequestType, Status
+from requests_app.models import RequestMatch, RequestType, Status, VerificationChallenge
 from requests_app.providers import PrivacyRequestProvider
+from requests_app.services.deidentify import UNCONFIRMED_CLOSED_NOTE, UNCONFIRMED_KEPT_REASON
 from requests_app.tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,15 +77,20 @@ def test_a_matched_open_request_defers_the_sweep_until_it_is_closed(status):
 
 
 @pytest.mark.parametrize("identifier", ["email", "phone"])
-def test_an_unmatched_open_request_with_the_persons_identifier_defers_it(identifier):
+def test_an_unmatched_confirmed_request_with_the_persons_identifier_defers_it(identifier):
     contact = stale_prospect()
+    # Confirmed, but never matched (say, verified before the contact existed).
     if identifier == "email":
         # Stored as the person typed it; matched on the normalised key.
         request = PrivacyRequestFactory(
-            email="Wilma.Prospect@EXAMPLE.org", email_key="wilma.prospect@example.org"
+            status=Status.VERIFIED,
+            email="Wilma.Prospect@EXAMPLE.org",
+            email_key="wilma.prospect@example.org",
         )
     else:
-        request = PrivacyRequestFactory(email=None, email_key=None, phone="+14155550142")
+        request = PrivacyRequestFactory(
+            status=Status.IN_PROGRESS, email=None, email_key=None, phone="+14155550142"
+        )
     other = stale_prospect(email="unrelated@example.org", phone="+14155550199")
 
     report = retention_sweep(actor=None)
@@ -90,12 +100,60 @@ def test_an_unmatched_open_request_with_the_persons_identifier_defers_it(identif
     with pytest.raises(ErasureDeferred, match=request.reference):
         contact_erase(actor=None, contact=contact)
 
-    # Unverified requests expire; the next night the person goes.
-    request.verification_expires_at = timezone.now() - dt.timedelta(minutes=1)
-    request.save(update_fields=["verification_expires_at"])
-    assert services.unverified_requests_expire() == {"expired": 1}
+    services.privacy_request_withdraw(actor=None, request=request, note="closed")
     retention_sweep(actor=None)
     assert is_erased(contact)
+
+
+@pytest.mark.parametrize("identifier", ["email", "phone"])
+def test_an_unconfirmed_request_with_the_persons_identifier_is_closed_not_waited_for(
+    identifier, django_capture_on_commit_callbacks
+):
+    """Anyone can type the person's address into the form, again every fortnight: an
+    unconfirmed request must not hold their erasure off. It is closed (expired, with a
+    staff note, no notice to the erased address), de-identified and named on the
+    certificate."""
+    contact = stale_prospect()
+    if identifier == "email":
+        request = PrivacyRequestFactory(
+            email="Wilma.Prospect@EXAMPLE.org",
+            email_key="wilma.prospect@example.org",
+            details="Wilma's old address: 12 Quince Lane",
+        )
+    else:
+        request = PrivacyRequestFactory(email=None, email_key=None, phone="+14155550142")
+    assert request.status == Status.AWAITING_VERIFICATION
+    VerificationChallenge.objects.create(
+        request=request,
+        channel="email",
+        secret_hash="1" * 64,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    someone_elses = PrivacyRequestFactory(email="another.person@example.org")
+    assert PrivacyRequestProvider().deferrals([contact], trigger="staff", reference="") == {}
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = retention_sweep(actor=None)
+
+    assert is_erased(contact) and report.rules[PROSPECT].deferred == 0
+    request.refresh_from_db()
+    assert request.status == Status.EXPIRED and request.closed_at is not None
+    assert request.deidentified_at is not None
+    assert (request.email, request.email_key, request.phone, request.details) == (None,) * 4
+    assert not VerificationChallenge.objects.filter(request=request).exists()
+    closing = request.events.get(to_status=Status.EXPIRED)
+    assert closing.note == UNCONFIRMED_CLOSED_NOTE and closing.actor is None
+    assert mail.outbox == []  # nothing goes to the erased person's address
+    [certificate] = ErasureCertificate.objects.filter(contact=contact)
+    [kept] = [k for k in certificate.kept if k["table"] == "privacy request (unconfirmed)"]
+    assert (kept["count"], kept["references"]) == (1, [request.reference])
+    assert kept["reason"] == UNCONFIRMED_KEPT_REASON
+    assert certificate.counts["requests_app.privacy_request"]["request_identities"] == 1
+    # Someone else's unconfirmed request is untouched.
+    someone_elses.refresh_from_db()
+    assert someone_elses.status == Status.AWAITING_VERIFICATION
+    assert someone_elses.deidentified_at is None
 
 
 def test_closed_requests_and_other_peoples_requests_defer_nothing():
@@ -133,9 +191,13 @@ def test_an_open_appeal_of_a_matched_request_defers_it():
 
 def test_the_provider_names_every_open_request_by_reference_only():
     contact = stale_prospect()
-    first = PrivacyRequestFactory(email="wilma.prospect@example.org")
+    first = PrivacyRequestFactory(status=Status.VERIFIED, email="wilma.prospect@example.org")
     second = PrivacyRequestFactory(
-        email=None, email_key=None, phone="+14155550142", request_type=RequestType.DELETION
+        status=Status.IN_PROGRESS,
+        email=None,
+        email_key=None,
+        phone="+14155550142",
+        request_type=RequestType.DELETION,
     )
     reasons = PrivacyRequestProvider().deferrals([contact], trigger="staff", reference="")
     assert reasons == {contact.pk: f"open privacy requests {first.reference}, {second.reference}"}
@@ -263,3 +325,18 @@ def test_running_the_erasure_now_also_waits_for_the_persons_other_open_request(
     ]
     assert not is_erased(contact)
     assert deletion.erasures.get().state == "scheduled"
+
+
+def test_staff_see_which_unconfirmed_request_an_erasure_closes_before_confirming(client):
+    contact = stale_prospect()
+    request = PrivacyRequestFactory(email="wilma.prospect@example.org")
+    client.force_login(UserFactory(role="Privacy officer"))
+    data = {"action": "erase_contacts", "_selected_action": [contact.pk]}
+
+    page = client.post(reverse("admin:privacy_contact_changelist"), data)
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"privacy request (unconfirmed) (1: {request.reference})" in body
+    assert "closed by this erasure" in body
+    assert not is_erased(contact)

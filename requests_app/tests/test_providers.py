@@ -166,7 +166,12 @@ def test_erasure_deidentifies_closed_requests_keeps_the_log_and_deletes_the_proo
         "table": "privacy request (open)",
         "count": 1,
         "reason": OPEN_KEPT_REASON,
+        "references": [still_open.reference],
     }
+    # Named by reference (no personal data), the unmatched one included.
+    assert kept["privacy request (log)"]["references"] == sorted(
+        [agent_request.reference, unverified.reference]
+    )
     assert certificate.counts[PROVIDER]["request_identities"] == 2
 
     # When the open one closes, its notice goes out first, then the identity goes.

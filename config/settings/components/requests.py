@@ -23,6 +23,9 @@ REQUESTS_VERIFICATION_CODE_MAX_ATTEMPTS = _env.int(
     "REQUESTS_VERIFICATION_CODE_MAX_ATTEMPTS", default=5
 )
 REQUESTS_VERIFICATION_WINDOW_DAYS = _env.int("REQUESTS_VERIFICATION_WINDOW_DAYS", default=14)
+# The form sent again for an open request awaiting verification re-sends its link (or
+# code) at most once in this many minutes; earlier links keep working until they expire.
+REQUESTS_RESEND_WINDOW_MINUTES = _env.int("REQUESTS_RESEND_WINDOW_MINUTES", default=15)
 
 # Our own promise where it is stricter than the law, per rule code:
 # "gdpr=30" answers EU/EEA residents within 30 days at most (GDPR's one month is
