@@ -1,7 +1,9 @@
 """Outbound SMS through a pluggable gateway (``settings.CONSENT_SMS_GATEWAY``):
 console in development, Twilio in production, an in-memory outbox in tests.
 
-Only services call ``sms_gateway()``, and only from a task queued after commit."""
+Only services call ``sms_gateway()``, and only from a task queued after commit. It is the
+one SMS path of the installation: the consent app's texts and the requests app's
+verification codes and notices (``requests_app.services.notice_delivery``)."""
 
 from __future__ import annotations
 
@@ -52,12 +54,20 @@ class LocmemGateway:
 
 
 class TwilioGateway:
-    """Production: Twilio's REST API with the account SID and auth token from settings."""
+    """Production: Twilio's REST API with the account SID and auth token from settings.
+
+    Bounded by ``TWILIO_HTTP_TIMEOUT`` (Twilio's own client waits forever by default):
+    a gateway that does not answer fails the sending task, which retries."""
 
     def send(self, message: OutboundSms) -> str:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT),
+        )
         sent = client.messages.create(to=message.to, from_=message.sender, body=message.body)
         return sent.sid
 

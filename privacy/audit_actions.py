@@ -139,6 +139,10 @@ class AuditAction(models.TextChoices):
     )
     # --- privacy requests ------------------------------------------------------------------
     PRIVACY_REQUEST_RECEIVED = "privacy_request.received", "Privacy request received"
+    PRIVACY_REQUEST_ACKNOWLEDGED = (
+        "privacy_request.acknowledged",
+        "Privacy request acknowledged (the receipt notice was sent)",
+    )
     PRIVACY_REQUEST_SUBMISSION_RECEIVED = (
         "privacy_request.submission_received",
         "Privacy request form sent (one or more requests)",

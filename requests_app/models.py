@@ -453,6 +453,63 @@ class VerificationChallenge(models.Model):
         return f"{self.get_channel_display()} for request {self.request_id}"
 
 
+class NoticeDelivery(models.Model):
+    """One notice queued for sending by a Celery task (``requests_app.tasks.notice_deliver``,
+    through privacy's outbox): what to send and to whom, never the rendered text nor a
+    secret link. The task renders it, mints any single-use secret itself, sends it with
+    bounded retries, and records the outcome on the timeline. The address and the
+    notice's variables are cleared as soon as it is sent or given up."""
+
+    #: Held only while the notice waits to be sent (cleared when sent or given up);
+    #: erasure deletes the rows with the request or finds them already empty.
+    ERASED_FIELDS = ("recipient", "context")
+    KEPT_FIELDS = {
+        "code": "The request log: which notice (a code, not its text).",
+        "channel": "The request log: e-mail or SMS, not the address.",
+        "queued_at": "The request log: when the notice was queued.",
+        "sent_at": "The request log: when the notice was actually sent.",
+        "given_up_at": "The request log: when sending was abandoned after the retries.",
+        "last_error": "The type of the last sending error, for staff (never its text).",
+        "public_message": "The status-page line the services write about the notice, no personal data.",
+    }
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="notice_deliveries"
+    )
+    code = models.SlugField(max_length=40)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    #: The e-mail address or E.164 number, copied when queued (a completed deletion
+    #: request gives up its identity before the task runs).
+    recipient = models.CharField(max_length=254, blank=True)
+    #: The notice's own variables (JSON-safe, no secret: links are derived or minted
+    #: when sending).
+    context = models.JSONField(default=dict, blank=True)
+    #: For a notice to the requester: the status-page line shown once it is sent.
+    public_message = models.CharField(max_length=300, blank=True)
+    person_facing = models.BooleanField(default=True)
+    verification = models.ForeignKey(
+        VerificationChallenge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Notice {self.code} ({self.channel}) for request {self.request_id}"
+
+
 class RequestMatch(models.Model):
     """A contact found by the request's verified identifiers."""
 
@@ -751,6 +808,9 @@ class NoticeTemplate(models.Model):
     description = models.CharField(max_length=200, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    #: The short text sent instead to a requester who gave only a phone number (empty:
+    #: the default in ``requests_app.notices``). Keep it short, with no personal data.
+    sms_body = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

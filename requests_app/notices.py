@@ -7,6 +7,11 @@ Subjects and bodies are Django templates (plain text, no autoescaping). Every no
 request's rule (``authority_name``, ``authority_url``, ``authority_how``; empty under the
 house rule); the extra variables of each notice are listed in its description.
 
+``sms`` is the short text a requester who gave only a phone number gets instead (SMS, from
+``REQUESTS_SMS_FROM_NUMBER``): the reference and the status-page link, no personal data and
+no other secret link — a download is reached from the status page, never texted.
+Staff edit it as ``NoticeTemplate.sms_body``; a notice without one goes by e-mail only.
+
 Changing a default here does not change the stored row: ship a data migration that
 updates rows still holding the previous default (see migration 0005), so texts staff
 edited are kept."""
@@ -26,6 +31,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "You can follow it here: {{ status_url }}\n\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we received your privacy request {{ reference }} and will answer by {{ due_on }}. Status: {{ status_url }}",
     },
     "verification_email": {
         "description": "Verification link. Extra: verify_url, expires_at.",
@@ -53,6 +59,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "Status: {{ status_url }}\n\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we need more time for your privacy request {{ reference }}; new deadline {{ extended_due_on }}. Why: {{ status_url }}",
     },
     "completion": {
         "description": "Request completed. Extra: download_urls, download_expires_on, categories (right to know), erased (bool), no_data (bool), message.",
@@ -69,6 +76,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "Status: {{ status_url }}\n\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: your privacy request {{ reference }} is complete.{% if download_urls %} Download your data from the status page:{% else %} Details:{% endif %} {{ status_url }}",
     },
     "denial": {
         "description": "Request or appeal denied. Extra: reason, explanation, appeal_note, appeal_url (empty without an appeal right or for an appeal).",
@@ -83,6 +91,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "{% if authority_how %}{{ authority_how }}\n{% endif %}{% endif %}\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we cannot fulfil your {% if is_appeal %}appeal{% else %}privacy request{% endif %} {{ reference }}. Reason and your options: {{ status_url }}{% if appeal_url %} Appeal: {{ appeal_url }}{% endif %}",
     },
     "closing_unverified": {
         "description": "Closed because it was not verified in time.",
@@ -92,6 +101,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "You are welcome to send a new request at any time.\n\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: your privacy request {{ reference }} was closed because it was not confirmed in time. You may send a new one.",
     },
     "relay_customer": {
         "description": "To a customer's privacy contact (processor mode). Extra: customer_name, contact_ids.",
@@ -114,6 +124,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "We passed your {{ request_type }} request to that business and will tell you when "
             "it has answered.\n\nStatus: {{ status_url }}\n\n{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we passed your privacy request {{ reference }} to the business that holds your data. Status: {{ status_url }}",
     },
     "fee_estimate": {
         "description": "Fee estimate before charging. Extra: fee_estimate.",
@@ -123,6 +134,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "applies. Estimate: {{ fee_estimate }}. Reply to confirm or withdraw the request.\n\n"
             "{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: a fee applies to your privacy request {{ reference }}. Estimate and how to answer: {{ status_url }}",
     },
     "appeal_received": {
         "description": "Appeal received.",
@@ -131,6 +143,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "We received your appeal. A privacy officer who was not involved in the first answer "
             "will review it and answer by {{ due_on }}.\n\nStatus: {{ status_url }}\n\n{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we received your appeal {{ reference }} and will answer by {{ due_on }}. Status: {{ status_url }}",
     },
     "deadline_digest": {
         "description": "Daily digest to privacy officers. Extra: overdue, due_2, due_7, ack_owed (lists of references with dates), today.",
@@ -156,6 +169,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "Reference: {{ reference }}\nStatus: {{ status_url }}\n\n"
             "{% if message %}{{ message }}\n\n{% endif %}{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we processed your request {{ reference }} on {{ processed_on }}. Status: {{ status_url }}",
     },
     "shine_the_light_answer": {
         "description": "Answer to a California 'Shine the Light' request (Civ. Code §1798.83). Extra: stl_year, stl_categories (name, recipients), message.",
@@ -171,6 +185,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "{% if message %}{{ message }}\n\n{% endif %}"
             "Status: {{ status_url }}\n\n{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: the answer to your request {{ reference }} is on the status page: {{ status_url }}",
     },
     "deletion_confirmation": {
         "description": "Before a deletion runs: what will be erased and what is kept, in words. Extra: run_on, erased (lines), kept (lines).",
@@ -183,6 +198,7 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "If you did not ask for this, or you changed your mind, reply before {{ run_on }}.\n\n"
             "Status: {{ status_url }}\n\n{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: we will erase your data on {{ run_on }} (request {{ reference }}). What is erased and kept: {{ status_url }}",
     },
     "transfer_recipient_confirm": {
         "description": "To the organisation a person asked us to send their data to: confirm the address first. Extra: recipient_name, confirm_url, expires_at.",
@@ -213,5 +229,6 @@ DEFAULT_NOTICES: dict[str, dict[str, str]] = {
             "a link to download your data. The link works until {{ expires_on }}.\n\n"
             "Status: {{ status_url }}\n\n{{ organisation }}\n"
         ),
+        "sms": "{{ organisation }}: the organisation you named confirmed its address; we sent it your data (request {{ reference }}). Status: {{ status_url }}",
     },
 }

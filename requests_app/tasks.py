@@ -1,14 +1,38 @@
 """Celery tasks of the requests app: thin callers of services, taking ids, idempotent."""
 
 from celery import shared_task
+from django.conf import settings
 
 from requests_app import services
+from requests_app.services.notice_delivery import (
+    NoticeNotSent,
+    notice_delivery_give_up,
+    notice_delivery_send,
+)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def process_request(request_id: int) -> None:
     """After verification: match contacts, relay, fulfil (does nothing twice)."""
     services.privacy_request_process(actor=None, request_id=request_id)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def notice_deliver(self, delivery_id: int) -> None:
+    """Send one queued notice; on failure retry with exponential backoff
+    (``REQUESTS_NOTICE_RETRY_BASE_SECONDS`` doubling, at most
+    ``REQUESTS_NOTICE_MAX_RETRIES`` times), then give up and tell staff."""
+    try:
+        notice_delivery_send(delivery_id=delivery_id)
+    except NoticeNotSent as exc:
+        retries = self.request.retries or 0
+        if retries >= settings.REQUESTS_NOTICE_MAX_RETRIES:
+            notice_delivery_give_up(delivery_id=delivery_id)
+            return
+        countdown = settings.REQUESTS_NOTICE_RETRY_BASE_SECONDS * 2**retries
+        raise self.retry(
+            exc=exc, countdown=countdown, max_retries=settings.REQUESTS_NOTICE_MAX_RETRIES
+        ) from exc
 
 
 @shared_task(

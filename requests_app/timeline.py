@@ -172,24 +172,24 @@ def deidentified(*, request: PrivacyRequest) -> None:
 # --- notices (timeline only: a message changes no personal data) -------------------------
 
 
-def notice_sent(
-    *, request: PrivacyRequest, actor: Actor, code: str, subject: str, public_message: str = ""
-) -> None:
-    _entry(
-        request,
-        Kind.NOTICE,
-        actor=actor,
-        note=f"Notice “{code}” sent: {subject}",
-        public_message=public_message,
-    )
+#: What the timeline says when a notice is not sent, by reason (never the identifier).
+NOT_SENT_REASONS = {
+    "no_address": "no e-mail address or phone number on the request",
+    "no_sms_text": "this notice has no text-message version",
+    "suppressed": "the address or number is on the suppression list",
+    "do_not_contact": "the person asked never to be contacted",
+    "opted_out": "the number texted STOP",
+    "invalid_identifier": "the address or number is not valid",
+}
+CHANNEL_NAMES = {"email": "e-mail", "sms": "text message"}
 
 
-def notice_not_sent(*, request: PrivacyRequest, actor: Actor, code: str) -> None:
+def notice_not_sent(*, request: PrivacyRequest, actor: Actor, code: str, reason: str) -> None:
     _entry(
         request,
         Kind.NOTE,
         actor=actor,
-        note=f"Notice “{code}” not sent: no e-mail address on the request.",
+        note=f"Notice “{code}” not sent: {NOT_SENT_REASONS.get(reason, reason)}.",
     )
 
 
@@ -207,13 +207,79 @@ def verification_resend_withheld(
     _entry(request, Kind.NOTE, note=f"Sent again: no new confirmation link or code, {why}.")
 
 
-def verification_code_sent(*, request: PrivacyRequest) -> None:
+def notice_blocked(
+    *, request: PrivacyRequest, actor: Actor, code: str, channel: str, reason: str
+) -> None:
+    """The outbound guard refused: staff see why; the person, for the notices they would
+    have been told about, that it was not sent and that e-mail still works."""
+    public = ""
+    if channel == "sms":
+        public = (
+            "We could not send you a text message. You can still reach us by e-mail: "
+            "send your request again with an e-mail address."
+        )
+    _entry(
+        request,
+        Kind.NOTE,
+        actor=actor,
+        note=(
+            f"Notice “{code}” not sent ({CHANNEL_NAMES.get(channel, channel)}): "
+            f"{NOT_SENT_REASONS.get(reason, reason)}."
+        ),
+        public_message=public,
+    )
+
+
+def notice_queued(*, request: PrivacyRequest, actor: Actor, code: str, channel: str) -> None:
+    _entry(
+        request,
+        Kind.NOTE,
+        actor=actor,
+        note=f"Notice “{code}” queued ({CHANNEL_NAMES.get(channel, channel)}).",
+    )
+
+
+def notice_sent(
+    *,
+    request: PrivacyRequest,
+    actor: Actor,
+    code: str,
+    channel: str,
+    person_facing: bool,
+    public_message: str = "",
+) -> None:
+    """Written by the sending task once the message actually left: the notice's code and
+    channel (not its rendered text), and for the person a line on the status page."""
+    how = CHANNEL_NAMES.get(channel, channel)
+    if person_facing and not public_message:
+        public_message = f"We sent you a message ({how})."
     _entry(
         request,
         Kind.NOTICE,
-        note="Notice “verification_sms” sent.",
-        public_message="We sent you a code by text message.",
+        actor=actor,
+        note=f"Notice “{code}” sent ({how}).",
+        public_message=public_message if person_facing else "",
     )
+
+
+def notice_failed(
+    *, request: PrivacyRequest, code: str, channel: str, attempts: int, error: str
+) -> None:
+    """The sending task gave up after its retries: staff must reach the person."""
+    _entry(
+        request,
+        Kind.NOTE,
+        note=(
+            f"Notice “{code}” NOT sent ({CHANNEL_NAMES.get(channel, channel)}): "
+            f"{attempts} attempts failed ({error}). Contact the person another way."
+        ),
+    )
+
+
+def acknowledged(*, request: PrivacyRequest) -> None:
+    """The receipt notice left: the request is acknowledged (CCPA's 10 business days)."""
+    _entry(request, Kind.NOTE, note="Acknowledged: the receipt notice was sent.")
+    _audit(request, AuditAction.PRIVACY_REQUEST_ACKNOWLEDGED, actor=None)
 
 
 # --- processing: matching, relays, fulfilment -------------------------------------------

@@ -74,7 +74,7 @@ def live(live_server, settings):
     settings.REQUESTS_PUBLIC_BASE_URL = live_server.url
     settings.CONSENT_PUBLIC_BASE_URL = live_server.url
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.REQUESTS_SMS_SENDER = "requests_app.sms.LocmemSmsSender"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
     settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
     return live_server.url
 

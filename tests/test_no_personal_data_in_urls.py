@@ -152,7 +152,8 @@ def test_staff_searches_and_pages_keep_identifiers_out_of_urls_and_logs(
 
 
 def test_public_pages_keep_identifiers_out_of_urls_and_logs(client, caplog, settings):
-    settings.REQUESTS_SMS_SENDER = "requests_app.sms.LocmemSmsSender"
+    settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
     caplog.set_level(logging.DEBUG)
     browser = Recorder(client)
     browser.get("/privacy/request/")

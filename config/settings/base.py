@@ -145,6 +145,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds an SMTP connection may block (connect and each read): a mail server that
+# never answers fails the sending task, which retries, instead of holding a worker.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="privacy@example.com")
 
 # --- Celery -------------------------------------------------------------------------

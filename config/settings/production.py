@@ -37,8 +37,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 
 # Real SMS in production: the console gateways print message bodies (links, codes).
 CONSENT_SMS_GATEWAY = env("CONSENT_SMS_GATEWAY", default="consent.sms.TwilioGateway")
-REQUESTS_SMS_SENDER = env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsentGatewaySmsSender")
-if "Console" in CONSENT_SMS_GATEWAY or "Console" in REQUESTS_SMS_SENDER:
+if "Console" in CONSENT_SMS_GATEWAY:
     raise ImproperlyConfigured("Console SMS gateways print message bodies; not for production.")
 
 # Rate-limit counters must be shared by every web process: Redis (by default the

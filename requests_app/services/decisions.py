@@ -39,7 +39,6 @@ from requests_app.services.deidentify import privacy_request_deidentify_if_erase
 from requests_app.services.notices import notice_send, public_url, status_token
 from requests_app.services.packages import (
     PackagesRecovered,
-    download_url,
     export_packages_recover,
 )
 from requests_app.services.transitions import (
@@ -259,7 +258,8 @@ def _privacy_request_complete(
         packages = list(request.packages.filter(state=ExportPackage.State.READY).order_by("pk"))
         know = kind == RequestType.KNOW
         extra = {
-            "download_urls": [download_url(p) for p in packages],
+            # The links are derived by the sending task: the queued notice holds none.
+            "download_packages": packages,
             "download_expires_on": min((p.expires_at for p in packages), default=None),
             "categories": list(DataCategory.objects.all()) if know else [],
             "erased": request.erasures.filter(state=ScheduledErasure.State.DONE).exists(),

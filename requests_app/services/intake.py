@@ -448,9 +448,8 @@ def _request_create(
         request.agent_proof.save(f"{uuid.uuid4().hex}.{proof_extension}", agent_proof, save=False)
     request.save()
     timeline.received(request=request, actor=actor)
-    if notice_send(request=request, code="receipt", actor=actor):
-        PrivacyRequest.objects.filter(pk=request.pk).update(acknowledged_at=now)
-        request.acknowledged_at = now
+    # Acknowledged only when the receipt actually leaves: the sending task records it.
+    notice_send(request=request, code="receipt", actor=actor)
 
     if request_type == RequestType.OPT_OUT_SALE or not rule.needs_verification:
         # Opt-outs of sale/sharing need no verification (11 CCR §7026): act at once.

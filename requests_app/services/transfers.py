@@ -46,6 +46,11 @@ def _download_token(transfer: PackageTransfer) -> str:
     return derive_token(purpose="transfer", ident=f"{transfer.pk}", salt=transfer.token_salt)
 
 
+def transfer_download_url(transfer: PackageTransfer) -> str:
+    """The recipient's download link (derived, so the queued notice stores none)."""
+    return public_url(reverse("requests_app:transfer_download", args=[_download_token(transfer)]))
+
+
 @transaction.atomic
 def package_transfer_start(
     *,
@@ -84,6 +89,8 @@ def package_transfer_start(
         raise ValidationError(
             {"recipient_email": "That is your own address: download the package yourself instead."}
         )
+    # A placeholder never sent: the notice's task mints the link's secret and replaces
+    # this hash, so the secret is never stored nor queued.
     secret = random_token()
     expires_at = now + dt.timedelta(hours=settings.REQUESTS_VERIFICATION_LINK_HOURS)
     transfers = []
@@ -113,7 +120,8 @@ def package_transfer_start(
         to=[address],
         extra={
             "recipient_name": recipient_name,
-            "confirm_url": public_url(reverse("requests_app:transfer_confirm", args=[secret])),
+            # The sending task mints the link's secret (only its hash is stored).
+            "confirm_transfers": transfers,
             "expires_at": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M %Z"),
         },
     )
@@ -147,7 +155,6 @@ def package_transfer_confirm(*, secret: str, now: dt.datetime | None = None) -> 
     if not transfers:
         raise ValidationError("This link is not valid any more.")
     request = transfers[0].package.request
-    urls = []
     expires_on = None
     for transfer in transfers:
         package = transfer.package
@@ -160,9 +167,6 @@ def package_transfer_confirm(*, secret: str, now: dt.datetime | None = None) -> 
             download_hash=token_hash(_download_token(transfer)),
         )
         transfer.refresh_from_db()
-        urls.append(
-            public_url(reverse("requests_app:transfer_download", args=[_download_token(transfer)]))
-        )
         expires_on = min(filter(None, [expires_on, timezone.localdate(package.expires_at)]))
     recipient = transfers[0]
     notice_send(
@@ -171,7 +175,7 @@ def package_transfer_confirm(*, secret: str, now: dt.datetime | None = None) -> 
         to=[recipient.recipient_email],
         extra={
             "recipient_name": recipient.recipient_name,
-            "download_url": "\n".join(urls),
+            "download_transfers": transfers,  # the links are derived when sending
             "expires_on": expires_on,
         },
     )

@@ -12,12 +12,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from privacy.identifiers import parse_phone
 from privacy.services import task_enqueue
-from requests_app import deadlines, timeline
+from requests_app import deadlines
 from requests_app.models import (
     PrivacyRequest,
     Status,
@@ -28,12 +27,10 @@ from requests_app.models import (
 from requests_app.rules import (
     CLOCK_VERIFICATION,
 )
-from requests_app.services.notices import notice_send, public_url
+from requests_app.services.notices import notice_send
 from requests_app.services.transitions import privacy_request_transition
-from requests_app.sms import get_sms_sender
 from requests_app.tokens import (
     random_token,
-    sms_code,
     sms_code_hash,
     token_hash,
 )
@@ -62,62 +59,45 @@ def verification_challenge_issue(
     once per ``REQUESTS_RESEND_WINDOW_MINUTES``). With a ``submission``, using it
     verifies every request of the submission that still awaits verification."""
     now = now or timezone.now()
-    if request.email:
-        secret = random_token()
-        challenge = VerificationChallenge.objects.create(
-            request=request,
-            submission=submission,
-            channel=VerificationChallenge.Channel.EMAIL,
-            secret_hash=token_hash(secret),
-            created_at=now,
-            expires_at=now + dt.timedelta(hours=settings.REQUESTS_VERIFICATION_LINK_HOURS),
-        )
+    by_email = bool(request.email)
+    # The hash of a placeholder that is never sent: the sending task mints the real
+    # link or code and replaces it, so the secret is never stored nor queued.
+    challenge = VerificationChallenge.objects.create(
+        request=request,
+        submission=submission,
+        channel=VerificationChallenge.Channel.EMAIL
+        if by_email
+        else VerificationChallenge.Channel.SMS,
+        secret_hash=token_hash(random_token()),
+        created_at=now,
+        expires_at=now
+        + (
+            dt.timedelta(hours=settings.REQUESTS_VERIFICATION_LINK_HOURS)
+            if by_email
+            else dt.timedelta(minutes=settings.REQUESTS_VERIFICATION_CODE_MINUTES)
+        ),
+    )
+    if by_email:
         notice_send(
             request=request,
             code="verification_email",
             to=[request.email],
+            verification=challenge,
             extra={
-                "verify_url": public_url(reverse("requests_app:verify", args=[secret])),
-                "expires_at": timezone.localtime(challenge.expires_at).strftime(
-                    "%Y-%m-%d %H:%M %Z"
-                ),
+                "expires_at": timezone.localtime(challenge.expires_at).strftime("%Y-%m-%d %H:%M %Z")
             },
         )
-        return challenge
-    code = sms_code()
-    challenge = VerificationChallenge.objects.create(
-        request=request,
-        submission=submission,
-        channel=VerificationChallenge.Channel.SMS,
-        secret_hash=sms_code_hash(request_id=request.pk, code=code),
-        created_at=now,
-        expires_at=now + dt.timedelta(minutes=settings.REQUESTS_VERIFICATION_CODE_MINUTES),
-    )
-    from requests_app.services.notices import notice_render, request_context
-
-    _subject, body = notice_render(
-        "verification_sms",
-        {
-            **request_context(request),
-            "code": code,
-            "code_url": public_url(reverse("requests_app:verify_code")),
-        },
-    )
-    phone = request.phone
-    timeline.verification_code_sent(request=request)
-
-    def send() -> None:
-        try:
-            get_sms_sender().send(to=phone, body=body)
-        except Exception as exc:
-            # The gateway's error text may quote the number: log its type only.
-            logger.error(
-                "Verification SMS for %s could not be sent: %s",
-                request.reference,
-                type(exc).__name__,
-            )
-
-    transaction.on_commit(send)
+    else:
+        # Phone only: the code by SMS, through the same guard and gateway as every
+        # notice. A number that texted STOP or was suppressed gets nothing; the
+        # timeline and status page say so, and e-mail still works.
+        notice_send(
+            request=request,
+            code="verification_sms",
+            channel="sms",
+            verification=challenge,
+            public_message="We sent you a code by text message.",
+        )
     return challenge
 
 

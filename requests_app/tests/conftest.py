@@ -4,16 +4,18 @@ import pytest
 from django.core.cache import cache
 from django.core.files.storage import storages
 
+from consent import sms
 from requests_app.models import ExportPackage, PrivacyRequest
-from requests_app.sms import LocmemSmsSender
 
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path, monkeypatch):
     """Fresh rate-limit counters, SMS outbox and private storage per test."""
     cache.clear()
-    LocmemSmsSender.outbox.clear()
-    settings.REQUESTS_SMS_SENDER = "requests_app.sms.LocmemSmsSender"
+    # Verification codes and SMS notices go through the consent app's one gateway.
+    sms.outbox.clear()
+    settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
     settings.REQUESTS_PUBLIC_BASE_URL = "http://testserver"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -65,20 +65,25 @@ def test_opt_out_of_sale_with_the_broker_down_shows_the_page_and_runs_when_it_is
     assert client.get(response["Location"]).status_code == 200
     request = PrivacyRequest.objects.get()
     assert request.status == Status.VERIFIED  # saved; its work is waiting
-    [row] = OutboxTask.objects.all()
+    rows = {r.task: r for r in OutboxTask.objects.all()}
+    assert set(rows) == {PROCESS, "requests_app.tasks.notice_deliver"}  # and the receipt
+    row = rows[PROCESS]
     assert (row.task, row.args, row.sent_at) == (PROCESS, [request.pk], None)
     assert (row.attempts, row.last_error) == (1, "OperationalError")
     assert not ConsentEvent.objects.filter(contact=olive).exists()
+    assert request.acknowledged_at is None  # the receipt has not left yet
 
     # Still down at the next relay: nothing lost, nothing run.
-    assert relay_after_the_outage().pending == 1
+    assert relay_after_the_outage().pending == 2
 
     celery_conf(task_always_eager=True)  # the broker is back
     report = relay_after_the_outage()
 
-    assert (report.sent, report.pending) == (1, 0)
+    # The two waiting rows, and the opt-out confirmation the processing queued.
+    assert (report.sent, report.pending) == (3, 0)
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
+    assert request.acknowledged_at is not None  # the receipt left once the broker was back
     assert ConsentEvent.objects.filter(contact=olive, action="withdraw").count() == 1
     # Exactly once, however often the relay runs afterwards.
     relay_after_the_outage()

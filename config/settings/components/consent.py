@@ -14,6 +14,8 @@ env = environ.Env()
 # --- Twilio: inbound webhook signature and the production SMS gateway ----------------
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="dev-twilio-auth-token")
+# Seconds a call to Twilio's REST API may take (connect and read) before it fails.
+TWILIO_HTTP_TIMEOUT = env.float("TWILIO_HTTP_TIMEOUT", default=10.0)
 # The public base URL Twilio posts to (e.g. "https://pbo.example.com"), when a proxy
 # in front changes the scheme or host the signature was computed over. Empty: use the
 # request's own absolute URL.

@@ -50,11 +50,14 @@ REQUESTS_RATE_LIMIT_CACHE = _env("REQUESTS_RATE_LIMIT_CACHE", default="default")
 # Authorised-agent proof upload.
 REQUESTS_AGENT_PROOF_MAX_BYTES = _env.int("REQUESTS_AGENT_PROOF_MAX_BYTES", default=5 * 1024 * 1024)
 
-# SMS verification codes go through this sender (dotted path to a class with
-# ``send(*, to: str, body: str) -> None``).
-REQUESTS_SMS_SENDER = _env("REQUESTS_SMS_SENDER", default="requests_app.sms.ConsoleSmsSender")
-# Our number verification codes are sent from (with requests_app.sms.ConsentGatewaySmsSender).
+# Our number that verification codes and SMS notices to phone-only requesters are sent
+# from, through the consent app's one gateway (CONSENT_SMS_GATEWAY). A STOP texted to it
+# stops them (docs/requests.md, "Notices and channels").
 REQUESTS_SMS_FROM_NUMBER = _env("REQUESTS_SMS_FROM_NUMBER", default="")
+# Notices are sent by a Celery task: failures retry with exponential backoff (base
+# seconds, doubling) at most this many times, then staff are told on the timeline.
+REQUESTS_NOTICE_MAX_RETRIES = _env.int("REQUESTS_NOTICE_MAX_RETRIES", default=6)
+REQUESTS_NOTICE_RETRY_BASE_SECONDS = _env.int("REQUESTS_NOTICE_RETRY_BASE_SECONDS", default=60)
 
 # Rows per transaction in the nightly jobs.
 REQUESTS_JOB_BATCH_SIZE = _env.int("REQUESTS_JOB_BATCH_SIZE", default=500)

@@ -1,0 +1,210 @@
+"""Sending a queued notice: the work of ``requests_app.tasks.notice_deliver``.
+
+The task renders the notice, mints the single-use secret it carries (a verification
+link or code, a transfer recipient's confirmation link: only the hash is written, to
+the challenge or transfer, in the same transaction that marks the notice sent),
+derives download links (never stored: ``requests_app.tokens``), asks the outbound guard
+again (a STOP or an erasure may have come in since it was queued), and sends it:
+e-mail through Django's backend (bounded by ``EMAIL_TIMEOUT``), SMS through the consent
+app's one gateway (``consent.sms.sms_gateway()``) from ``REQUESTS_SMS_FROM_NUMBER``.
+
+Only a notice that actually left is recorded as sent (timeline), and only a sent
+receipt marks the request acknowledged (timeline + audit). A failure raises
+``NoticeNotSent`` for the task to retry with backoff; after the last retry
+``notice_delivery_give_up`` tells staff. The address and variables are cleared once
+the notice is sent or given up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_app import timeline
+from requests_app.models import (
+    NoticeDelivery,
+    PackageTransfer,
+    PrivacyRequest,
+    VerificationChallenge,
+)
+from requests_app.services.notices import (
+    EMAIL,
+    context_load,
+    notice_render,
+    notice_render_sms,
+    outbound_block,
+    public_url,
+    request_context,
+)
+from requests_app.tokens import random_token, sms_code, sms_code_hash, token_hash
+
+logger = logging.getLogger(__name__)
+
+
+class NoticeNotSent(Exception):
+    """Sending failed (the message names the error's type only); the task retries."""
+
+
+def _minted(delivery: NoticeDelivery, context: dict[str, Any]) -> dict[str, Any] | None:
+    """The secret links/codes of this notice, minted now (their hashes replace the
+    stored ones), and the derived download links. None: the secret is no longer wanted
+    (the challenge was used, replaced or expired), so nothing is sent."""
+    now = timezone.now()
+    out: dict[str, Any] = {}
+    challenge = delivery.verification
+    if delivery.verification_id is not None or delivery.code.startswith("verification_"):
+        if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
+            return None
+        if challenge.channel == VerificationChallenge.Channel.EMAIL:
+            secret = random_token()
+            challenge.secret_hash = token_hash(secret)
+            out["verify_url"] = public_url(reverse("requests_app:verify", args=[secret]))
+        else:
+            code = sms_code()
+            challenge.secret_hash = sms_code_hash(request_id=challenge.request_id, code=code)
+            out["code"] = code
+            out["code_url"] = public_url(reverse("requests_app:verify_code"))
+        challenge.save(update_fields=["secret_hash"])
+    confirm = [t for t in context.pop("confirm_transfers", []) if t is not None]
+    if confirm:
+        secret = random_token()
+        PackageTransfer.objects.filter(pk__in=[t.pk for t in confirm]).update(
+            confirm_hash=token_hash(secret)
+        )
+        out["confirm_url"] = public_url(reverse("requests_app:transfer_confirm", args=[secret]))
+    downloads = context.pop("download_transfers", None)
+    if downloads is not None:
+        from requests_app.services.transfers import transfer_download_url
+
+        out["download_url"] = "\n".join(transfer_download_url(t) for t in downloads)
+    packages = context.pop("download_packages", None)
+    if packages is not None:
+        from requests_app.services.packages import download_url
+
+        out["download_urls"] = [download_url(p) for p in packages]
+    return out
+
+
+def _send(delivery: NoticeDelivery, context: dict[str, Any]) -> None:
+    if delivery.channel == EMAIL:
+        subject, body = notice_render(delivery.code, context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [delivery.recipient])
+        return
+    from consent.sms import OutboundSms, sms_gateway  # the one SMS gateway
+
+    if not settings.REQUESTS_SMS_FROM_NUMBER:
+        raise ImproperlyConfigured("REQUESTS_SMS_FROM_NUMBER is not set.")
+    body = notice_render_sms(delivery.code, context)
+    sms_gateway().send(
+        OutboundSms(to=delivery.recipient, sender=settings.REQUESTS_SMS_FROM_NUMBER, body=body)
+    )
+
+
+def _cleared(delivery_id: int, **fields: Any) -> None:
+    NoticeDelivery.objects.filter(pk=delivery_id).update(recipient="", context={}, **fields)
+
+
+def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> bool:
+    """Send one queued notice; True when it was sent now. Idempotent: a notice already
+    sent or given up, or whose row is gone, does nothing. Raises ``NoticeNotSent`` when
+    sending failed (the attempt is counted; the task retries)."""
+    with transaction.atomic():
+        delivery = (
+            NoticeDelivery.objects.select_for_update(of=("self",))
+            .select_related("request", "verification")
+            .filter(pk=delivery_id, sent_at__isnull=True, given_up_at__isnull=True)
+            .first()
+        )
+        if delivery is None:
+            return False
+        request = delivery.request
+        reason = outbound_block(channel=delivery.channel, to=delivery.recipient)
+        if reason:
+            timeline.notice_blocked(
+                request=request,
+                actor=None,
+                code=delivery.code,
+                channel=delivery.channel,
+                reason=reason,
+            )
+            _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error=reason)
+            return False
+        context = {**request_context(request), **context_load(delivery.context)}
+        minted = _minted(delivery, context)
+        if minted is None:
+            _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error="superseded")
+            return False
+        try:
+            _send(delivery, {**context, **minted})
+        except Exception as exc:
+            error = type(exc).__name__[:100]
+            # Neither the address nor the error text (SMTP and SMS errors quote them).
+            logger.warning(
+                "Notice %s (delivery id=%s) for %s not sent: %s",
+                delivery.code,
+                delivery.pk,
+                request.reference,
+                error,
+            )
+            # The minted secret's hash is rolled back with this transaction: the next
+            # attempt mints another. The attempt itself is counted outside it.
+            transaction.set_rollback(True)
+            failed = NoticeNotSent(error)
+        else:
+            failed = None
+            sent_at = now or timezone.now()
+            _cleared(delivery.pk, sent_at=sent_at, attempts=delivery.attempts + 1, last_error="")
+            timeline.notice_sent(
+                request=request,
+                actor=delivery.actor,
+                code=delivery.code,
+                channel=delivery.channel,
+                person_facing=delivery.person_facing,
+                public_message=delivery.public_message,
+            )
+            if delivery.code == "receipt":
+                _acknowledge(request, at=sent_at)
+    if failed is not None:
+        NoticeDelivery.objects.filter(pk=delivery_id).update(
+            attempts=delivery.attempts + 1, last_error=str(failed)
+        )
+        raise failed
+    return True
+
+
+def _acknowledge(request: PrivacyRequest, *, at: dt.datetime) -> None:
+    """Acknowledged only now that the receipt actually left (never when it was queued)."""
+    if PrivacyRequest.objects.filter(pk=request.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=at
+    ):
+        timeline.acknowledged(request=request)
+
+
+@transaction.atomic
+def notice_delivery_give_up(*, delivery_id: int, now: dt.datetime | None = None) -> bool:
+    """After the last retry: record that the notice was NOT sent (staff see it on the
+    timeline) and clear the address. True when it was given up now."""
+    delivery = (
+        NoticeDelivery.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .filter(pk=delivery_id, sent_at__isnull=True, given_up_at__isnull=True)
+        .first()
+    )
+    if delivery is None:
+        return False
+    _cleared(delivery.pk, given_up_at=now or timezone.now())
+    timeline.notice_failed(
+        request=delivery.request,
+        code=delivery.code,
+        channel=delivery.channel,
+        attempts=delivery.attempts,
+        error=delivery.last_error or "unknown error",
+    )
+    return True
