@@ -74,7 +74,7 @@ def live(live_server, settings):
     settings.REQUESTS_PUBLIC_BASE_URL = live_server.url
     settings.CONSENT_PUBLIC_BASE_URL = live_server.url
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+13125550199"
     settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
     return live_server.url
 
@@ -120,7 +120,7 @@ def test_two_types_in_one_form_confirmed_once(live, page):
 
 def test_agent_records_a_phone_opt_out(live, page):
     customer = CustomerFactory(slug="bright", name="BrightSmile Dental")
-    sender = SenderNumberFactory(customer=customer, number="+12125550100")
+    sender = SenderNumberFactory(customer=customer, number="+13125550199")
     contact = ContactFactory(
         customer=customer, first_name="Ines", last_name="Okafor", phone="+14155550123",
         email="ines@example.org",

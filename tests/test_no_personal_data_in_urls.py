@@ -65,7 +65,7 @@ class Recorder:
 @pytest.fixture
 def person():
     customer = CustomerFactory(slug="urls-co", name="Urls Co")
-    SenderNumberFactory(customer=customer, number="+12125550100")
+    SenderNumberFactory(customer=customer, number="+13125550199")
     contact = ContactFactory(
         customer=customer, first_name="Rita", last_name="Reyes", email=EMAIL_STORED,
         phone=PHONE_STORED,
@@ -153,7 +153,7 @@ def test_staff_searches_and_pages_keep_identifiers_out_of_urls_and_logs(
 
 def test_public_pages_keep_identifiers_out_of_urls_and_logs(client, caplog, settings):
     settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
-    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+13125550199"
     caplog.set_level(logging.DEBUG)
     browser = Recorder(client)
     browser.get("/privacy/request/")

@@ -44,6 +44,11 @@ from consent.selectors import (
 )
 from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
+from consent.services.own_number import (
+    own_number_keyword_apply,
+    own_number_outcome,
+    own_requests_number,
+)
 from consent.services.replies import sms_reply_text
 from privacy.audit_actions import AuditAction
 from privacy.identifiers import parse_phone
@@ -81,6 +86,8 @@ class _InboundPlan:
     everywhere: bool = False
     # A text that might be a revocation: for the staff queue.
     review_signal: str = ""
+    # A keyword to our own privacy-requests number (consent.services.own_number).
+    own_number: bool = False
 
 
 def _inbound_plan(
@@ -313,14 +320,24 @@ def sms_inbound_handle(
                 customer_id=sender.customer_id, phone=phone, sender=sender.number
             )
             contact = found.contact
-    plan = _inbound_plan(
-        keyword=keyword,
-        revocation=revocation,
-        sender=sender,
-        phone=phone,
-        contact=contact,
-        at=now,
-    )
+    own = own_requests_number(to_number) if sender is None else ""
+    if own:
+        try:
+            phone = parse_phone(from_number, default_region="US").e164
+        except ValidationError:
+            phone = None
+        if phone is not None:
+            _number_lock(0, phone)
+        plan = _InboundPlan(*own_number_outcome(keyword, phone), own_number=True)
+    else:
+        plan = _inbound_plan(
+            keyword=keyword,
+            revocation=revocation,
+            sender=sender,
+            phone=phone,
+            contact=contact,
+            at=now,
+        )
     if plan.stop and not keyword:
         keyword = InboundMessage.Keyword.REVOCATION
     reply = plan.reply
@@ -336,7 +353,8 @@ def sms_inbound_handle(
         customer=sender.customer if sender else None,
         contact=contact,
         sender=to_number[:20],
-        from_number=phone,
+        # A text to our own number keeps the number only with the contact it belongs to.
+        from_number=None if own else phone,
         body=body,
         keyword=keyword,
         received_at=now,
@@ -354,6 +372,13 @@ def sms_inbound_handle(
 
     events: list[ConsentEvent] = []
     stop = plan.stop
+    if own and phone is not None:
+        contact, events = own_number_keyword_apply(
+            outcome=plan.outcome, phone=phone, sender=own, message_sid=message_sid, at=now
+        )
+        if contact is not None:
+            message.contact, message.from_number = contact, phone
+            message.save(update_fields=["contact", "from_number"])
     if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
         # contact, or a START that lifts an erased person's suppression): the ledger

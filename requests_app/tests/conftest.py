@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.storage import storages
 
-from consent import sms
+from consent import selectors, sms
 from requests_app.models import ExportPackage, PrivacyRequest
 
 
@@ -14,8 +14,9 @@ def _isolated(settings, tmp_path, monkeypatch):
     cache.clear()
     # Verification codes and SMS notices go through the consent app's one gateway.
     sms.outbox.clear()
+    selectors.caches_clear()  # no customer's sender of an earlier test, cached
     settings.CONSENT_SMS_GATEWAY = "consent.sms.LocmemGateway"
-    settings.REQUESTS_SMS_FROM_NUMBER = "+12125550100"
+    settings.REQUESTS_SMS_FROM_NUMBER = "+13125550199"
     settings.REQUESTS_PUBLIC_BASE_URL = "http://testserver"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -30,6 +31,7 @@ def _isolated(settings, tmp_path, monkeypatch):
         monkeypatch.setattr(model._meta.get_field(field_name), "storage", private)
     yield
     cache.clear()
+    selectors.caches_clear()
 
 
 class _CommittingClient:

@@ -26,7 +26,7 @@ from requests_app.tokens import token_hash
 pytestmark = pytest.mark.django_db
 
 FORM = reverse("requests_app:request_form")
-OUR_NUMBER = "+12125550100"  # REQUESTS_SMS_FROM_NUMBER in requests_app/tests/conftest.py
+OUR_NUMBER = "+13125550199"  # REQUESTS_SMS_FROM_NUMBER in requests_app/tests/conftest.py
 
 
 def form_data(**overrides):
@@ -293,3 +293,57 @@ def test_after_the_last_retry_staff_are_told_the_notice_was_not_sent(
     [failed] = [n for n in notes(request) if "NOT sent" in n]
     assert failed.startswith("Notice “extension” NOT sent (e-mail): 2 attempts failed")
     assert "tess" not in failed
+
+
+# --- a STOP texted to our own requests number -----------------------------------------------
+
+
+def _text_our_number(body: str, sid: str):
+    from consent.services import sms_inbound_handle
+
+    return sms_inbound_handle(
+        message_sid=sid,
+        account_sid="AC-test",
+        from_number="+14155550134",
+        to_number=OUR_NUMBER,
+        body=body,
+    )
+
+
+def test_a_stop_to_our_requests_number_stops_verification_codes_and_notices(client):
+    result = _text_our_number("Stop", "SM-own-1")
+    assert result.outcome == "opted_out_own_number"
+    assert "no more texts" in result.reply  # the one confirmation
+
+    client.post(FORM, form_data())
+
+    assert consent_sms.outbox == []
+    request = PrivacyRequest.objects.get()
+    assert any("the number texted STOP" in n for n in notes(request))
+    public = request.events.filter(person_facing=True).values_list("public_message", flat=True)
+    assert any("by e-mail" in m for m in public)
+
+
+def test_a_stop_to_our_number_leaves_a_customers_texts_alone():
+    from consent.selectors import outbound_block_reason
+    from consent.tests.factories import SenderNumberFactory
+
+    customer_sender = SenderNumberFactory()
+    _text_our_number("STOP", "SM-own-2")
+    ours = outbound_block_reason(
+        channel="sms", to="+14155550134", customer_id=None, sender=OUR_NUMBER
+    )
+    theirs = outbound_block_reason(
+        channel="sms",
+        to="+14155550134",
+        customer_id=customer_sender.customer_id,
+        sender=customer_sender.number,
+    )
+    assert (ours, theirs) == ("opted_out", None)
+
+
+def test_start_to_our_number_lets_texts_through_again(client):
+    _text_our_number("STOP", "SM-own-3")
+    assert _text_our_number("START", "SM-own-4").outcome == "rejoined_own_number"
+    client.post(FORM, form_data())
+    assert [m.to for m in consent_sms.outbox] == ["+14155550134", "+14155550134"]

@@ -294,7 +294,7 @@ def test_verification_code_goes_through_the_consent_gateway_from_our_number(clie
     configured requests number."""
     client.post(FORM, form_data(email="", phone="(415) 555-0134"))
     codes = [m for m in consent_sms.outbox if "code is" in m.body]
-    assert [(m.to, m.sender) for m in codes] == [("+14155550134", "+12125550100")]
+    assert [(m.to, m.sender) for m in codes] == [("+14155550134", "+13125550199")]
 
 
 def test_rate_limit_counts_the_client_behind_a_trusted_proxy(client, settings):

@@ -1,0 +1,125 @@
+"""Keywords texted to our own privacy-requests number (``REQUESTS_SMS_FROM_NUMBER``).
+
+That number is no customer's sender (no ``SenderNumber`` row), so the webhook used to
+log a STOP to it as "unknown sender" and change nothing: the person kept getting
+verification codes and notices from it. A STOP (or STOPALL, or another opt-out keyword)
+to it is recorded as what it is, an opt-out of texts from that number by one of our
+own contacts (controller mode, no customer): the number's own contact is found or
+created, as for a STOP to a customer's number, and both SMS purposes are withdrawn in
+the ledger at that sender. The outbound guard then answers ``opted_out`` for every
+text from that number (``outbound_block_reason(…, sender=REQUESTS_SMS_FROM_NUMBER)``);
+customers' numbers are not affected. START / UNSTOP / YES from the number grants the
+informational purpose at that sender again (the person's own act). A number already on
+the global suppression list (an erased person) is blocked anyway: no contact is
+created for it again, and a START does not lift that suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from consent import keywords
+from consent.models import ConsentEvent, Purpose
+from consent.selectors.identifiers import sender_normalize
+from consent.services.ledger import SMS_PURPOSES
+from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
+from privacy.models import Contact, ContactIdentifier
+from privacy.selectors import identifier_is_suppressed
+from privacy.services import contact_create
+
+STOP_REPLY = (
+    "You will get no more texts from this privacy requests number. We still answer "
+    "your requests by e-mail. Reply START to get texts again."
+)
+START_REPLY = "You will get texts about your privacy requests from this number again."
+HELP_REPLY = "Texts about your privacy requests. Reply STOP to stop them."
+
+
+def own_requests_number(to_number: str) -> str:
+    """Our requests number, normalised, when ``to_number`` is it; else ""."""
+    ours = settings.REQUESTS_SMS_FROM_NUMBER
+    if not ours or not to_number:
+        return ""
+    try:
+        ours = sender_normalize(ours)
+        return ours if sender_normalize(to_number) == ours else ""
+    except ValidationError:
+        return ""
+
+
+def own_number_outcome(keyword: str, phone: str | None) -> tuple[str, str]:
+    """(outcome, reply) of a text to our requests number, decided by reads alone."""
+    if keyword == keywords.HELP:
+        return "help_own_number", HELP_REPLY
+    if phone is None or keyword not in (
+        keywords.STOP,
+        keywords.STOPALL,
+        keywords.START,
+        keywords.YES,
+    ):
+        return "no_keyword_own_number", ""
+    if keyword in (keywords.STOP, keywords.STOPALL):
+        return "opted_out_own_number", STOP_REPLY
+    if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
+        return "suppressed_own_number", ""
+    return "rejoined_own_number", START_REPLY
+
+
+def _own_contact(phone: str) -> Contact:
+    holder = (
+        ContactIdentifier.objects.filter(
+            customer_id__isnull=True,
+            kind="phone",
+            match_key=phone,
+            contact__erased_at__isnull=True,
+        )
+        .select_related("contact")
+        .first()
+    )
+    if holder is not None:
+        return holder.contact
+    contact, _ = contact_create(actor=None, customer=None, phones=[phone], source="sms")
+    return contact
+
+
+def own_number_keyword_apply(
+    *,
+    outcome: str,
+    phone: str,
+    sender: str,
+    message_sid: str,
+    at: dt.datetime,
+) -> tuple[Contact | None, list[ConsentEvent]]:
+    """Write the ledger events of a STOP or START to our requests number (in the
+    webhook's transaction). Returns the number's contact (None when nothing was
+    written) and the events."""
+    if outcome == "opted_out_own_number":
+        if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
+            return None, []  # an erased person: blocked already, not stored again
+        contact = _own_contact(phone)
+        events = _sms_opt_out(
+            customer=None,
+            contact=contact,
+            phone=phone,
+            sender=sender,
+            everywhere=False,
+            message_sid=message_sid,
+            at=at,
+            purpose_codes=SMS_PURPOSES,
+        )
+        return contact, events
+    if outcome == "rejoined_own_number":
+        contact = _own_contact(phone)
+        events = _sms_keyword_events(
+            purpose_codes=(Purpose.Code.SMS_INFORMATIONAL,),
+            action=ConsentEvent.Action.GRANT,
+            contact=contact,
+            phone=phone,
+            sender=sender,
+            message_sid=message_sid,
+            at=at,
+        )
+        return contact, events
+    return None, []
