@@ -42,7 +42,9 @@ def build_export_package(package_id: int) -> None:
     services.export_package_build(package_id=package_id)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def deadline_digest_send() -> dict:
     return services.deadline_digest_send()
 

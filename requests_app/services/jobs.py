@@ -59,7 +59,9 @@ def digest_recipients() -> list[str]:
 
 
 def deadline_digest_send(*, today: dt.date | None = None) -> dict:
-    """Send the day's digest once (a second run the same day sends nothing)."""
+    """Send the day's digest once (a second run the same day sends nothing). Runs in a
+    Celery task: the mail is sent here, bounded by ``EMAIL_TIMEOUT``; when it fails the
+    error is raised for the task to retry, and the day is not marked sent."""
     today = today or timezone.localdate()
     due = privacy_requests_due_soon(today=today, within_days=7)
     context = {
@@ -71,20 +73,27 @@ def deadline_digest_send(*, today: dt.date | None = None) -> dict:
     }
     counts = {key: len(value) for key, value in context.items() if key != "today"}
     recipients = digest_recipients()
+    # The day is claimed first (committed), so two runs never both send it.
     with transaction.atomic():
         try:
             with transaction.atomic():
                 DigestSent.objects.create(day=today, counts=counts)
         except IntegrityError:
             return {**counts, "sent": False}
+    if recipients:
+        subject, body = notice_render("deadline_digest", context)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception as exc:
+            # Not sent: the day is given back, so the task's retry (or the next run)
+            # sends it; it is never recorded as sent when it was not.
+            DigestSent.objects.filter(day=today).delete()
+            logger.error("Deadline digest of %s not sent: %s", today, type(exc).__name__)
+            raise
+    with transaction.atomic():
         _job_audit(
             AuditAction.REQUESTS_JOB_DEADLINE_DIGEST, {**counts, "recipients": len(recipients)}
         )
-        if recipients:
-            subject, body = notice_render("deadline_digest", context)
-            transaction.on_commit(
-                lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-            )
     return {**counts, "sent": bool(recipients)}
 
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from privacy.tests.factories import UserFactory
 from requests_app import services
-from requests_app.models import ExportPackage, PrivacyRequest, Status
+from requests_app.models import DigestSent, ExportPackage, PrivacyRequest, Status
 from requests_app.tests.factories import PrivacyRequestFactory
+from tests.silent_smtp import silent_smtp  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,18 @@ def test_every_job_is_scheduled_in_beat(settings):
     ):
         assert f"requests_app.tasks.{name}" in scheduled
         assert getattr(tasks, name).name == f"requests_app.tasks.{name}"
+
+
+@pytest.mark.usefixtures("silent_smtp")
+def test_a_digest_the_mail_server_did_not_take_is_not_marked_sent(settings):
+    """Issue 11: the digest is sent in its task, bounded by EMAIL_TIMEOUT; a failure is
+    raised for the retry, and the day is not recorded as sent."""
+    UserFactory(role="Privacy officer", email="officer@staff.example.com")
+    today = timezone.localdate()
+    with pytest.raises(OSError):  # smtplib's errors and timeouts are OSErrors
+        services.deadline_digest_send(today=today)
+    assert not DigestSent.objects.filter(day=today).exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.deadline_digest_send(today=today)["sent"] is True
+    assert len(mail.outbox) == 1

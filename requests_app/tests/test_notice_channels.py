@@ -22,6 +22,7 @@ from requests_app.models import (
 )
 from requests_app.tests.factories import PrivacyRequestFactory
 from requests_app.tokens import token_hash
+from tests.silent_smtp import silent_smtp  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -200,45 +201,9 @@ def test_the_sms_code_is_minted_by_the_task(client):
 # --- a mail server that never answers (issue 11) --------------------------------------------
 
 
-@pytest.fixture
-def silent_smtp(settings):
-    """A real TCP server that accepts connections and never says a word (no SMTP
-    greeting), with the SMTP backend pointed at it and a small ``EMAIL_TIMEOUT``."""
-    import socket
-    import threading
-
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            held.append(conn)  # kept open, never written to
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.getsockname()[1]
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 0.3
-    yield
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
-
-
+@pytest.mark.usefixtures("silent_smtp")
 def test_a_silent_mail_server_neither_holds_the_visitor_nor_marks_the_request_acknowledged(
-    client, celery_conf, silent_smtp, settings
+    client, celery_conf, settings
 ):
     from requests_app.services.notice_delivery import NoticeNotSent, notice_delivery_send
     from requests_app.tasks import notice_deliver
@@ -273,9 +238,8 @@ def test_a_silent_mail_server_neither_holds_the_visitor_nor_marks_the_request_ac
     assert "Acknowledged: the receipt notice was sent." in notes(request)
 
 
-def test_after_the_last_retry_staff_are_told_the_notice_was_not_sent(
-    silent_smtp, settings, django_capture_on_commit_callbacks
-):
+@pytest.mark.usefixtures("silent_smtp")
+def test_after_the_last_retry_staff_are_told_the_notice_was_not_sent(settings):
     from requests_app.tasks import notice_deliver
 
     settings.REQUESTS_NOTICE_MAX_RETRIES = 1
