@@ -59,6 +59,10 @@ class AuditAction(models.TextChoices):
         "disclosure.notice_not_sent",
         "Disclosure notice not sent (no address we may use)",
     )
+    DISCLOSURE_NOTICE_SEND_FAILED = (
+        "disclosure.notice_send_failed",
+        "Disclosure notice not taken by the mail server (sent again by the nightly job)",
+    )
     DISCLOSURE_NOTICE_RELEASED = (
         "disclosure.notice_released",
         "Disclosure notice released by staff (prohibition ended)",

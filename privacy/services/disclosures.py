@@ -57,6 +57,7 @@ _ACTIONS = {
     "recorded": AuditAction.DISCLOSURE_RECORDED,
     "notice_sent": AuditAction.DISCLOSURE_NOTICE_SENT,
     "notice_not_sent": AuditAction.DISCLOSURE_NOTICE_NOT_SENT,
+    "notice_send_failed": AuditAction.DISCLOSURE_NOTICE_SEND_FAILED,
     "notice_released": AuditAction.DISCLOSURE_NOTICE_RELEASED,
     "notice_prohibition_ended": AuditAction.DISCLOSURE_NOTICE_PROHIBITION_ENDED,
 }
@@ -179,14 +180,17 @@ def _notify(disclosure: Disclosure, *, actor, now: dt.datetime | None = None) ->
         _audit(actor, "notice_not_sent", disclosure, why="no e-mail address we may use")
         return disclosure.notice
     body = _notice_text(disclosure)
+    # Claimed as sent now, so the nightly job does not send it a second time; if the
+    # mail server does not take it, the claim is undone below and the job sends it again.
     Disclosure.objects.filter(pk=disclosure.pk).update(
         notice=Disclosure.Notice.SENT, notified_at=now
     )
     disclosure.notice, disclosure.notified_at = Disclosure.Notice.SENT, now
-    _audit(actor, "notice_sent", disclosure)
     disclosure_id = disclosure.pk
 
     def send() -> None:
+        # After the commit, bounded by EMAIL_TIMEOUT. Recorded as sent (audit) only
+        # once the mail server took it; never marked sent when it did not.
         try:
             send_mail(NOTICE_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [address])
         except Exception as exc:
@@ -194,6 +198,14 @@ def _notify(disclosure: Disclosure, *, actor, now: dt.datetime | None = None) ->
             logger.error(
                 "Disclosure notice id=%s could not be sent: %s", disclosure_id, type(exc).__name__
             )
+            with transaction.atomic():
+                Disclosure.objects.filter(pk=disclosure_id, notice=Disclosure.Notice.SENT).update(
+                    notice=Disclosure.Notice.TO_SEND, notified_at=None
+                )
+                _audit(actor, "notice_send_failed", disclosure, error=type(exc).__name__)
+            return
+        with transaction.atomic():
+            _audit(actor, "notice_sent", disclosure)
 
     transaction.on_commit(send)
     return disclosure.notice

@@ -26,6 +26,7 @@ from privacy.services import (
     suppressions_add,
 )
 from privacy.tests.factories import ContactFactory, UserFactory
+from tests.silent_smtp import silent_smtp  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,25 @@ def test_access_answers_give_each_transfer_and_its_safeguard():
     summary = archive.read("SUMMARY.txt").decode()
     assert "Sent outside the EEA to Cloud telephony provider (US)" in summary
     assert "SCCs 2021/914, module 3" in summary and "Former analytics vendor" not in summary
+
+
+@pytest.mark.usefixtures("silent_smtp")
+def test_a_notice_the_mail_server_did_not_take_is_not_recorded_as_sent(
+    django_capture_on_commit_callbacks, settings
+):
+    """Issue 11: bounded by EMAIL_TIMEOUT, and a failure undoes the 'sent' so the
+    nightly job sends it again."""
+    contact = ContactFactory(email="grace@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        disclosure = _record(contact)
+    disclosure.refresh_from_db()
+    assert (disclosure.notice, disclosure.notified_at) == (Disclosure.Notice.TO_SEND, None)
+    actions = AuditEvent.objects.filter(action__startswith="disclosure.notice")
+    assert list(actions.values_list("action", flat=True)) == ["disclosure.notice_send_failed"]
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert disclosure_notices_send(today=TODAY())["sent"] == 1
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.SENT
+    assert [m.to for m in mail.outbox] == [["grace@example.org"]]
