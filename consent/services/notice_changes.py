@@ -61,7 +61,19 @@ def notice_superseded_states(notice: Notice):
     )
 
 
-def _deliver(*, channel: str, to: str, sender: str, subject: str, body: str, contact_id: int):
+def _deliver(
+    *,
+    channel: str,
+    to: str,
+    sender: str,
+    subject: str,
+    body: str,
+    contact_id: int,
+    notice_id: int,
+):
+    """After the batch's commit, in the task (EMAIL_TIMEOUT and the gateway's timeout
+    bound it). A message the server did not take is not left recorded as sent: its
+    row is removed, so the nightly run within the grace period tells the person again."""
     from django.core.mail import send_mail
 
     try:
@@ -77,6 +89,9 @@ def _deliver(*, channel: str, to: str, sender: str, subject: str, body: str, con
             contact_id,
             type(exc).__name__,
         )
+        NoticeChangeNotification.objects.filter(
+            notice_id=notice_id, contact_id=contact_id, outcome=Outcome.SENT
+        ).delete()
 
 
 def _plan(
@@ -163,6 +178,7 @@ def _notify_batch(notice: Notice, state_ids: list[int], report: NoticeChangeRepo
                 subject=f"{brand}: please confirm your choice",
                 body=body,
                 contact_id=contact.pk,
+                notice_id=notice.pk,
             )
         )
 

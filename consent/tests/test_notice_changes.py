@@ -20,6 +20,7 @@ from consent.tests.factories import ContactFactory
 from privacy.hashing import identifier_hmac
 from privacy.models import Suppression
 from privacy.services import contact_update
+from tests.silent_smtp import silent_smtp  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -159,4 +160,21 @@ def test_a_material_change_published_while_the_broker_is_down_is_told_once_it_is
     with django_capture_on_commit_callbacks(execute=True):
         assert outbox_relay(now=timezone.now() + dt.timedelta(minutes=1)).sent == 1
     assert len([m for m in mail.outbox if m.to == [contact.email]]) == 1
+    assert NoticeChangeNotification.objects.get().outcome == "sent"
+
+
+@pytest.mark.usefixtures("silent_smtp")
+def test_a_message_the_mail_server_did_not_take_is_not_recorded_as_sent(
+    customer, contact, django_capture_on_commit_callbacks, settings
+):
+    """Issue 11: the row that says the person was told goes when the server did not
+    take the mail, so the nightly run tells them again."""
+    _grant_email(contact, at=timezone.now() - dt.timedelta(days=3))
+    _publish_material_change(django_capture_on_commit_callbacks)
+    assert not NoticeChangeNotification.objects.exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_notice_changes_notify(actor=None)
+    assert [m.to for m in mail.outbox] == [[contact.email]]
     assert NoticeChangeNotification.objects.get().outcome == "sent"
