@@ -11,6 +11,23 @@ def sms_opt_in_prompt_send(subscription_id: int) -> bool:
     return services.sms_opt_in_prompt_send(subscription_id=subscription_id)
 
 
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(services.PreferenceLinkNotSent,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def preference_link_deliver(
+    contact_id: int, channel: str, sender_id: int | None, actor_id: int | None = None
+) -> bool:
+    """Send a queued preference-centre link (retried with backoff when it fails)."""
+    return services.preference_link_deliver(
+        contact_id=contact_id, channel=channel, sender_id=sender_id, actor_id=actor_id
+    )
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def consent_records_purge() -> dict:
     """Nightly: cookie records past 12 months and SMS proof past its 4 years."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,7 +31,12 @@ from consent.services.sms import (
 from consent.sms import OutboundSms, sms_gateway
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, ContactIdentifier
-from privacy.services import audit_event_record, opt_out_signal_record
+from privacy.services import (
+    audit_event_record,
+    opt_out_signal_record,
+    staff_user,
+    task_enqueue,
+)
 
 logger = logging.getLogger(__name__)
 Method = ConsentEvent.Method
@@ -283,13 +287,40 @@ def _sms_link_sender(contact: Contact, sender: str | None) -> SenderNumber:
     return row
 
 
-def _preference_link_deliver(
-    *, contact_id: int, channel: str, to: str, sender: str, brand: str
-) -> None:
-    """Build the link and hand the message to Django's mail or the SMS gateway. Runs
-    after the commit; the link is made here so it exists only in the message."""
+class PreferenceLinkNotSent(Exception):
+    """The mail server or SMS gateway did not take the link (the error's type only):
+    the task retries with backoff."""
+
+
+def preference_link_deliver(
+    *, contact_id: int, channel: str, sender_id: int | None, actor_id: int | None = None
+) -> bool:
+    """Send the link queued by ``preference_link_send`` (the task's work): the address
+    is read and the outbound guard asked again now, the link is made here so it exists
+    only in the message, and the audit row says "sent" only once the mail server or
+    gateway took it. Returns False when nothing is to be sent any more (erased, no
+    address, blocked); raises ``PreferenceLinkNotSent`` when sending failed."""
+    from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
 
+    from consent.selectors import outbound_block_reason
+
+    contact = Contact.objects.filter(pk=contact_id, erased_at__isnull=True).first()
+    if contact is None or contact.do_not_contact:
+        return False
+    identifier = _primary_identifier(contact, "email" if channel == "email" else "phone")
+    sender_row = SenderNumber.objects.filter(pk=sender_id).first() if sender_id else None
+    if identifier is None or (channel == "sms" and sender_row is None):
+        return False
+    to = identifier.value if channel == "email" else identifier.match_key
+    if outbound_block_reason(
+        channel=channel,
+        to=identifier.match_key,
+        customer_id=contact.customer_id,
+        sender=sender_row.number if sender_row else None,
+    ):
+        return False
+    brand, _ = _brand(sender_row)
     url = preference_link_url(contact_id=contact_id)
     days = settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS
     try:
@@ -308,7 +339,7 @@ def _preference_link_deliver(
             sms_gateway().send(
                 OutboundSms(
                     to=to,
-                    sender=sender,
+                    sender=sender_row.number,
                     body=f"{brand}: manage your messaging choices: {url} "
                     f"(valid {days} days). Reply STOP to opt out.",
                 )
@@ -322,8 +353,22 @@ def _preference_link_deliver(
             contact_id,
             type(exc).__name__,
         )
-        return
+        raise PreferenceLinkNotSent(type(exc).__name__) from None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    with transaction.atomic():
+        audit_event_record(
+            actor=actor,
+            action=AuditAction.CONSENT_PREFERENCE_LINK_SENT,
+            object_type="contact",
+            object_id=contact.pk,
+            summary={
+                "channel": channel,
+                "sender_id": sender_row.pk if sender_row else None,
+                "valid_days": days,
+            },
+        )
     logger.info("Preference-centre link (%s) sent for contact %s", channel, contact_id)
+    return True
 
 
 @transaction.atomic
@@ -336,7 +381,8 @@ def preference_link_send(
 ) -> None:
     """Send the contact the signed, expiring link to their preference centre, by e-mail
     (their primary address) or by SMS (their primary number, from ``sender`` or the
-    customer's default sender). The message goes out after the commit.
+    customer's default sender). The message is sent by a task queued through the outbox
+    (``preference_link_deliver``), after the commit.
 
     Refused (``ValidationError``) for an erased contact or one without an address or
     number for the channel, and (``OutboundBlocked``, a ``ValidationError``) whenever
@@ -363,25 +409,10 @@ def preference_link_send(
         customer_id=contact.customer_id,
         sender=sender_row.number if sender_row else None,
     )
-    brand, _ = _brand(sender_row)
-    transaction.on_commit(
-        partial(
-            _preference_link_deliver,
-            contact_id=contact.pk,
-            channel=channel,
-            to=identifier.value if kind == "email" else identifier.match_key,
-            sender=sender_row.number if sender_row else "",
-            brand=brand,
-        )
-    )
-    audit_event_record(
-        actor=actor,
-        action=AuditAction.CONSENT_PREFERENCE_LINK_SENT,
-        object_type="contact",
-        object_id=contact.pk,
-        summary={
-            "channel": channel,
-            "sender_id": sender_row.pk if sender_row else None,
-            "valid_days": settings.CONSENT_PREFERENCE_LINK_MAX_AGE_DAYS,
-        },
+    # Sent by a task through the outbox (bounded timeouts, retries with backoff); the
+    # audit row is written when the message actually left.
+    acting = staff_user(actor)
+    task_enqueue(
+        task="consent.tasks.preference_link_deliver",
+        args=[contact.pk, channel, sender_row.pk if sender_row else None, acting and acting.pk],
     )

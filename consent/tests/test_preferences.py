@@ -17,6 +17,7 @@ from consent import selectors, services, sms
 from consent.models import ConsentState
 from consent.tests.factories import ContactFactory, UserFactory
 from privacy.models import AuditEvent, Contact
+from tests.silent_smtp import silent_smtp  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,25 @@ def test_unticking_one_address_on_the_preference_centre_leaves_the_others(custom
         ConsentState.objects.filter(contact=person).values_list("identifier", "is_granted")
     )
     assert granted == {"ann.one@example.org": False, "ann.two@example.org": True}
+
+
+@pytest.mark.usefixtures("silent_smtp")
+def test_a_link_the_mail_server_did_not_take_is_not_audited_as_sent(contact, settings):
+    """Issue 11: sent by a task (EMAIL_TIMEOUT bounds it); the audit row says "sent"
+    only once the mail server took it, and the task's retry sends it then."""
+    from privacy.models import OutboxTask
+
+    services.preference_link_send(actor=None, contact=contact, channel="email")
+    [queued] = OutboxTask.objects.filter(task="consent.tasks.preference_link_deliver")
+    with pytest.raises(services.PreferenceLinkNotSent):
+        services.preference_link_deliver(
+            **dict(
+                zip(["contact_id", "channel", "sender_id", "actor_id"], queued.args, strict=True)
+            )
+        )
+    assert not AuditEvent.objects.filter(action="consent.preference_link_sent").exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.preference_link_deliver(contact_id=contact.pk, channel="email", sender_id=None)
+    assert [m.to for m in mail.outbox] == [[contact.email]]
+    assert AuditEvent.objects.filter(action="consent.preference_link_sent").count() == 1
