@@ -12,6 +12,7 @@ from privacy.admin_kit import ReadOnlyInline
 from privacy.display import staff_name, staff_time
 from requests_app.models import (
     ExportPackage,
+    NoticeDelivery,
     PackageTransfer,
     PostMortemInstructions,
     Relay,
@@ -46,6 +47,28 @@ class RequestEventInline(ReadOnlyInline):
     @admin.display(description="By")
     def by(self, obj):
         return staff_name(obj.actor, system="the system")
+
+
+class NoticeDeliveryInline(ReadOnlyInline):
+    """Each notice queued for sending: its channel, whether and when it left, the
+    attempts and the last error's type (never the address or text)."""
+
+    model = NoticeDelivery
+    verbose_name_plural = "Notices sent and queued"
+    fields = ("code", "channel", "queued", "sent", "given_up", "attempts", "last_error")
+    readonly_fields = fields
+
+    @admin.display(description="Queued")
+    def queued(self, obj):
+        return staff_time(obj.queued_at)
+
+    @admin.display(description="Sent")
+    def sent(self, obj):
+        return staff_time(obj.sent_at) if obj.sent_at else "not yet"
+
+    @admin.display(description="Given up")
+    def given_up(self, obj):
+        return staff_time(obj.given_up_at) if obj.given_up_at else ""
 
 
 class MatchInline(ReadOnlyInline):

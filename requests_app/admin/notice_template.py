@@ -12,7 +12,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
     list_display = ("code", "subject", "updated_at")
     search_fields = ("code", "subject")
     readonly_fields = ("code", "description", "updated_at")
-    fields = ("code", "description", "subject", "body", "updated_at")
+    fields = ("code", "description", "subject", "body", "sms_body", "updated_at")
 
     def has_add_permission(self, request):
         return False

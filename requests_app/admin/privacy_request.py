@@ -46,6 +46,7 @@ from requests_app.admin.forms import (
 from requests_app.admin.inlines import (
     ErasureInline,
     MatchInline,
+    NoticeDeliveryInline,
     PackageInline,
     PackageTransferInline,
     PostMortemInline,
@@ -205,6 +206,7 @@ class PrivacyRequestAdmin(
         PackageInline,
         PackageTransferInline,
         ErasureInline,
+        NoticeDeliveryInline,
         RequestEventInline,
     )
     actions = (
