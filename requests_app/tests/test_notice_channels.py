@@ -311,3 +311,15 @@ def test_start_to_our_number_lets_texts_through_again(client):
     assert _text_our_number("START", "SM-own-4").outcome == "rejoined_own_number"
     client.post(FORM, form_data())
     assert [m.to for m in consent_sms.outbox] == ["+14155550134", "+14155550134"]
+
+
+def test_the_thank_you_page_offers_e_mail_for_a_phone_only_request_whatever_happened(client):
+    """The same words whether the number is blocked or not: the page must not tell
+    whoever typed a number that it texted STOP or was erased."""
+    suppressions_add(identifiers=[("phone", "+14155550135")], customer=None)
+    pages = []
+    for phone in ("(415) 555-0134", "(415) 555-0135"):  # texted; refused
+        client.post(FORM, form_data(phone=phone))
+        pages.append(client.get(reverse("requests_app:submitted")).content.decode())
+    assert [m.to for m in consent_sms.outbox] == ["+14155550134", "+14155550134"]
+    assert all("e-mail address instead" in page for page in pages)
