@@ -284,6 +284,11 @@ def test_the_purge_keeps_a_lockout_in_force(client, settings):
     assert AccessAttempt.objects.filter(username=officer.username).exists()
     assert _login(client, officer.username).status_code == 429
 
+    # The cool-off as axes also reads it, in hours: the same answer.
+    settings.AXES_COOLOFF_TIME = 1
+    staff_access.staff_login_records_purge()
+    assert _login(client, officer.username).status_code == 429
+
 
 def test_without_a_cool_off_only_a_reset_unlocks_so_locking_records_stay(settings):
     from axes.models import AccessAttempt
@@ -309,3 +314,20 @@ def test_the_purge_is_a_command_too(settings):
     call_command("staff_login_records_purge", stdout=out)
     assert "'access_failure_logs': 1" in out.getvalue()
     assert not AccessFailureLog.objects.exists()
+
+
+@pytest.mark.parametrize(("cooloff", "minutes"), [(1, 60), (None, None)])
+def test_every_cool_off_axes_accepts_locks_and_is_audited_once(client, settings, cooloff, minutes):
+    """axes takes the cool-off as a timedelta, hours as a number, or None (locked until a
+    reset). The lockout audit used to subtract the raw setting from a time: a number or
+    None made every locked-out login a server error."""
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.AXES_COOLOFF_TIME = cooloff
+    officer = UserFactory(username="officer.jane", role="Privacy officer")
+
+    codes = [_login(client, officer.username, password="wrong").status_code for _ in range(4)]
+
+    assert codes == [200, 429, 429, 429]
+    assert _login(client, officer.username).status_code == 429
+    [locked] = AuditEvent.objects.filter(action="staff.locked_out")
+    assert locked.summary == {"limit": 2, "cooloff_minutes": minutes}

@@ -119,17 +119,31 @@ def staff_login_failure_record(*, username: str | None, locked_out: bool) -> Non
 @transaction.atomic
 def staff_lockout_record(*, username: str | None) -> None:
     """An account locked out after repeated failures (django-axes). Made-up names are
-    locked out too, but leave no row (unbounded names must not grow the trail)."""
+    locked out too, but leave no row (unbounded names must not grow the trail).
+
+    The cool-off is read as axes reads it (``axes.helpers.get_cool_off``: a timedelta,
+    hours as a number, or None for a lockout only a reset lifts), so any setting axes
+    accepts locks the account and leaves one row instead of failing the login page."""
+    from axes.helpers import get_cool_off
+
     account_id = _account_id(username)
     if account_id is None:
         return
-    # axes signals again for every attempt during the lockout: one row per lockout.
-    cooloff_started = timezone.now() - settings.AXES_COOLOFF_TIME
+    cooloff = get_cool_off()
+    # axes signals again for every attempt during the lockout: one row per lockout. With
+    # no cool-off a lockout lasts until a reset, so one row until the account next gets in.
+    if cooloff is not None:
+        lockout_started = timezone.now() - cooloff
+    else:
+        User = get_user_model()
+        lockout_started = User.objects.filter(pk=account_id).values_list(
+            "last_login", flat=True
+        ).first() or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     if AuditEvent.objects.filter(
         action=AuditAction.STAFF_LOCKED_OUT,
         object_type="user",
         object_id=str(account_id),
-        occurred_at__gte=cooloff_started,
+        occurred_at__gte=lockout_started,
     ).exists():
         return
     audit_event_record(
@@ -139,7 +153,9 @@ def staff_lockout_record(*, username: str | None) -> None:
         object_id=account_id,
         summary={
             "limit": settings.AXES_FAILURE_LIMIT,
-            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "cooloff_minutes": (
+                int(cooloff.total_seconds() // 60) if cooloff is not None else None
+            ),
         },
     )
 
@@ -160,11 +176,13 @@ def staff_login_records_purge(
     it is: one newer than the cool-off (``AXES_COOLOFF_TIME``), or — with no cool-off,
     where only a reset unlocks — one at the failure limit. Bounded batches, each its
     own transaction, walking by key; safe to run twice. One audit row with the counts."""
+    from axes.helpers import get_cool_off
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.STAFF_LOGIN_RECORDS_RETENTION_DAYS)
-    cooloff = settings.AXES_COOLOFF_TIME
+    # As axes reads the setting (a timedelta, hours as a number, or None: no cool-off).
+    cooloff = get_cool_off()
     attempts = AccessAttempt.objects.filter(attempt_time__lt=cutoff)
     if cooloff is None:
         attempts = attempts.filter(failures_since_start__lt=settings.AXES_FAILURE_LIMIT)
