@@ -66,8 +66,8 @@ from tests.promise_world import STATS, World
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("PROMISE_MACHINE_EXAMPLES", "6"))
-STEPS = int(os.environ.get("PROMISE_MACHINE_STEPS", "30"))
+EXAMPLES = int(os.environ.get("PROMISE_MACHINE_EXAMPLES", "10"))
+STEPS = int(os.environ.get("PROMISE_MACHINE_STEPS", "40"))
 PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink, Phase.explain)
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 WEBHOOK_URL = "http://testserver/sms/inbound/"
@@ -239,6 +239,14 @@ class PromiseMachine(RuleBasedStateMachine):
         assert response.status_code == 201, response.content
         phone.decide(sender, WITHDRAWN)
 
+    @rule(who=people, sender=st.sampled_from([*SENDERS, None]))
+    def api_check(self, who, sender):
+        """A customer's system asks the API; it answers what the model says."""
+        person = PEOPLE[who]
+        to = person.email if sender is None else person.phone
+        answer = self.world.api_check(self._api, to, sender)
+        assert answer == self.world.selector_check(to, sender), answer
+
     @rule(who=people, sender=senders)
     def campaign(self, who, sender):
         """A customer's marketing text, sent only when the check says it may go."""
@@ -252,8 +260,13 @@ class PromiseMachine(RuleBasedStateMachine):
 
     # --- public privacy requests ---------------------------------------------------------
 
-    @rule(who=people, kind=st.sampled_from(["access", "deletion"]), by_phone=st.booleans())
-    def request_submitted(self, who, kind, by_phone):
+    @rule(
+        who=people,
+        kind=st.sampled_from(["access", "deletion"]),
+        by_phone=st.booleans(),
+        verify_now=st.booleans(),
+    )
+    def request_submitted(self, who, kind, by_phone, verify_now):
         person = PEOPLE[who]
         data = {
             "request_type": kind,
@@ -268,9 +281,13 @@ class PromiseMachine(RuleBasedStateMachine):
         with self._committing():
             response = self.client.post(reverse("requests_app:request_form"), data)
         assert response.status_code == 302, response.content
+        if verify_now:
+            self.world.read_outboxes(advance=False)
+            self.request_verified(pick=-1)
 
     @rule(pick=st.integers(0, 7))
     def request_verified(self, pick):
+        """The person follows the e-mailed link or types the texted code."""
         waiting = self.world.waiting_for_verification()
         if not waiting:
             return
@@ -290,12 +307,12 @@ class PromiseMachine(RuleBasedStateMachine):
                     reverse("requests_app:verify_code"),
                     {"country": "US", "phone": request.phone, "code": code},
                 )
+        STATS["verification attempted"] += 1
 
-    @rule(
-        pick=st.integers(0, 7),
-        action=st.sampled_from(["fulfil_relay", "schedule_erasure", "complete", "deny"]),
-    )
-    def staff_acts(self, pick, action):
+    @rule(pick=st.integers(0, 7), deny=st.booleans())
+    def staff_acts(self, pick, deny):
+        """The privacy officer takes an open request's next step (the customer said
+        fulfil, schedule the erasure, complete) or denies it."""
         open_requests = list(
             PrivacyRequest.objects.filter(status__in=[Status.IN_PROGRESS, Status.RELAYED])
             .exclude(request_type="appeal")
@@ -304,6 +321,14 @@ class PromiseMachine(RuleBasedStateMachine):
         if not open_requests:
             return
         request = open_requests[pick % len(open_requests)]
+        if deny:
+            action = "deny"
+        elif request.status == Status.RELAYED:
+            action = "fulfil_relay"
+        elif request.request_type == "deletion" and not request.erasures.exists():
+            action = "schedule_erasure"
+        else:
+            action = "complete"
         try:
             with self._committing():
                 if action == "fulfil_relay":
@@ -365,7 +390,7 @@ class PromiseMachine(RuleBasedStateMachine):
 
     @invariant()
     def promises_hold(self):
-        self.world.after_step(self._api)
+        self.world.after_step()
 
 
 def test_promises_hold_in_random_interleavings(celery_conf, settings_for_machine):
