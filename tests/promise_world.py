@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 
 from consent import selectors as consent_selectors
 from consent import sms as consent_sms
@@ -49,6 +50,7 @@ class Snapshot:
     last_audit: int
     unsent: set[int]
     outbox_rows: set[int]
+    named: dict[int, tuple[str, str]]  # live contacts' names: what an erasure must remove
 
 
 def _last_id(model) -> int:
@@ -83,6 +85,12 @@ class World:
                 OutboxTask.objects.filter(sent_at__isnull=True).values_list("pk", flat=True)
             ),
             outbox_rows=set(OutboxTask.objects.values_list("pk", flat=True)),
+            named={
+                pk: (first, last)
+                for pk, first, last in Contact.objects.filter(erased_at__isnull=True)
+                .exclude(first_name="")
+                .values_list("pk", "first_name", "last_name")
+            },
         )
         return self.before
 
@@ -253,16 +261,35 @@ class World:
 
     # --- erasure scan ----------------------------------------------------------------
 
-    def _erasure_scan(self, newly_erased: list[int], held_before: dict[int, set[str]]) -> None:
+    def _erasure_scan(
+        self, newly_erased: list[int], held_before: dict[int, set[str]], before: Snapshot
+    ) -> None:
+        """Whatever the erased contact held (its identifiers, and its name if it had
+        one) is found nowhere, unless another live contact holds it."""
         for contact_id in newly_erased:
-            held = held_before.get(contact_id, set())
-            for person in PEOPLE:
-                if not held & {person.email, person.phone}:
-                    continue
-                if any(self.model.of(k).holder for k in (person.email, person.phone)):
-                    continue  # another live contact holds the person's data: not erased
-                found = scan_database(person.needles())
-                assert found == {}, f"after erasing contact {contact_id}: {found}"
+            needles = {}
+            for key in held_before.get(contact_id, set()):
+                if self.model.of(key).holder is None:
+                    needles[key] = key
+                    if key.startswith("+1"):
+                        needles[f"{key} national"] = key[2:]
+            name = before.named.get(contact_id)
+            others = {n for pk, n in self.before.named.items() if pk != contact_id}
+            if name and name not in others:
+                needles.update({f"name {i}": part for i, part in enumerate(name) if part})
+            if not needles:
+                continue
+            found = scan_database(needles)
+            requests = [
+                (r.pk, r.request_type, r.status, list(r.matches.values_list("contact", flat=True)))
+                for r in PrivacyRequest.objects.filter(
+                    Q(email__in=list(needles.values())) | Q(phone__in=list(needles.values()))
+                )
+            ]
+            assert found == {}, (
+                f"after erasing contact {contact_id}: {found}; requests holding its "
+                f"identifiers (id, type, status, matched contacts): {requests}"
+            )
 
     # --- audit and outbox ------------------------------------------------------------
 
@@ -291,6 +318,11 @@ class World:
     def _outbox(self, before: Snapshot, after: Snapshot) -> None:
         lost = before.unsent - after.outbox_rows
         assert not lost, f"queued work lost: outbox rows {sorted(lost)}"
+        if not self.model.broker_up:
+            # Nothing can be published while the broker is down: a row marked sent now
+            # is work dropped, not done.
+            dropped = (after.outbox_rows - after.unsent) - (before.outbox_rows - before.unsent)
+            assert not dropped, f"outbox rows marked sent with the broker down: {sorted(dropped)}"
         if self.model.broker_up:
             fresh = after.unsent - before.unsent
             assert not fresh, f"published nothing with the broker up: {sorted(fresh)}"
@@ -329,5 +361,5 @@ class World:
         self._outbox(before, after)
         self._outbound()
         self._open_requests_answerable()
-        self._erasure_scan(newly_erased, held_before)
+        self._erasure_scan(newly_erased, held_before, before)
         self._check_answers()
