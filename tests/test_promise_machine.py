@@ -308,18 +308,21 @@ class PromiseMachine(RuleBasedStateMachine):
                 )
         STATS["verification attempted"] += 1
 
-    @rule(pick=st.integers(0, 7), deny=st.booleans())
-    def staff_acts(self, pick, deny):
-        """The privacy officer takes an open request's next step (the customer said
+    @rule(pick=st.integers(0, 7), deny=st.booleans(), moves=st.integers(1, 3))
+    def staff_acts(self, pick, deny, moves):
+        """The privacy officer takes an open request's next steps (the customer said
         fulfil, schedule the erasure, complete) or denies it."""
-        open_requests = list(
-            PrivacyRequest.objects.filter(status__in=[Status.IN_PROGRESS, Status.RELAYED])
-            .exclude(request_type="appeal")
-            .order_by("pk")
-        )
-        if not open_requests:
-            return
-        request = open_requests[pick % len(open_requests)]
+        for _ in range(1 if deny else moves):
+            open_requests = list(
+                PrivacyRequest.objects.filter(status__in=[Status.IN_PROGRESS, Status.RELAYED])
+                .exclude(request_type="appeal")
+                .order_by("pk")
+            )
+            if not open_requests:
+                return
+            self._staff_move(open_requests[pick % len(open_requests)], deny=deny)
+
+    def _staff_move(self, request: PrivacyRequest, *, deny: bool) -> None:
         if deny:
             action = "deny"
         elif request.status == Status.RELAYED:
