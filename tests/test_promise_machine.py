@@ -346,8 +346,9 @@ class PromiseMachine(RuleBasedStateMachine):
                     request_services.privacy_request_deny(
                         actor=self.officer, request=request, reason="excessive"
                     )
-        except (request_services.InvalidTransition, ValidationError):
-            STATS[f"staff {action} refused"] += 1  # the audit diff checks nothing changed
+        except (request_services.InvalidTransition, ValidationError) as refused:
+            # The audit diff checks that a refusal changed nothing.
+            STATS[f"staff {action} refused: {str(refused)[:70]}"] += 1
         else:
             STATS[f"staff {action} done"] += 1
 
