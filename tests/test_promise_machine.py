@@ -25,7 +25,6 @@ import os
 import re
 
 import pytest
-from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,7 +50,6 @@ from privacy.services import contact_create, outbox_relay, retention_sweep
 from privacy.tests.factories import UserFactory
 from requests_app import services as request_services
 from requests_app.models import PrivacyRequest, Relay, Status
-from requests_app.sms import LocmemSmsSender
 from tests.promise_model import (
     EVERY_SENDER,
     GRANTED,
@@ -61,7 +59,7 @@ from tests.promise_model import (
     WITHDRAWN,
     Model,
 )
-from tests.promise_world import STATS, World
+from tests.promise_world import STATS, World, outboxes
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +83,7 @@ class PromiseMachine(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        for outbox in (consent_sms.outbox, LocmemSmsSender.outbox, mail.outbox):
+        for outbox in outboxes():
             outbox.clear()
         cache.clear()
         consent_selectors.caches_clear()
