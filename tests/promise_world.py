@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from consent import selectors as consent_selectors
 from consent import sms as consent_sms
-from consent.models import ConsentEvent
+from consent.models import ConsentEvent, SmsSubscription
 from privacy.models import AuditEvent, Contact, ContactIdentifier, Customer, OutboxTask, Suppression
 from privacy.tests.test_erasure_scan import scan_database
 from requests_app.models import OPEN_STATUSES, PrivacyRequest, RequestMatch, Status
@@ -334,6 +334,18 @@ class World:
             if not after.unsent:
                 stuck = PrivacyRequest.objects.filter(status=Status.VERIFIED)
                 assert not stuck.exists(), "a verified request's processing was never run"
+                # A sign-up's prompt went, or the guard stopped it and said so.
+                unprompted = set(
+                    SmsSubscription.objects.filter(
+                        status=SmsSubscription.Status.PENDING, prompt_sent_at__isnull=True
+                    ).values_list("pk", flat=True)
+                )
+                blocked = AuditEvent.objects.filter(
+                    action="consent.sms_opt_in_prompt_blocked",
+                    object_id__in=[str(pk) for pk in unprompted],
+                ).values_list("object_id", flat=True)
+                lost = unprompted - {int(pk) for pk in blocked}
+                assert not lost, f"sign-ups whose prompt neither went nor was stopped: {lost}"
 
     # --- after every step ------------------------------------------------------------
 
