@@ -237,7 +237,11 @@ def test_one_statement_stop_writes_what_the_general_path_writes(
             results[enabled] = _written(sid)
             transaction.set_rollback(True)
     for key in results[True]:
-        assert results[True][key] == results[False][key], (key, results[True][key], results[False][key])
+        assert results[True][key] == results[False][key], (
+            key,
+            results[True][key],
+            results[False][key],
+        )
     assert results[True]["audit_events_are_the_ledger_rows"]
     assert len(results[True]["events"]) == 2 and len(results[True]["states"]) == 2
     assert counts[True] < counts[False]
