@@ -68,38 +68,34 @@ def _cast(field) -> str:
     return re.sub(r"\(.*\)", "", field.db_type(connection))
 
 
-def _values(model: type[Model], fields: list, rows: int, name: str) -> str:
-    row = "(" + ", ".join(f"%s::{_cast(f)}" for f in fields) + ")"
-    columns = ", ".join(f.column for f in fields)
-    return f"(VALUES {', '.join([row] * rows)}) AS {name}({columns})"
+def _row(fields: list, name: str) -> str:
+    casts = ", ".join(f"%s::{_cast(f)}" for f in fields)
+    return f"(VALUES ({casts})) AS {name}({', '.join(f.column for f in fields)})"
 
 
-@functools.lru_cache(maxsize=8)
-def _statement(events: int, subscriptions: int) -> _Statement:
+def _without(fields: list, *columns: str) -> list:
+    return [f for f in fields if f.column not in columns]
+
+
+@functools.lru_cache(maxsize=1)
+def _statement() -> _Statement:
+    """The statement's text. The rows of one decision differ only by purpose (events,
+    states) or program (subscriptions): each is sent once, with the purposes' and the
+    programs' arrays, so the parameters are as few as the values."""
     quote = connection.ops.quote_name
     message_fields = insert_fields(InboundMessage)
     event_fields = insert_fields(ConsentEvent)
     state_fields = insert_fields(ConsentState)
-    state_values = [f for f in state_fields if f.column != "last_event_id"]
     subscription_fields = insert_fields(SmsSubscription)
     audit_fields = insert_fields(AuditEvent)
-    audit_values = [f for f in audit_fields if f.column not in ("object_id", "summary")]
 
     def columns(fields) -> str:
         return ", ".join(quote(f.column) for f in fields)
 
-    state_select = ", ".join(
-        "ev.id" if f.column == "last_event_id" else f"st.{f.column}" for f in state_fields
-    )
-    audit_select = ", ".join(
-        "msg.id::text"
-        if f.column == "object_id"
-        else "jsonb_set(%s::jsonb, '{events}', (SELECT coalesce(jsonb_agg(id ORDER BY id), "
-        "'[]'::jsonb) FROM ev))"
-        if f.column == "summary"
-        else f"au.{f.column}"
-        for f in audit_fields
-    )
+    def select(fields, alias: str, computed: dict[str, str]) -> str:
+        return ", ".join(computed.get(f.column, f"{alias}.{f.column}") for f in fields)
+
+    events_of = "(SELECT coalesce(jsonb_agg(id ORDER BY id), '[]'::jsonb) FROM ev)"
     # Table and column names from the models, clauses of the code; values are parameters.
     return _Statement.of(f"""
 WITH msg AS (
@@ -108,25 +104,41 @@ WITH msg AS (
   ON CONFLICT (message_sid) DO NOTHING RETURNING id
 ), ev AS (
   INSERT INTO {quote(ConsentEvent._meta.db_table)} ({columns(event_fields)})
-  SELECT e.* FROM {_values(ConsentEvent, event_fields, events, "e")} CROSS JOIN msg
+  SELECT {select(event_fields, "e", {"purpose_id": "p.id"})}
+  FROM {_row(_without(event_fields, "purpose_id"), "e")}
+  CROSS JOIN unnest(%s::bigint[]) AS p(id) CROSS JOIN msg
   RETURNING purpose_id, id
 ), st AS (
   INSERT INTO {quote(ConsentState._meta.db_table)} ({columns(state_fields)})
-  SELECT {state_select}
-  FROM {_values(ConsentState, state_values, events, "st")} JOIN ev ON ev.purpose_id = st.purpose_id
+  SELECT {select(state_fields, "st", {"purpose_id": "ev.purpose_id", "last_event_id": "ev.id"})}
+  FROM {_row(_without(state_fields, "purpose_id", "last_event_id"), "st")} CROSS JOIN ev
   {_STATE_UPSERT_CONTACT}
 ), sub AS (
   INSERT INTO {quote(SmsSubscription._meta.db_table)} ({columns(subscription_fields)})
-  SELECT s.* FROM {_values(SmsSubscription, subscription_fields, subscriptions, "s")}
-  CROSS JOIN msg
+  SELECT {select(subscription_fields, "s", {"program": "g.program"})}
+  FROM {_row(_without(subscription_fields, "program"), "s")}
+  CROSS JOIN unnest(%s::text[]) AS g(program) CROSS JOIN msg
   {sms_subscription_upsert_clause(_OPTED_OUT)}
 ), au AS (
   INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns(audit_fields)})
-  SELECT {audit_select}
-  FROM {_values(AuditEvent, audit_values, 1, "au")} CROSS JOIN msg
+  SELECT {
+        select(
+            audit_fields,
+            "au",
+            {
+                "object_id": "msg.id::text",
+                "summary": f"jsonb_set(au.summary, '{{events}}', {events_of})",
+            },
+        )
+    }
+  FROM {_row(_without(audit_fields, "object_id"), "au")} CROSS JOIN msg
 )
 SELECT msg.id, ev.purpose_id, ev.id FROM msg LEFT JOIN ev ON true
 """)  # noqa: S608
+
+
+def _values_but(obj: Model, *columns: str) -> list:
+    return insert_values(obj, _without(insert_fields(type(obj)), *columns), connection)
 
 
 def sms_stop_write(
@@ -179,25 +191,18 @@ def sms_stop_write(
         object_id="",
         summary={**audit_summary, "events": []},
     )
-    state_values = [f for f in insert_fields(ConsentState) if f.column != "last_event_id"]
-    audit_fields = insert_fields(AuditEvent)
+    # One decision: the rows differ by purpose (events, states) or program only.
+    first = events[0]
     params = insert_values(message, insert_fields(InboundMessage), connection)
-    for event in events:
-        params += insert_values(event, insert_fields(ConsentEvent), connection)
-    for event in events:
-        params += insert_values(_state_of(event), state_values, connection)
-    for subscription in subscriptions:
-        params += insert_values(subscription, insert_fields(SmsSubscription), connection)
-    audit_params = dict(
-        zip(audit_fields, insert_values(audit, audit_fields, connection), strict=True)
-    )
-    params += [value for f, value in audit_params.items() if f.column == "summary"]
-    params += [
-        value for f, value in audit_params.items() if f.column not in ("object_id", "summary")
-    ]
+    params += _values_but(first, "purpose_id")
+    params.append([e.purpose_id for e in events])
+    params += _values_but(_state_of(first), "purpose_id", "last_event_id")
+    params += _values_but(subscriptions[0], "program")
+    params.append([s.program for s in subscriptions])
+    params += _values_but(audit, "object_id")
     # Prepared once per connection, as the webhook's contact lookup: planning a chain of
     # five inserts costs more than running it.
-    rows = _fetchall_prepared(connection, _statement(len(events), len(subscriptions)), params)
+    rows = _fetchall_prepared(connection, _statement(), params)
     if not rows:
         return None
     message.pk = rows[0][0]
