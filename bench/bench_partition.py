@@ -62,10 +62,11 @@ def build_partitioned(conn) -> dict:
     ).fetchall()
     for (start,) in months:
         name = f"{PART}_{start:%Y%m}"
+        # DDL takes no parameters: the bounds are dates the server computed.
+        end = conn.execute("SELECT %s::timestamptz + interval '1 month'", [start]).fetchone()[0]
         conn.execute(
-            f"CREATE TABLE {name} PARTITION OF {PART} FOR VALUES FROM (%s) TO "
-            f"(%s::timestamptz + interval '1 month')",
-            [start, start],
+            f"CREATE TABLE {name} PARTITION OF {PART} FOR VALUES FROM "
+            f"('{start.isoformat()}') TO ('{end.isoformat()}')"
         )
     started = time.perf_counter()
     conn.execute(f"INSERT INTO {PART} SELECT * FROM consent_consentevent")
