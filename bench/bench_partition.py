@@ -166,11 +166,39 @@ def main() -> None:
                 inserts[label].append(time.perf_counter() - started)
         for label, xs in inserts.items():
             out[f"stop_insert_{label}_ms_median"] = round(1000 * statistics.median(xs), 3)
+        # The purge of the oldest month: DELETE on the plain table versus DETACH + DROP of
+        # the partition, each in a transaction rolled back afterwards.
+        oldest = conn.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass "
+            "ORDER BY 1 LIMIT 1",
+            [PART],
+        ).fetchone()[0]
+        month_end = conn.execute(
+            "SELECT date_trunc('month', min(occurred_at)) + interval '1 month' FROM ledger_plain_copy"
+        ).fetchone()[0]
+        for label, sql in (
+            (
+                "plain_delete",
+                f"DELETE FROM ledger_plain_copy WHERE occurred_at < '{month_end.isoformat()}'",
+            ),
+            (
+                "partition_drop",
+                f"ALTER TABLE {PART} DETACH PARTITION {oldest}; DROP TABLE {oldest}",
+            ),
+        ):
+            conn.execute("BEGIN")
+            started = time.perf_counter()
+            cur = conn.execute(sql)
+            out[f"purge_oldest_month_{label}_ms"] = round(1000 * (time.perf_counter() - started), 1)
+            if label == "plain_delete":
+                out["purge_oldest_month_rows"] = cur.rowcount
+            conn.execute("ROLLBACK")
         sizes = conn.execute(
             "SELECT pg_total_relation_size('consent_consentevent'), "
             f"(SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = '{PART}'::regclass)"
         ).fetchone()
         out["size_mb_plain_partitioned"] = [round(s / 2**20) for s in sizes]
+        conn.execute("DROP TABLE ledger_plain_copy")
         if not args.keep:
             conn.execute(f"DROP TABLE {PART}")
     out["load_after"] = [round(x, 1) for x in os.getloadavg()]
