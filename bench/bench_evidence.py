@@ -13,6 +13,7 @@ JSON renderings of the same pack are timed too (reported, not part of the target
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -39,7 +40,8 @@ with connection.cursor() as cursor:
     cursor.execute('''
         INSERT INTO consent_consentevent (customer_id, contact_id, purpose_id, action, identifier,
             identifier_hmac, sender, occurred_at, recorded_at, method, notice_id, ip_address,
-            user_agent, page_url, source, reference)
+            user_agent, page_url, source, reference, parental_consent_method,
+            parental_consent_reference)
         SELECT %(customer)s, %(contact)s,
                CASE WHEN i %% 2 = 0 THEN %(marketing)s ELSE %(informational)s END,
                CASE WHEN i %% 4 < 2 THEN 'grant' ELSE 'withdraw' END, %(phone)s, '',
@@ -48,7 +50,7 @@ with connection.cursor() as cursor:
                CASE WHEN i %% 5 = 0 THEN 'sms_keyword' ELSE 'web_form' END,
                CASE WHEN i %% 4 < 2 AND i %% 2 = 0 THEN %(notice)s END,
                ('198.51.100.' || (1 + i %% 250))::inet, 'Mozilla/5.0 (bench)',
-               'https://www.example.com/signup', 'bench', 'SMbench' || lpad(i::text, 12, '0')
+               'https://www.example.com/signup', 'bench', 'SMbench' || lpad(i::text, 12, '0'), '', ''
         FROM generate_series(1, %(n)s) i''',
         {"customer": contact.customer_id, "contact": contact.pk, "marketing": marketing.pk,
          "informational": informational.pk, "phone": phone, "notice": notice.pk,
@@ -108,14 +110,22 @@ def main() -> None:
     parser.add_argument("--background-contacts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database kept by --keep (no seeding)"
+    )
     args = parser.parse_args()
-    c.create_database(DB, reuse=False)
+    load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    created = c.create_database(DB, reuse=args.reuse)
     try:
-        c.seed(DB, "--contacts", str(args.background_contacts))
-        phone = re.search(
-            r"PHONE (\S+)", c.shell(DB, SETUP.replace("{n}", str(args.events))).stdout
-        )
-        run = c.shell(DB, MEASURE.format(phone=phone.group(1), runs=args.runs))
+        if created:
+            c.seed(DB, "--contacts", str(args.background_contacts))
+            setup = c.shell(DB, SETUP.replace("{n}", str(args.events))).stdout
+            phone = re.search(r"PHONE (\S+)", setup).group(1)
+        else:
+            phone = c.sql(
+                DB, "SELECT identifier FROM consent_consentevent WHERE source = 'bench' LIMIT 1"
+            )[0][0]
+        run = c.shell(DB, MEASURE.format(phone=phone, runs=args.runs), timeout=1200)
         fields = re.search(r"RESULT .*", run.stdout).group(0).split()[1:]
         rows, events, inbound, queries = (int(x) for x in fields[:4])
         raw, pack, pdf, jsons = ([float(x) for x in f.split(",")] for f in fields[4:8])
@@ -134,6 +144,8 @@ def main() -> None:
                 "json_seconds_median": f"{statistics.median(jsons):.3f}",
                 "json_bytes": json_bytes,
                 "peak_rss_mb_whole_process": round(run.max_rss_mb),
+                "load_before": load_before,
+                "load_after": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
             },
             baseline={
                 "bare_values_read_seconds_median": f"{statistics.median(raw):.3f}",

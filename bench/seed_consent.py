@@ -238,7 +238,7 @@ class Command(BaseCommand):
                 customer_id, contact_id, visitor_id, purpose_id, action, identifier,
                 identifier_hmac, sender, occurred_at, recorded_at, method, notice_id,
                 ip_address, user_agent, page_url, source, reference, recorded_by_id,
-                deidentified_at)
+                deidentified_at, parental_consent_method, parental_consent_reference)
             SELECT c.customer_id, c.id, NULL, e.purpose_id, e.action, e.identifier, '',
                    e.sender, e.at, e.at, e.method, e.notice_id,
                    CASE WHEN e.method = 'web_form' THEN ('203.0.113.' || (c.id %% 250))::inet END,
@@ -246,7 +246,7 @@ class Command(BaseCommand):
                    CASE WHEN e.method = 'web_form' THEN 'https://shop.example.com/signup' END,
                    CASE WHEN e.method = 'import' THEN 'crm export 2025' END,
                    CASE WHEN e.method = 'sms_keyword' THEN 'SMbench' || c.id ELSE '' END,
-                   NULL, NULL
+                   NULL, NULL, '', ''
               FROM (SELECT id, customer_id, phone, lower(email) AS email,
                            (%(senders)s::text[])[1 + id %% 3] AS s,
                            now() - interval '400 days' + (id %% 300) * interval '1 day'
@@ -289,10 +289,11 @@ class Command(BaseCommand):
             """
             INSERT INTO consent_consentstate (
                 customer_id, contact_id, visitor_id, purpose_id, identifier, sender,
-                is_granted, since, method, notice_id, last_event_id)
+                is_granted, since, method, notice_id, last_event_id, objected, parental_consent)
             SELECT DISTINCT ON (contact_id, purpose_id, identifier, sender)
                    customer_id, contact_id, NULL, purpose_id, identifier, sender,
-                   action = 'grant', occurred_at, method, notice_id, id
+                   action = 'grant', occurred_at, method, notice_id, id, action = 'object',
+                   parental_consent_method <> ''
               FROM consent_consentevent
              WHERE contact_id IS NOT NULL AND deidentified_at IS NULL
              ORDER BY contact_id, purpose_id, identifier, sender, occurred_at DESC, id DESC

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded default; git-ignored
@@ -192,6 +193,38 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
         "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
     }
+
+# Two queues (docs/scaling.md): "interactive" for work a person, a webhook or an officer
+# is waiting on (seconds), "sweeps" for the nightly jobs that may run for many minutes,
+# so a long sweep never delays an opt-in prompt or a request's processing. A worker
+# started without -Q consumes both (development, tests); in production run a pool per
+# queue: `celery -A config worker -Q interactive` and `celery -A config worker -Q sweeps`.
+# Every task has a route (tests/test_celery_routes.py); the outbox relay re-publishes
+# through the same routes.
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_QUEUES = (Queue("interactive"), Queue("sweeps"))
+_INTERACTIVE = {"queue": "interactive"}
+_SWEEPS = {"queue": "sweeps"}
+CELERY_TASK_ROUTES = {
+    # Waited on: after a commit, by a person, a webhook or an officer.
+    "privacy.tasks.outbox_relay": _INTERACTIVE,  # every minute; must not queue behind sweeps
+    "consent.tasks.sms_opt_in_prompt_send": _INTERACTIVE,
+    "requests_app.tasks.process_request": _INTERACTIVE,
+    "requests_app.tasks.build_export_package": _INTERACTIVE,
+    # Sweeps: scheduled, long, idempotent.
+    "privacy.tasks.retention_sweep": _SWEEPS,
+    "privacy.tasks.minors_data_erase": _SWEEPS,
+    "privacy.tasks.disclosure_notices_send": _SWEEPS,
+    "consent.tasks.consent_records_purge": _SWEEPS,
+    # One notice change tells everyone who consented under the old version: a fan-out.
+    "consent.tasks.material_notice_change_notify": _SWEEPS,
+    "consent.tasks.material_notice_changes_notify": _SWEEPS,
+    "requests_app.tasks.deadline_digest_send": _SWEEPS,
+    "requests_app.tasks.unverified_requests_expire": _SWEEPS,
+    "requests_app.tasks.scheduled_erasures_run": _SWEEPS,
+    "requests_app.tasks.export_packages_purge": _SWEEPS,
+    "requests_app.tasks.request_log_prune": _SWEEPS,
+}
 
 # Every periodic job, in one place (times UTC). Each job has one name: its beat key here,
 # its task (<app>.tasks.<name>), its service (<app>.services.<name>) and its management

@@ -49,6 +49,7 @@ from consent.selectors.evidence_records import (
     EvidenceSubscription,
     EvidenceSuppression,
 )
+from consent.selectors.fast_rows import values_list_rows
 from consent.selectors.identifiers import identifier_normalize
 from privacy.hashing import identifier_hmacs_all_keys
 from privacy.models import Contact, ContactIdentifier, Suppression
@@ -146,7 +147,7 @@ def consent_evidence_pack(
     event_filter = Q(identifier_hmac__in=hmacs)
     if held_by:
         event_filter |= Q(contact_id__in=held_by, identifier=identifier)
-    event_rows = list(
+    event_rows = values_list_rows(
         ConsentEvent.objects.filter(event_filter)
         .order_by("occurred_at", "id")
         .values_list(
@@ -177,7 +178,7 @@ def consent_evidence_pack(
         inbound_filter = Q(from_hmac__in=hmacs) | Q(contact__isnull=True, from_number=identifier)
         if held_by:
             inbound_filter |= Q(contact_id__in=held_by, from_number=identifier)
-        inbound_rows = list(
+        inbound_rows = values_list_rows(
             InboundMessage.objects.filter(inbound_filter)
             .order_by("received_at", "id")
             .values_list(
@@ -252,56 +253,64 @@ def consent_evidence_pack(
     def customer_of(customer_id: int | None) -> str:
         return customer_names.get(customer_id, "our own contact") if customer_id else "—"
 
-    pack.events = [
-        EvidenceEvent(
-            id=pk,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            contact_id=contact_id,
-            customer=customer_of(customer_id),
-            purpose=purposes[purpose_id].code,
-            purpose_name=purposes[purpose_id].name,
-            action=action,
-            method=method,
-            method_label=method_labels.get(method, method),
-            sender=sender,
-            notice_id=notice_id,
-            notice_version=notices[notice_id].version if notice_id else None,
-            notice_sha256=notices[notice_id].text_sha256 if notice_id else "",
-            ip_address=ip_address,
-            user_agent=user_agent,
-            page_url=page_url,
-            source=source,
-            reference=reference,
-            recorded_by=_user_label(recorded_by_id, users),
-            keyword_text=keyword_texts.get(reference) if reference else None,
-            deidentified=deidentified_at is not None,
-            notice_published_later=bool(
-                notice_id
-                and notices[notice_id].published_at
-                and notices[notice_id].published_at > occurred_at
-            ),
+    # Per-row work is dictionary lookups only (10k events): every label is computed
+    # once per distinct customer, purpose, notice and recorder.
+    customer_label = {cid: customer_of(cid) for cid in {row[4] for row in event_rows}}
+    purpose_label = {pk: (p.code, p.name) for pk, p in purposes.items()}
+    notice_facts = {None: (None, "", None)} | {
+        pk: (n.version, n.text_sha256, n.published_at) for pk, n in notices.items()
+    }
+    recorder_label = {uid: _user_label(uid, users) for uid in {row[15] for row in event_rows}}
+    events = []
+    for (
+        pk,
+        occurred_at,
+        recorded_at,
+        contact_id,
+        customer_id,
+        purpose_id,
+        action,
+        method,
+        sender,
+        notice_id,
+        ip_address,
+        user_agent,
+        page_url,
+        source,
+        reference,
+        recorded_by_id,
+        deidentified_at,
+    ) in event_rows:
+        purpose_code, purpose_name = purpose_label[purpose_id]
+        notice_version, notice_sha256, notice_published = notice_facts[notice_id or None]
+        events.append(
+            EvidenceEvent(
+                id=pk,
+                occurred_at=occurred_at,
+                recorded_at=recorded_at,
+                contact_id=contact_id,
+                customer=customer_label[customer_id],
+                purpose=purpose_code,
+                purpose_name=purpose_name,
+                action=action,
+                method=method,
+                method_label=method_labels.get(method, method),
+                sender=sender,
+                notice_id=notice_id,
+                notice_version=notice_version,
+                notice_sha256=notice_sha256,
+                ip_address=ip_address,
+                user_agent=user_agent,
+                page_url=page_url,
+                source=source,
+                reference=reference,
+                recorded_by=recorder_label[recorded_by_id],
+                keyword_text=keyword_texts.get(reference) if reference else None,
+                deidentified=deidentified_at is not None,
+                notice_published_later=bool(notice_published and notice_published > occurred_at),
+            )
         )
-        for (
-            pk,
-            occurred_at,
-            recorded_at,
-            contact_id,
-            customer_id,
-            purpose_id,
-            action,
-            method,
-            sender,
-            notice_id,
-            ip_address,
-            user_agent,
-            page_url,
-            source,
-            reference,
-            recorded_by_id,
-            deidentified_at,
-        ) in event_rows
-    ]
+    pack.events = events
     pack.inbound = [
         EvidenceInbound(
             id=pk,

@@ -42,6 +42,7 @@ from consent.selectors import (
     revoke_all_in_effect,
     sender_for_number,
 )
+from consent.services.inbound_stop import sms_stop_write, stop_in_one_statement_applies
 from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
 from consent.services.own_number import (
@@ -361,6 +362,23 @@ def sms_inbound_handle(
         outcome=plan.outcome,
         reply=reply,
     )
+    if stop_in_one_statement_applies(stop=plan.stop, everywhere=plan.everywhere, contact=contact):
+        # The commonest text, a known number's STOP at one sender: the same rows in one
+        # statement (consent.services.inbound_stop).
+        written = sms_stop_write(
+            message=message,
+            customer=sender.customer,
+            contact=contact,
+            phone=phone,
+            sender=sender.number,
+            message_sid=message_sid,
+            method=plan.method,
+            at=now,
+            audit_summary=_audit_summary(keyword, plan, contact, sender, [], 0, reply),
+        )
+        if written is None:
+            return InboundResult(outcome="duplicate", duplicate=True)
+        return InboundResult(reply=reply, outcome=plan.outcome, message=message)
     inserted = _rows_insert(
         [message], "ON CONFLICT (message_sid) DO NOTHING RETURNING id", fetch=True
     )
@@ -449,14 +467,18 @@ def sms_inbound_handle(
         action=AuditAction.CONSENT_SMS_INBOUND,
         object_type="inbound_message",
         object_id=message.pk,
-        summary={
-            "keyword": keyword,
-            "outcome": plan.outcome,
-            "contact_id": contact.pk if contact else None,
-            "customer_id": sender.customer_id if sender else None,
-            "events": [e.pk for e in events],
-            "suppressions_lifted": len(lifted),
-            "confirmation": bool(reply) if stop else None,
-        },
+        summary=_audit_summary(keyword, plan, contact, sender, events, len(lifted), reply),
     )
     return InboundResult(reply=reply, outcome=plan.outcome, message=message)
+
+
+def _audit_summary(keyword, plan, contact, sender, events, lifted: int, reply: str) -> dict:
+    return {
+        "keyword": keyword,
+        "outcome": plan.outcome,
+        "contact_id": contact.pk if contact else None,
+        "customer_id": sender.customer_id if sender else None,
+        "events": [e.pk for e in events],
+        "suppressions_lifted": lifted,
+        "confirmation": bool(reply) if plan.stop else None,
+    }

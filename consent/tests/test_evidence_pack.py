@@ -247,3 +247,29 @@ def test_a_pack_is_ordered_by_time_and_lists_every_sender(contact, customer, tex
     assert times == sorted(times)
     assert pack.events[-1].sender == ""  # STOPALL: every sender of the customer
     assert ConsentEvent.objects.filter(contact=contact).count() == len(pack.events)
+
+
+def test_fast_row_reader_gives_the_orms_rows(contact, sender, text):
+    """The pack's ledger and inbound rows are read with psycopg's C timestamp loader
+    (``consent.selectors.fast_rows``): the very rows, instants and time zone offsets the
+    ORM gives, on either database."""
+    from consent.models import InboundMessage
+    from consent.selectors.fast_rows import values_list_rows
+
+    _double_opt_in(contact, sender, text)
+    text("STOP", from_=contact.phone)
+    _events(contact, sender, 5)
+    for queryset in (
+        ConsentEvent.objects.order_by("occurred_at", "id").values_list(
+            "id", "occurred_at", "recorded_at", "ip_address", "deidentified_at", "reference"
+        ),
+        InboundMessage.objects.order_by("received_at", "id").values_list(
+            "id", "received_at", "message_sid", "body", "deidentified_at"
+        ),
+    ):
+        fast, orm = values_list_rows(queryset), list(queryset)
+        assert len(fast) >= 2
+        assert fast == orm
+        assert [[v.utcoffset() for v in row if isinstance(v, dt.datetime)] for row in fast] == [
+            [v.utcoffset() for v in row if isinstance(v, dt.datetime)] for row in orm
+        ]

@@ -2,7 +2,7 @@
 ``actor`` (a staff user, or ``None`` for the system), runs in one transaction and writes
 its ``AuditEvent`` in that same transaction."""
 
-from .audit import audit_event_record, staff_user
+from .audit import audit_event_build, audit_event_record, staff_user
 from .contacts import (
     contact_create,
     contact_identifier_add,
@@ -44,6 +44,7 @@ __all__ = [
     "ErasureDeferred",
     "ErasureRefused",
     "RetentionSweepReport",
+    "audit_event_build",
     "audit_event_record",
     "contact_create",
     "contact_erase",

@@ -73,6 +73,29 @@ def staff_user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
+def audit_event_build(
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    object_type: str,
+    object_id: int | str = "",
+    summary: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """An event checked as ``audit_event_record`` checks it, unsaved: for a hot path that
+    writes it in one statement with the change it records (the STOP webhook)."""
+    _check_action(action)
+    summary = dict(summary or {})
+    _check_summary(summary, "summary")
+    user = staff_user(actor)
+    return AuditEvent(
+        actor_id=user.pk if user else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        summary=summary,
+    )
+
+
 def audit_event_record(
     *,
     actor: AbstractBaseUser | None,
