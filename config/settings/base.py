@@ -209,12 +209,15 @@ CELERY_TASK_ROUTES = {
     # Waited on: after a commit, by a person, a webhook or an officer.
     "privacy.tasks.outbox_relay": _INTERACTIVE,  # every minute; must not queue behind sweeps
     "consent.tasks.sms_opt_in_prompt_send": _INTERACTIVE,
+    "consent.tasks.preference_link_deliver": _INTERACTIVE,
+    "requests_app.tasks.notice_deliver": _INTERACTIVE,  # receipts, links, codes: a person waits
     "requests_app.tasks.process_request": _INTERACTIVE,
     "requests_app.tasks.build_export_package": _INTERACTIVE,
     # Sweeps: scheduled, long, idempotent.
     "privacy.tasks.retention_sweep": _SWEEPS,
     "privacy.tasks.minors_data_erase": _SWEEPS,
     "privacy.tasks.disclosure_notices_send": _SWEEPS,
+    "privacy.tasks.staff_login_records_purge": _SWEEPS,
     "consent.tasks.consent_records_purge": _SWEEPS,
     # One notice change tells everyone who consented under the old version: a fan-out.
     "consent.tasks.material_notice_change_notify": _SWEEPS,
