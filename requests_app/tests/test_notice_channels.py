@@ -323,3 +323,12 @@ def test_the_thank_you_page_offers_e_mail_for_a_phone_only_request_whatever_happ
         pages.append(client.get(reverse("requests_app:submitted")).content.decode())
     assert [m.to for m in consent_sms.outbox] == ["+14155550134", "+14155550134"]
     assert all("e-mail address instead" in page for page in pages)
+
+
+def test_the_deploy_check_warns_when_our_sms_number_is_missing(settings):
+    from requests_app.checks import sms_from_number_check
+
+    settings.REQUESTS_SMS_FROM_NUMBER = ""
+    assert [m.id for m in sms_from_number_check()] == ["requests_app.W002"]
+    settings.REQUESTS_SMS_FROM_NUMBER = OUR_NUMBER
+    assert sms_from_number_check() == []
