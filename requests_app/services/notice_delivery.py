@@ -140,6 +140,9 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
         context = {**request_context(request), **context_load(delivery.context)}
         minted = _minted(delivery, context)
         if minted is None:
+            timeline.notice_not_sent(
+                request=request, actor=None, code=delivery.code, reason="superseded"
+            )
             _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error="superseded")
             return False
         try:
