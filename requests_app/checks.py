@@ -17,3 +17,18 @@ def response_promises_check(app_configs=None, **kwargs) -> list[checks.CheckMess
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="requests_app.E001")]
     return []
+
+
+@checks.register(checks.Tags.compatibility, deploy=True)
+def sms_from_number_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """``manage.py check --deploy``: without our SMS number no verification code or SMS
+    notice can go out (each would fail, be retried and end as "NOT sent" for staff)."""
+    if not getattr(settings, "REQUESTS_SMS_FROM_NUMBER", ""):
+        return [
+            checks.Warning(
+                "REQUESTS_SMS_FROM_NUMBER is not set: phone-only requesters get no "
+                "verification code and no notices.",
+                id="requests_app.W002",
+            )
+        ]
+    return []

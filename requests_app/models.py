@@ -363,10 +363,10 @@ class RequestEvent(models.Model):
         "kind": "The request log: what kind of step (a code).",
         "from_status": "The request log: the status before (a code).",
         "to_status": "The request log: the status after (a code).",
-        # Both hold notice subjects: the default templates put only the reference there,
-        # and a subject staff edit must not name the person (docs/requests.md).
-        "public_message": "Texts the services write to the person (status, notice subject).",
-        "note": "Texts the services write for staff: ids, counts, notice names and subjects.",
+        # Neither holds a rendered notice: a notice is recorded by its code and channel
+        # (a subject staff edit could name the person; docs/requests.md).
+        "public_message": "Texts the services write to the person (status, notice sent).",
+        "note": "Texts the services write for staff: ids, counts, notice codes and channels.",
     }
 
     class Kind(models.TextChoices):

@@ -8,6 +8,7 @@ from requests_app.services.notice_delivery import (
     NoticeNotSent,
     notice_delivery_give_up,
     notice_delivery_send,
+    submission_notices_queue,
 )
 
 
@@ -15,6 +16,12 @@ from requests_app.services.notice_delivery import (
 def process_request(request_id: int) -> None:
     """After verification: match contacts, relay, fulfil (does nothing twice)."""
     services.privacy_request_process(actor=None, request_id=request_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def submission_notices_deliver(submission_id: int) -> int:
+    """Queue the sending of the notices one sending of the form wrote."""
+    return submission_notices_queue(submission_id=submission_id)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)

@@ -180,6 +180,7 @@ NOT_SENT_REASONS = {
     "do_not_contact": "the person asked never to be contacted",
     "opted_out": "the number texted STOP",
     "invalid_identifier": "the address or number is not valid",
+    "superseded": "the link or code it carries was used or had expired before it could be sent",
 }
 CHANNEL_NAMES = {"email": "e-mail", "sms": "text message"}
 

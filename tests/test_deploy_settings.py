@@ -20,6 +20,8 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
     "DJANGO_ALLOWED_HOSTS": "privacy.example.com",
     "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef",
+    # Our number for verification codes and SMS notices (check --deploy warns without).
+    "REQUESTS_SMS_FROM_NUMBER": "+12125550100",
     # Production signs erasure certificates with its own key (none is generated there).
     "PRIVACY_CERTIFICATE_SIGNING_KEY": "dGhpcyBpcyBub3QgYSByZWFsIGtleSwganVzdCAzMmI=",
 }

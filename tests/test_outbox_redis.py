@@ -47,11 +47,11 @@ def test_work_queued_while_redis_was_down_runs_once_when_it_is_back(client, cele
 
     assert response.status_code == 302
     request = PrivacyRequest.objects.get()
-    # The processing and the receipt notice, both waiting.
+    # The processing and the sending of the submission's notices (the receipt), waiting.
     rows = OutboxTask.objects.order_by("pk")
     assert [(r.task, r.sent_at, r.attempts) for r in rows] == [
-        ("requests_app.tasks.notice_deliver", None, 1),
         ("requests_app.tasks.process_request", None, 1),
+        ("requests_app.tasks.submission_notices_deliver", None, 1),
     ]
     assert request.acknowledged_at is None
 

@@ -211,6 +211,7 @@ CELERY_TASK_ROUTES = {
     "consent.tasks.sms_opt_in_prompt_send": _INTERACTIVE,
     "consent.tasks.preference_link_deliver": _INTERACTIVE,
     "requests_app.tasks.notice_deliver": _INTERACTIVE,  # receipts, links, codes: a person waits
+    "requests_app.tasks.submission_notices_deliver": _INTERACTIVE,  # a form sending's notices
     "requests_app.tasks.process_request": _INTERACTIVE,
     "requests_app.tasks.build_export_package": _INTERACTIVE,
     # Sweeps: scheduled, long, idempotent.

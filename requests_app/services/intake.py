@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from privacy.identifiers import email_match_key, normalize_email, parse_phone
 from privacy.models import Customer
-from privacy.services import staff_user
+from privacy.services import staff_user, task_enqueue
 from requests_app import deadlines, timeline
 from requests_app.models import (
     OPEN_Q,
@@ -326,6 +326,9 @@ def privacy_requests_submit(
             # Also when not sent: a code sent earlier still works, and the page must
             # not differ.
             code_sent_to = target.phone
+    # One task sends the sending's notices, queued whichever branch above was kept: a
+    # resubmission's web request does the same after-commit work as a fresh one.
+    task_enqueue(task="requests_app.tasks.submission_notices_deliver", args=[submission.pk])
     timeline.submission_received(
         submission=submission,
         requests=[result.request for result in results],
@@ -449,7 +452,8 @@ def _request_create(
     request.save()
     timeline.received(request=request, actor=actor)
     # Acknowledged only when the receipt actually leaves: the sending task records it.
-    notice_send(request=request, code="receipt", actor=actor)
+    # Queued with the submission's other notices (privacy_requests_submit).
+    notice_send(request=request, code="receipt", actor=actor, queue=False)
 
     if request_type == RequestType.OPT_OUT_SALE or not rule.needs_verification:
         # Opt-outs of sale/sharing need no verification (11 CCR §7026): act at once.

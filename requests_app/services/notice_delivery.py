@@ -27,6 +27,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from privacy.services import task_enqueue
 from requests_app import timeline
 from requests_app.models import (
     NoticeDelivery,
@@ -139,6 +140,9 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
         context = {**request_context(request), **context_load(delivery.context)}
         minted = _minted(delivery, context)
         if minted is None:
+            timeline.notice_not_sent(
+                request=request, actor=None, code=delivery.code, reason="superseded"
+            )
             _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error="superseded")
             return False
         try:
@@ -208,3 +212,25 @@ def notice_delivery_give_up(*, delivery_id: int, now: dt.datetime | None = None)
         error=delivery.last_error or "unknown error",
     )
     return True
+
+
+#: The notices a sending of the form writes without queueing them (``queue=False``).
+SUBMISSION_NOTICES = ("receipt", "verification_email", "verification_sms")
+
+
+def submission_notices_queue(*, submission_id: int) -> int:
+    """Queue the sending task of each notice a sending of the form wrote (receipts, the
+    verification link or code), in the worker; returns how many. Notices already tried
+    are left to their own retries."""
+    pending = NoticeDelivery.objects.filter(
+        request__submissions=submission_id,
+        code__in=SUBMISSION_NOTICES,
+        sent_at__isnull=True,
+        given_up_at__isnull=True,
+        attempts=0,
+    ).order_by("pk")
+    ids = list(pending.values_list("pk", flat=True))
+    with transaction.atomic():
+        for delivery_id in ids:
+            task_enqueue(task="requests_app.tasks.notice_deliver", args=[delivery_id])
+    return len(ids)

@@ -181,6 +181,7 @@ def notice_send(
     public_message: str | None = None,
     channel: str | None = None,
     verification: VerificationChallenge | None = None,
+    queue: bool = True,
 ) -> NoticeDelivery | None:
     """Queue notice ``code`` about ``request`` for the requester (or, with ``to``, by
     e-mail to someone else: a customer's privacy contact, a transfer recipient).
@@ -190,7 +191,10 @@ def notice_send(
     sent: no address or number, no SMS version of the notice, or the guard refused (the
     timeline says which, without the identifier). ``extra`` holds no secret: links with
     one are derived or minted by the task (``requests_app.services.notice_delivery``).
-    Call it inside the transaction of the change the notice follows."""
+    Call it inside the transaction of the change the notice follows. ``queue=False``
+    leaves the queueing to the caller: the public form queues one task per sending
+    (``submission_notices_queue``), so a resubmission's web request does the same
+    after-commit work as a fresh one."""
     person = to is None
     if person:
         channel = channel or notice_channel(request)
@@ -229,7 +233,8 @@ def notice_send(
             actor=staff_user(actor),
         )
         timeline.notice_queued(request=request, actor=actor, code=code, channel=channel)
-        task_enqueue(task="requests_app.tasks.notice_deliver", args=[delivery.pk])
+        if queue:
+            task_enqueue(task="requests_app.tasks.notice_deliver", args=[delivery.pk])
     return delivery
 
 

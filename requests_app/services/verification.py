@@ -83,6 +83,7 @@ def verification_challenge_issue(
             code="verification_email",
             to=[request.email],
             verification=challenge,
+            queue=submission is None,  # a form sending queues its notices together
             extra={
                 "expires_at": timezone.localtime(challenge.expires_at).strftime("%Y-%m-%d %H:%M %Z")
             },
@@ -96,6 +97,7 @@ def verification_challenge_issue(
             code="verification_sms",
             channel="sms",
             verification=challenge,
+            queue=submission is None,  # a form sending queues its notices together
             public_message="We sent you a code by text message.",
         )
     return challenge

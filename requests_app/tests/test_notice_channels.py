@@ -323,3 +323,25 @@ def test_the_thank_you_page_offers_e_mail_for_a_phone_only_request_whatever_happ
         pages.append(client.get(reverse("requests_app:submitted")).content.decode())
     assert [m.to for m in consent_sms.outbox] == ["+14155550134", "+14155550134"]
     assert all("e-mail address instead" in page for page in pages)
+
+
+def test_the_deploy_check_warns_when_our_sms_number_is_missing(settings):
+    from requests_app.checks import sms_from_number_check
+
+    settings.REQUESTS_SMS_FROM_NUMBER = ""
+    assert [m.id for m in sms_from_number_check()] == ["requests_app.W002"]
+    settings.REQUESTS_SMS_FROM_NUMBER = OUR_NUMBER
+    assert sms_from_number_check() == []
+
+
+def test_a_link_used_before_its_notice_left_is_not_sent(django_capture_on_commit_callbacks):
+    """A queued verification whose challenge was used (or expired) meanwhile sends
+    nothing, and staff see why."""
+    request = PrivacyRequestFactory(email="ula@example.org")
+    challenge = services.verification_challenge_issue(request=request)
+    VerificationChallenge.objects.filter(pk=challenge.pk).update(used_at=challenge.created_at)
+    from requests_app.tasks import notice_deliver
+
+    notice_deliver.apply(args=[NoticeDelivery.objects.get(code="verification_email").pk])
+    assert mail.outbox == []
+    assert any("used or had expired" in n for n in notes(request))
