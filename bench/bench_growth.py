@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     load_before = [round(x, 1) for x in os.getloadavg()]
+    cb.db("CREATE EXTENSION IF NOT EXISTS pageinspect")
     depth = {
         name: cb.db("SELECT level FROM bt_metap(%s)", [name])[0][0] + 1 for name in INDEXES
     }  # bt_metap's level counts from 0 at the leaves: depth = level + 1

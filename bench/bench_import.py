@@ -118,7 +118,8 @@ def main() -> None:
             for i in range(args.runs):
                 copy_of(TPL, RUN)
                 own, run = import_seconds(RUN, path, workers)
-                phases = run.stdout.strip().splitlines()[-1]
+                phases = next((x for x in run.stdout.splitlines() if x.startswith("Phases")), "")
+                print(f"  {phases}", flush=True)
                 if not sizes:
                     sizes = dump_rows(RUN, args.data_dir)
                 c.drop_database(RUN)
