@@ -109,6 +109,10 @@ class AuditAction(models.TextChoices):
         "consent.sms_opt_in_prompt_blocked",
         "SMS opt-in prompt not sent (suppressed, do not contact or opted out)",
     )
+    CONSENT_SMS_OPT_IN_PROMPT_SEND_FAILED = (
+        "consent.sms_opt_in_prompt_send_failed",
+        "SMS opt-in prompt not taken by the gateway (retried)",
+    )
     CONSENT_COOKIE_CHOICE = "consent.cookie_choice", "Cookie choice recorded"
     CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"
     CONSENT_RECORDS_PURGED = "consent.records_purged", "Old consent records purged"

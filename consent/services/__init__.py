@@ -72,6 +72,7 @@ from .revocation import (
 )
 from .sms import (
     OutboundBlocked,
+    SmsPromptNotSent,
     outbound_allowed_or_raise,
     sms_opt_in_prompt_send,
     sms_subscription_opt_out,
@@ -102,6 +103,7 @@ __all__ = [
     "OutboundBlocked",
     "PreferenceLinkNotSent",
     "RevocationResult",
+    "SmsPromptNotSent",
     "api_key_create",
     "api_key_revoke",
     "consent_event_record",

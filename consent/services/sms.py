@@ -158,9 +158,19 @@ def sms_subscription_request(
     return subscription
 
 
+class SmsPromptNotSent(Exception):
+    """The gateway did not take the opt-in prompt (the error's type only): the claim
+    was undone, and the task retries with backoff."""
+
+
 def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
-    """Send the prompt of a pending subscription once (idempotent: the row is marked
-    before the send, so a retry never texts twice). Returns whether it sent.
+    """Send the prompt of a pending subscription once. Returns whether it sent.
+
+    Claim, send, undo on failure: the row is claimed (``prompt_sent_at``) before the
+    send, so a second delivery of the task (the outbox may publish twice) never texts
+    twice; when the gateway raises or times out the claim is undone, an audit row says
+    so and ``SmsPromptNotSent`` is raised for the task to retry. (A worker killed between
+    claim and send loses that one prompt: at most once, never twice.)
 
     The outbound guard is asked again here, at send time: the person may have been
     erased, asked not to be contacted or texted STOP since the sign-up. Then nothing is
@@ -202,7 +212,27 @@ def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
     sender = SenderNumber.objects.filter(number=subscription.sender).first()
     brand, _ = _brand(sender)
     body = f"{brand}: {subscription.prompt_notice.text}"
-    sms_gateway().send(OutboundSms(to=subscription.phone, sender=subscription.sender, body=body))
+    try:
+        sms_gateway().send(
+            OutboundSms(to=subscription.phone, sender=subscription.sender, body=body)
+        )
+    except Exception as exc:
+        # Neither the number nor the error's text (gateway errors quote numbers).
+        logger.error(
+            "Opt-in prompt for subscription %s not sent: %s", subscription_id, type(exc).__name__
+        )
+        with transaction.atomic():
+            SmsSubscription.objects.filter(pk=subscription_id, prompt_sent_at=now).update(
+                prompt_sent_at=None
+            )
+            audit_event_record(
+                actor=None,
+                action=AuditAction.CONSENT_SMS_OPT_IN_PROMPT_SEND_FAILED,
+                object_type="sms_subscription",
+                object_id=subscription_id,
+                summary={"subscription_id": subscription_id, "error": type(exc).__name__},
+            )
+        raise SmsPromptNotSent(type(exc).__name__) from None
     logger.info("Opt-in prompt sent for subscription %s", subscription_id)
     return True
 
