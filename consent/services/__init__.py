@@ -75,7 +75,6 @@ from .sms import (
     SmsPromptNotSent,
     outbound_allowed_or_raise,
     sms_opt_in_prompt_send,
-    sms_subscription_opt_out,
     sms_subscription_request,
 )
 from .subscriptions import SUBSCRIPTION_TRANSITIONS, sms_subscriptions_transition
@@ -135,7 +134,6 @@ __all__ = [
     "sms_programme_set",
     "sms_proof_hmac",
     "sms_reply_text",
-    "sms_subscription_opt_out",
     "sms_subscription_request",
     "sms_subscriptions_transition",
 ]

@@ -1,7 +1,7 @@
-"""SMS programmes: the brand a text goes out under, double opt-in for SMS marketing (the
-pending sign-up and its one prompt, sent after the commit) and staff's opt-out of one
-subscription (``sms_subscription_opt_out``). A person's "stop texting me" (or "stop
-e-mailing me") taken by phone, e-mail or letter is a revocation:
+"""SMS programmes: the brand a text goes out under and double opt-in for SMS marketing
+(the pending sign-up and its one prompt, sent by a task after the commit). Staff's
+opt-out of a subscription, and a person's "stop texting me" (or "stop e-mailing me")
+taken by phone, e-mail or letter, is a revocation:
 ``consent.services.revocation.contact_revocation_record``.
 
 The prompt is sent by the Celery task ``consent.tasks.sms_opt_in_prompt_send``; the
@@ -23,11 +23,6 @@ from consent.selectors import (
     contact_is_minor,
     notice_published,
     outbound_block_reason,
-)
-from consent.services.ledger import (
-    _audit_event,
-    _event_write,
-    _purpose,
 )
 from consent.services.subscriptions import sms_subscriptions_transition
 from consent.sms import OutboundSms, sms_gateway
@@ -234,42 +229,4 @@ def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
             )
         raise SmsPromptNotSent(type(exc).__name__) from None
     logger.info("Opt-in prompt sent for subscription %s", subscription_id)
-    return True
-
-
-@transaction.atomic
-def sms_subscription_opt_out(
-    *, actor: AbstractBaseUser | None, subscription: SmsSubscription, reason: str = "staff"
-) -> bool:
-    """Staff opt a number out of one sender (a complaint, a STOP received elsewhere)."""
-    subscription = SmsSubscription.objects.select_for_update().get(pk=subscription.pk)
-    if subscription.status == SmsSubscription.Status.OPTED_OUT or not subscription.phone:
-        return False
-    now = timezone.now()
-    contact = subscription.contact or _contact_for_phone(
-        subscription.customer, subscription.phone, create=True
-    )
-    code = (
-        Purpose.Code.SMS_MARKETING
-        if subscription.program == "marketing"
-        else Purpose.Code.SMS_INFORMATIONAL
-    )
-    event = _event_write(
-        actor=actor,
-        purpose=_purpose(code),
-        action=ConsentEvent.Action.WITHDRAW,
-        method=Method.STAFF,
-        contact=contact,
-        identifier=subscription.phone,
-        sender=subscription.sender,
-        occurred_at=now,
-        reference=reason[:100],
-    )
-    sms_subscriptions_transition(
-        SmsSubscription.objects.filter(pk=subscription.pk),
-        to_status=SmsSubscription.Status.OPTED_OUT,
-        opted_out_at=now,
-        updated_at=now,
-    )
-    _audit_event(actor, event, subscription_id=subscription.pk)
     return True

@@ -6,7 +6,7 @@ import pytest
 
 from consent import services, sms
 from consent.models import ConsentEvent, Notice, SmsSubscription
-from consent.tests.conftest import NOON_PACIFIC, check
+from consent.tests.conftest import check
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,7 @@ def test_api_sign_up_sends_the_prompt_after_commit_and_yes_confirms_with_its_not
     assert check(customer, sender=sender.number).allowed
 
 
-def test_staff_opt_out_of_a_subscription(contact, customer, sender):
-    _grant(contact, "sms_marketing", contact.phone, sender.number)
-    subscription = SmsSubscription.objects.get()
-    assert services.sms_subscription_opt_out(actor=None, subscription=subscription)
-    assert not check(customer, sender=sender.number, now=NOON_PACIFIC).allowed
-    assert not services.sms_subscription_opt_out(actor=None, subscription=subscription)
+# Staff's opt-out of a subscription is a revocation: consent/tests/test_staff_opt_out.py.
 
 
 class FlakyGateway:
