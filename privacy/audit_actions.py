@@ -57,11 +57,11 @@ class AuditAction(models.TextChoices):
     DISCLOSURE_NOTICE_SENT = "disclosure.notice_sent", "Person told of a compelled disclosure"
     DISCLOSURE_NOTICE_NOT_SENT = (
         "disclosure.notice_not_sent",
-        "Disclosure notice not sent (no address we may use)",
+        "Disclosure notice not sent (no address we may use, or the outbound guard said no)",
     )
     DISCLOSURE_NOTICE_SEND_FAILED = (
         "disclosure.notice_send_failed",
-        "Disclosure notice not taken by the mail server (sent again by the nightly job)",
+        "Disclosure notice not taken by the mail server (retried, then by the nightly job)",
     )
     DISCLOSURE_NOTICE_RELEASED = (
         "disclosure.notice_released",
