@@ -295,11 +295,39 @@ class SmsSubscriptionAdmin(PostedSearchMixin, ReadOnlyAdmin):
             request,
             queryset,
             title="Opt out",
-            apply=lambda subscription, data: services.sms_subscription_opt_out(
-                actor=request.user, subscription=subscription, reason="staff opt-out"
+            form_class=SubscriptionOptOutForm,
+            intro="A revocation of texts from each subscription's sender, as if the person "
+            "had texted STOP to it: every text from that number stops, and the person gets "
+            "one confirmation text.",
+            apply=lambda subscription, data: _subscription_opt_out_apply(
+                request.user, subscription, data
             ),
             done_message=lambda done: f"{done} subscription(s) opted out.",
+            label=lambda subscription: f"Subscription #{subscription.pk}",
         )
+
+
+def _subscription_opt_out_apply(actor, subscription: SmsSubscription, data) -> int:
+    """Staff's opt-out of one subscription is the staff revocation of texts from its
+    sender (``contact_revocation_record``, the one service for the act)."""
+    if subscription.status == SmsSubscription.Status.OPTED_OUT:
+        return 0
+    if not subscription.phone or subscription.contact_id is None:
+        raise ValidationError(
+            "No number or contact is left on this subscription: record the revocation "
+            "from the contact's page."
+        )
+    services.contact_revocation_record(
+        actor=actor,
+        contact=subscription.contact,
+        channel="sms",
+        identifier=subscription.phone,
+        sender=subscription.sender,
+        method=data["method"],
+        received_at=data.get("received_at"),
+        note=data.get("note", ""),
+    )
+    return 1
 
 
 @admin.register(InboundMessage)
@@ -435,6 +463,12 @@ class RevocationForm(forms.Form):
         max_length=REVOCATION_NOTE_MAX_LENGTH,
         help_text="How it came in (no personal data needed).",
     )
+
+
+class SubscriptionOptOutForm(RevocationForm):
+    """The subscription admin's opt-out: texts only, from the subscription's sender."""
+
+    channel = None
 
 
 class ObjectionForm(forms.Form):

@@ -10,11 +10,15 @@ class ConsentConfig(AppConfig):
         from consent import providers
         from consent.demo import seed_demo_consent
         from consent.morning import register_consent_panels
+        from consent.selectors import outbound_block_reason
         from privacy.contact_actions import ContactPageAction, contact_page_action_register
         from privacy.demo import demo_seeder_register
         from privacy.display import audit_object_type_register
+        from privacy.registry import register_outbound_guard
 
         providers.register_consent_provider()
+        # What privacy sends itself passes consent's full outbound guard (issue 8.2).
+        register_outbound_guard("consent", outbound_block_reason)
         register_consent_panels()
         for code, label in (
             ("consent", "Consent records"),

@@ -5,9 +5,17 @@ from celery import shared_task
 from consent import services
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(services.SmsPromptNotSent,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
 def sms_opt_in_prompt_send(subscription_id: int) -> bool:
-    """Send a pending subscription's opt-in prompt (once; a retry sends nothing)."""
+    """Send a pending subscription's opt-in prompt (once; retried with backoff when the
+    gateway fails; a delivery after it was sent sends nothing)."""
     return services.sms_opt_in_prompt_send(subscription_id=subscription_id)
 
 

@@ -57,11 +57,11 @@ class AuditAction(models.TextChoices):
     DISCLOSURE_NOTICE_SENT = "disclosure.notice_sent", "Person told of a compelled disclosure"
     DISCLOSURE_NOTICE_NOT_SENT = (
         "disclosure.notice_not_sent",
-        "Disclosure notice not sent (no address we may use)",
+        "Disclosure notice not sent (no address we may use, or the outbound guard said no)",
     )
     DISCLOSURE_NOTICE_SEND_FAILED = (
         "disclosure.notice_send_failed",
-        "Disclosure notice not taken by the mail server (sent again by the nightly job)",
+        "Disclosure notice not taken by the mail server (retried, then by the nightly job)",
     )
     DISCLOSURE_NOTICE_RELEASED = (
         "disclosure.notice_released",
@@ -108,6 +108,10 @@ class AuditAction(models.TextChoices):
     CONSENT_SMS_OPT_IN_PROMPT_BLOCKED = (
         "consent.sms_opt_in_prompt_blocked",
         "SMS opt-in prompt not sent (suppressed, do not contact or opted out)",
+    )
+    CONSENT_SMS_OPT_IN_PROMPT_SEND_FAILED = (
+        "consent.sms_opt_in_prompt_send_failed",
+        "SMS opt-in prompt not taken by the gateway (retried)",
     )
     CONSENT_COOKIE_CHOICE = "consent.cookie_choice", "Cookie choice recorded"
     CONSENT_STATE_REBUILT = "consent.state_rebuilt", "Consent projection rebuilt from the ledger"

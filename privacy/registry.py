@@ -169,3 +169,31 @@ def register_opt_out_signal_handler(key: str, handler: OptOutSignalHandler) -> N
 
 def opt_out_signal_handlers() -> list[tuple[str, OptOutSignalHandler]]:
     return sorted(_opt_out_signal_handlers.items())
+
+
+# --- the outbound guard --------------------------------------------------------------
+#
+# What privacy sends itself (the notice of a compelled disclosure) must pass the same
+# guard as every other outbound message (issue 8.2): the suppression list, "do not
+# contact", and what the upper apps know of opt-outs. privacy checks its own tables
+# (``privacy.selectors.outbound_block_reason``); the consent app registers its full guard
+# (``consent.selectors.outbound_block_reason``) from its AppConfig.ready, so privacy asks
+# it without importing consent.
+
+
+class OutboundGuard(Protocol):
+    def __call__(self, *, channel: str, to: str, customer_id: int | None) -> str | None:
+        """Why nothing may be sent to ``to`` on ``channel`` ("email" or "sms") for this
+        customer (a short code, no personal data), or None."""
+
+
+_outbound_guards: dict[str, OutboundGuard] = {}
+
+
+def register_outbound_guard(key: str, guard: OutboundGuard) -> None:
+    """Add a guard; the same key again replaces it (autoreload-safe)."""
+    _outbound_guards[key] = guard
+
+
+def outbound_guards() -> list[tuple[str, OutboundGuard]]:
+    return sorted(_outbound_guards.items())

@@ -197,6 +197,27 @@ def identifier_is_suppressed(
     ).exists()
 
 
+def contact_outbound_block_reason(*, contact: Contact, channel: str, to: str) -> str | None:
+    """Why nothing privacy sends (the notice of a compelled disclosure) may go to ``to``
+    (a normalised address or number of ``contact``) on ``channel`` ("email" or "sms"), or
+    None. privacy's own floor first — the contact asked not to be contacted, the
+    identifier is suppressed — then every guard the upper apps registered
+    (``privacy.registry.register_outbound_guard``: consent's full guard, which also sees
+    other contacts holding the identifier and SMS opt-outs)."""
+    from privacy.registry import outbound_guards
+
+    if contact.do_not_contact:
+        return "do_not_contact"
+    kind = "email" if channel == "email" else "phone"
+    if identifier_is_suppressed(channel=kind, value=to, customer_id=contact.customer_id):
+        return "suppressed"
+    for _key, guard in outbound_guards():
+        reason = guard(channel=channel, to=to, customer_id=contact.customer_id)
+        if reason:
+            return reason
+    return None
+
+
 # --- minors --------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from privacy.services import DisclosureNoticeNotSent
+from privacy.services import disclosure_notice_deliver as disclosure_notice_deliver_service
 from privacy.services import retention_sweep as retention_sweep_service
 from privacy.services.outbox import outbox_relay as outbox_relay_service
 
@@ -26,6 +28,20 @@ def disclosure_notices_send() -> dict:
     from privacy.services import disclosure_notices_send as service
 
     return service()
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(DisclosureNoticeNotSent,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=6,
+)
+def disclosure_notice_deliver(disclosure_id: int) -> bool:
+    """Send one queued disclosure notice (marked sent only once the mail server took it;
+    retried with backoff; a delivery after it was sent does nothing)."""
+    return disclosure_notice_deliver_service(disclosure_id=disclosure_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)

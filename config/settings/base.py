@@ -210,6 +210,7 @@ CELERY_TASK_ROUTES = {
     "privacy.tasks.outbox_relay": _INTERACTIVE,  # every minute; must not queue behind sweeps
     "consent.tasks.sms_opt_in_prompt_send": _INTERACTIVE,
     "consent.tasks.preference_link_deliver": _INTERACTIVE,
+    "privacy.tasks.disclosure_notice_deliver": _INTERACTIVE,  # one person's notice
     "requests_app.tasks.notice_deliver": _INTERACTIVE,  # receipts, links, codes: a person waits
     "requests_app.tasks.submission_notices_deliver": _INTERACTIVE,  # a form sending's notices
     "requests_app.tasks.process_request": _INTERACTIVE,

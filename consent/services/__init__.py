@@ -72,9 +72,9 @@ from .revocation import (
 )
 from .sms import (
     OutboundBlocked,
+    SmsPromptNotSent,
     outbound_allowed_or_raise,
     sms_opt_in_prompt_send,
-    sms_subscription_opt_out,
     sms_subscription_request,
 )
 from .subscriptions import SUBSCRIPTION_TRANSITIONS, sms_subscriptions_transition
@@ -102,6 +102,7 @@ __all__ = [
     "OutboundBlocked",
     "PreferenceLinkNotSent",
     "RevocationResult",
+    "SmsPromptNotSent",
     "api_key_create",
     "api_key_revoke",
     "consent_event_record",
@@ -133,7 +134,6 @@ __all__ = [
     "sms_programme_set",
     "sms_proof_hmac",
     "sms_reply_text",
-    "sms_subscription_opt_out",
     "sms_subscription_request",
     "sms_subscriptions_transition",
 ]

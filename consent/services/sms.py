@@ -1,7 +1,7 @@
-"""SMS programmes: the brand a text goes out under, double opt-in for SMS marketing (the
-pending sign-up and its one prompt, sent after the commit) and staff's opt-out of one
-subscription (``sms_subscription_opt_out``). A person's "stop texting me" (or "stop
-e-mailing me") taken by phone, e-mail or letter is a revocation:
+"""SMS programmes: the brand a text goes out under and double opt-in for SMS marketing
+(the pending sign-up and its one prompt, sent by a task after the commit). Staff's
+opt-out of a subscription, and a person's "stop texting me" (or "stop e-mailing me")
+taken by phone, e-mail or letter, is a revocation:
 ``consent.services.revocation.contact_revocation_record``.
 
 The prompt is sent by the Celery task ``consent.tasks.sms_opt_in_prompt_send``; the
@@ -23,11 +23,6 @@ from consent.selectors import (
     contact_is_minor,
     notice_published,
     outbound_block_reason,
-)
-from consent.services.ledger import (
-    _audit_event,
-    _event_write,
-    _purpose,
 )
 from consent.services.subscriptions import sms_subscriptions_transition
 from consent.sms import OutboundSms, sms_gateway
@@ -158,9 +153,19 @@ def sms_subscription_request(
     return subscription
 
 
+class SmsPromptNotSent(Exception):
+    """The gateway did not take the opt-in prompt (the error's type only): the claim
+    was undone, and the task retries with backoff."""
+
+
 def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
-    """Send the prompt of a pending subscription once (idempotent: the row is marked
-    before the send, so a retry never texts twice). Returns whether it sent.
+    """Send the prompt of a pending subscription once. Returns whether it sent.
+
+    Claim, send, undo on failure: the row is claimed (``prompt_sent_at``) before the
+    send, so a second delivery of the task (the outbox may publish twice) never texts
+    twice; when the gateway raises or times out the claim is undone, an audit row says
+    so and ``SmsPromptNotSent`` is raised for the task to retry. (A worker killed between
+    claim and send loses that one prompt: at most once, never twice.)
 
     The outbound guard is asked again here, at send time: the person may have been
     erased, asked not to be contacted or texted STOP since the sign-up. Then nothing is
@@ -202,44 +207,26 @@ def sms_opt_in_prompt_send(*, subscription_id: int) -> bool:
     sender = SenderNumber.objects.filter(number=subscription.sender).first()
     brand, _ = _brand(sender)
     body = f"{brand}: {subscription.prompt_notice.text}"
-    sms_gateway().send(OutboundSms(to=subscription.phone, sender=subscription.sender, body=body))
+    try:
+        sms_gateway().send(
+            OutboundSms(to=subscription.phone, sender=subscription.sender, body=body)
+        )
+    except Exception as exc:
+        # Neither the number nor the error's text (gateway errors quote numbers).
+        logger.error(
+            "Opt-in prompt for subscription %s not sent: %s", subscription_id, type(exc).__name__
+        )
+        with transaction.atomic():
+            SmsSubscription.objects.filter(pk=subscription_id, prompt_sent_at=now).update(
+                prompt_sent_at=None
+            )
+            audit_event_record(
+                actor=None,
+                action=AuditAction.CONSENT_SMS_OPT_IN_PROMPT_SEND_FAILED,
+                object_type="sms_subscription",
+                object_id=subscription_id,
+                summary={"subscription_id": subscription_id, "error": type(exc).__name__},
+            )
+        raise SmsPromptNotSent(type(exc).__name__) from None
     logger.info("Opt-in prompt sent for subscription %s", subscription_id)
-    return True
-
-
-@transaction.atomic
-def sms_subscription_opt_out(
-    *, actor: AbstractBaseUser | None, subscription: SmsSubscription, reason: str = "staff"
-) -> bool:
-    """Staff opt a number out of one sender (a complaint, a STOP received elsewhere)."""
-    subscription = SmsSubscription.objects.select_for_update().get(pk=subscription.pk)
-    if subscription.status == SmsSubscription.Status.OPTED_OUT or not subscription.phone:
-        return False
-    now = timezone.now()
-    contact = subscription.contact or _contact_for_phone(
-        subscription.customer, subscription.phone, create=True
-    )
-    code = (
-        Purpose.Code.SMS_MARKETING
-        if subscription.program == "marketing"
-        else Purpose.Code.SMS_INFORMATIONAL
-    )
-    event = _event_write(
-        actor=actor,
-        purpose=_purpose(code),
-        action=ConsentEvent.Action.WITHDRAW,
-        method=Method.STAFF,
-        contact=contact,
-        identifier=subscription.phone,
-        sender=subscription.sender,
-        occurred_at=now,
-        reference=reason[:100],
-    )
-    sms_subscriptions_transition(
-        SmsSubscription.objects.filter(pk=subscription.pk),
-        to_status=SmsSubscription.Status.OPTED_OUT,
-        opted_out_at=now,
-        updated_at=now,
-    )
-    _audit_event(actor, event, subscription_id=subscription.pk)
     return True

@@ -95,7 +95,10 @@ def test_staff_opt_out_of_a_subscription_blocks_that_sender(customer, contact, s
         contact=contact, identifier=PHONE, sender=sender.number,
     )  # fmt: skip
     subscription = contact.sms_subscriptions.get()
-    services.sms_subscription_opt_out(actor=None, subscription=subscription)
+    services.contact_revocation_record(
+        actor=None, contact=contact, channel="sms", identifier=subscription.phone,
+        sender=subscription.sender, method="staff",
+    )  # fmt: skip
     assert guard(customer, sender=sender.number) == "opted_out"
 
 

@@ -201,3 +201,60 @@ def test_erased_contact_has_no_opt_out_action(client, contact, agent):
     assert "/opt-out/" not in page
     response = client.get(f"/admin/consent/contactconsent/{contact.pk}/opt-out/")
     assert response.status_code == 302
+
+
+def test_the_subscription_admin_opt_out_is_the_staff_revocation(
+    client, agent, contact, sender, text, customer, django_capture_on_commit_callbacks
+):
+    """Issue 12: one staff opt-out service. The subscription list's "Opt out (STOP
+    received elsewhere)" asks first, then records a revocation of texts from that sender
+    (both SMS purposes, as STOP; the ledger names how it reached us), moves the
+    subscription to opted-out and sends the one confirmation text."""
+    _opt_in(contact, sender, text)
+    subscription = SmsSubscription.objects.get(sender=sender.number, program="marketing")
+    client.force_login(agent)
+    url = "/admin/consent/smssubscription/"
+    chosen = {"action": "opt_out", "_selected_action": [subscription.pk]}
+
+    page = client.post(url, chosen)
+    assert page.status_code == 200 and "Received by" in page.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.status == "opted_in"  # nothing before the confirmation
+    sms.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            url, {**chosen, "apply": "1", "method": "staff", "note": "Complaint"}, follow=True
+        )
+    assert "1 subscription(s) opted out." in done.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.status == "opted_out" and subscription.opted_out_at is not None
+    events = ConsentEvent.objects.filter(action="withdraw").order_by("purpose__code")
+    assert [(e.purpose.code, e.method, e.sender, e.recorded_by) for e in events] == [
+        ("sms_informational", "staff", sender.number, agent),
+        ("sms_marketing", "staff", sender.number, agent),
+    ]
+    assert not check(customer, sender=sender.number).allowed
+    audit = AuditEvent.objects.get(action="consent.revocation_recorded")
+    assert audit.actor == agent and audit.summary["confirmation"] == "queued"
+    assert [m.to for m in sms.outbox] == [contact.phone]  # the one confirmation
+
+    client.post(url, {**chosen, "apply": "1", "method": "staff"})  # again: nothing more
+    assert ConsentEvent.objects.filter(action="withdraw").count() == 2
+
+
+def test_a_staff_revocation_of_one_sender_opts_its_pending_subscription_out(
+    contact, sender, agent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        subscription = services.sms_subscription_request(
+            actor=None, contact=contact, phone=contact.phone
+        )
+    services.contact_revocation_record(
+        actor=agent, contact=contact, channel="sms", identifier=contact.phone,
+        sender=sender.number, method="staff", note="Letter",
+    )  # fmt: skip
+    subscription.refresh_from_db()
+    assert subscription.status == "opted_out" and subscription.opted_out_at is not None
+    # Its prompt, still queued, is not sent any more.
+    assert services.sms_opt_in_prompt_send(subscription_id=subscription.pk) is False

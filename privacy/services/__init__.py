@@ -13,6 +13,8 @@ from .contacts import (
     contacts_bulk_read,
 )
 from .disclosures import (
+    DisclosureNoticeNotSent,
+    disclosure_notice_deliver,
     disclosure_notice_release,
     disclosure_notices_send,
     disclosure_record,
@@ -41,6 +43,7 @@ from .staff_access import staff_login_records_purge
 from .suppression import suppressions_add, suppressions_lift
 
 __all__ = [
+    "DisclosureNoticeNotSent",
     "ErasureDeferred",
     "ErasureRefused",
     "RetentionSweepReport",
@@ -57,6 +60,7 @@ __all__ = [
     "contact_viewed",
     "contacts_bulk_read",
     "contacts_erase_batch",
+    "disclosure_notice_deliver",
     "disclosure_notice_release",
     "disclosure_notices_send",
     "disclosure_record",

@@ -5,16 +5,21 @@ unless the law forbids it (a gag order or a statute: the log records which, and 
 when).
 
 - ``disclosure_record`` logs a disclosure and, when it was compelled and telling the
-  person is allowed, sends the notice after the commit.
-- ``disclosure_notice_release`` sends a notice that was forbidden, once staff learn the
+  person is allowed, queues the notice (a task through privacy's outbox, in the same
+  transaction).
+- ``disclosure_notice_release`` queues a notice that was forbidden, once staff learn the
   prohibition ended early (an order lifted).
-- ``disclosure_notices_send`` is the nightly job: it sends the notices whose prohibition
+- ``disclosure_notices_send`` is the nightly job: it queues the notices whose prohibition
   ended (``notice_forbidden_until`` passed) and any left unsent.
+- ``disclosure_notice_deliver`` (the task's work) sends one, and marks it sent only once
+  the mail server took it; a failure raises ``DisclosureNoticeNotSent`` and the task
+  retries.
 
 Access answers list the disclosures (``privacy.providers.ProcessingRecordsProvider``),
 except those the person may not yet be told about. The log holds no personal data
 beyond the contact it is about; the notice goes to the contact's primary e-mail address,
-never to a suppressed one."""
+only through the outbound guard (``privacy.selectors.contact_outbound_block_reason``:
+never to a suppressed address or a person who asked not to be contacted)."""
 
 from __future__ import annotations
 
@@ -32,8 +37,9 @@ from django.utils import timezone
 
 from privacy.audit_actions import AuditAction
 from privacy.models import Contact, DataCategory, Disclosure
-from privacy.selectors import identifier_is_suppressed, ids_in_batches
+from privacy.selectors import contact_outbound_block_reason, ids_in_batches
 from privacy.services.audit import audit_event_record, staff_user
+from privacy.services.outbox import task_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -165,50 +171,86 @@ def _notice_text(disclosure: Disclosure) -> str:
     )
 
 
-def _notify(disclosure: Disclosure, *, actor, now: dt.datetime | None = None) -> str:
-    """Send the notice after the commit (or record why it could not be sent)."""
-    now = now or timezone.now()
+def _blocked(disclosure: Disclosure) -> str:
+    """Why the notice may not go to the contact's primary e-mail address ("" if it may):
+    no address, or the outbound guard (``contact_outbound_block_reason``: suppressed, do
+    not contact, and whatever the upper apps' registered guards say)."""
     contact = disclosure.contact
-    address = contact.email
-    if address and identifier_is_suppressed(
-        channel="email", value=address, customer_id=contact.customer_id
-    ):
-        address = None
-    if not address:
-        Disclosure.objects.filter(pk=disclosure.pk).update(notice=Disclosure.Notice.NOT_SENT)
-        disclosure.notice = Disclosure.Notice.NOT_SENT
-        _audit(actor, "notice_not_sent", disclosure, why="no e-mail address we may use")
-        return disclosure.notice
-    body = _notice_text(disclosure)
-    # Claimed as sent now, so the nightly job does not send it a second time; if the
-    # mail server does not take it, the claim is undone below and the job sends it again.
-    Disclosure.objects.filter(pk=disclosure.pk).update(
-        notice=Disclosure.Notice.SENT, notified_at=now
-    )
-    disclosure.notice, disclosure.notified_at = Disclosure.Notice.SENT, now
-    disclosure_id = disclosure.pk
+    if contact.erased_at or not contact.email:
+        return "no_address"
+    return contact_outbound_block_reason(contact=contact, channel="email", to=contact.email) or ""
 
-    def send() -> None:
-        # After the commit, bounded by EMAIL_TIMEOUT. Recorded as sent (audit) only
-        # once the mail server took it; never marked sent when it did not.
+
+def _not_sent(disclosure: Disclosure, *, actor, reason: str) -> str:
+    Disclosure.objects.filter(pk=disclosure.pk).update(notice=Disclosure.Notice.NOT_SENT)
+    disclosure.notice = Disclosure.Notice.NOT_SENT
+    _audit(actor, "notice_not_sent", disclosure, why="no e-mail address we may use", reason=reason)
+    return disclosure.notice
+
+
+def _notify(disclosure: Disclosure, *, actor) -> str:
+    """In the caller's transaction: queue the notice (``to_send``, a task through the
+    outbox), or record why it may not be sent (``not_sent``). Returns the new state."""
+    reason = _blocked(disclosure)
+    if reason:
+        return _not_sent(disclosure, actor=actor, reason=reason)
+    if disclosure.notice != Disclosure.Notice.TO_SEND:
+        Disclosure.objects.filter(pk=disclosure.pk).update(notice=Disclosure.Notice.TO_SEND)
+        disclosure.notice = Disclosure.Notice.TO_SEND
+    task_enqueue(task="privacy.tasks.disclosure_notice_deliver", args=[disclosure.pk])
+    return disclosure.notice
+
+
+class DisclosureNoticeNotSent(Exception):
+    """The mail server did not take the notice (the error's type only): it stays "to be
+    sent", and the task retries with backoff (then the nightly job queues it again)."""
+
+
+def disclosure_notice_deliver(*, disclosure_id: int) -> bool:
+    """Send a queued notice (the work of ``privacy.tasks.disclosure_notice_deliver``);
+    True when it was sent now. Idempotent: a notice no longer "to be sent" does nothing.
+
+    The row is locked while the mail is handed over (bounded by ``EMAIL_TIMEOUT``), and
+    marked sent in the same transaction, only once the server took it: a second delivery
+    of the task waits and then finds it sent; a failure (or a worker killed mid-send)
+    leaves it "to be sent". The guard is asked again here: the person may have been
+    erased, suppressed or asked not to be contacted since it was queued."""
+    failed: Exception | None = None
+    with transaction.atomic():
+        disclosure = (
+            Disclosure.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(pk=disclosure_id, notice=Disclosure.Notice.TO_SEND)
+            .first()
+        )
+        if disclosure is None:
+            return False
+        reason = _blocked(disclosure)
+        if reason:
+            _not_sent(disclosure, actor=None, reason=reason)
+            return False
         try:
-            send_mail(NOTICE_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [address])
+            send_mail(
+                NOTICE_SUBJECT,
+                _notice_text(disclosure),
+                settings.DEFAULT_FROM_EMAIL,
+                [disclosure.contact.email],
+            )
         except Exception as exc:
             # Neither the address nor the error text (SMTP errors quote addresses).
             logger.error(
                 "Disclosure notice id=%s could not be sent: %s", disclosure_id, type(exc).__name__
             )
-            with transaction.atomic():
-                Disclosure.objects.filter(pk=disclosure_id, notice=Disclosure.Notice.SENT).update(
-                    notice=Disclosure.Notice.TO_SEND, notified_at=None
-                )
-                _audit(actor, "notice_send_failed", disclosure, error=type(exc).__name__)
-            return
-        with transaction.atomic():
-            _audit(actor, "notice_sent", disclosure)
-
-    transaction.on_commit(send)
-    return disclosure.notice
+            failed = exc
+        else:
+            Disclosure.objects.filter(pk=disclosure_id).update(
+                notice=Disclosure.Notice.SENT, notified_at=timezone.now()
+            )
+            _audit(None, "notice_sent", disclosure)
+            return True
+    with transaction.atomic():
+        _audit(None, "notice_send_failed", disclosure, error=type(failed).__name__)
+    raise DisclosureNoticeNotSent(type(failed).__name__)
 
 
 @transaction.atomic
@@ -238,7 +280,7 @@ def disclosure_notices_send(*, today: dt.date | None = None, batch_size: int | N
     is not sent again); bounded batches, one transaction each."""
     today = today or timezone.localdate()
     batch_size = batch_size or settings.PRIVACY_SWEEP_BATCH_SIZE
-    counts = {"sent": 0, "not_sent": 0}
+    counts = {"queued": 0, "not_sent": 0}
     for ids in ids_in_batches(disclosures_notice_due(today=today), batch_size=batch_size):
         with transaction.atomic():
             due = (
@@ -251,7 +293,7 @@ def disclosure_notices_send(*, today: dt.date | None = None, batch_size: int | N
                 if disclosure.notice == Disclosure.Notice.FORBIDDEN:
                     _audit(None, "notice_prohibition_ended", disclosure)
                 state = _notify(disclosure, actor=None)
-                counts["sent" if state == Disclosure.Notice.SENT else "not_sent"] += 1
+                counts["queued" if state == Disclosure.Notice.TO_SEND else "not_sent"] += 1
     if any(counts.values()):
         with transaction.atomic():
             audit_event_record(

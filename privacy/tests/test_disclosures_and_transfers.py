@@ -13,13 +13,16 @@ import zipfile
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.models import AuditEvent, DataCategory, DataTransfer, Disclosure
+from privacy.models import AuditEvent, Contact, DataCategory, DataTransfer, Disclosure
 from privacy.services import (
+    DisclosureNoticeNotSent,
     contact_erase,
     contact_export,
+    disclosure_notice_deliver,
     disclosure_notice_release,
     disclosure_notices_send,
     disclosure_record,
@@ -67,6 +70,7 @@ def test_a_compelled_disclosure_is_logged_and_the_person_told_after_the_commit(
     contact = ContactFactory(email="ada@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         disclosure = _record(contact)
+    disclosure.refresh_from_db()
     assert disclosure.notice == Disclosure.Notice.SENT and disclosure.notified_at
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -102,9 +106,9 @@ def test_a_gagged_disclosure_is_not_told_nor_shown_until_the_prohibition_ends(
 
     # Still forbidden on the last day; the nightly job sends it the day after.
     with django_capture_on_commit_callbacks(execute=True):
-        assert disclosure_notices_send(today=until) == {"sent": 0, "not_sent": 0}
+        assert disclosure_notices_send(today=until) == {"queued": 0, "not_sent": 0}
     with django_capture_on_commit_callbacks(execute=True):
-        assert disclosure_notices_send(today=until + dt.timedelta(days=1))["sent"] == 1
+        assert disclosure_notices_send(today=until + dt.timedelta(days=1))["queued"] == 1
     assert len(mail.outbox) == 1
     disclosure.refresh_from_db()
     assert disclosure.notice == Disclosure.Notice.SENT
@@ -114,17 +118,19 @@ def test_a_gagged_disclosure_is_not_told_nor_shown_until_the_prohibition_ends(
     )
     # Idempotent: a second run sends nothing more.
     with django_capture_on_commit_callbacks(execute=True):
-        assert disclosure_notices_send(today=until + dt.timedelta(days=2))["sent"] == 0
+        assert disclosure_notices_send(today=until + dt.timedelta(days=2))["queued"] == 0
     assert len(mail.outbox) == 1
 
 
 def test_an_open_ended_gag_waits_for_staff_to_release_it(django_capture_on_commit_callbacks):
     contact = ContactFactory(email="ada@example.org")
     disclosure = _record(contact, notice_forbidden_basis="National security letter, 12 U.S.C.")
-    assert disclosure_notices_send(today=TODAY() + dt.timedelta(days=3650))["sent"] == 0
+    assert disclosure_notices_send(today=TODAY() + dt.timedelta(days=3650))["queued"] == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert disclosure_notice_release(actor=None, disclosure=disclosure) == "sent"
+        assert disclosure_notice_release(actor=None, disclosure=disclosure) == "to_send"
     assert len(mail.outbox) == 1
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.SENT
     with pytest.raises(ValidationError, match="Only a notice that was forbidden"):
         disclosure_notice_release(actor=None, disclosure=disclosure)
 
@@ -237,22 +243,113 @@ def test_access_answers_give_each_transfer_and_its_safeguard():
 
 
 @pytest.mark.usefixtures("silent_smtp")
-def test_a_notice_the_mail_server_did_not_take_is_not_recorded_as_sent(
-    django_capture_on_commit_callbacks, settings
-):
-    """Issue 11: bounded by EMAIL_TIMEOUT, and a failure undoes the 'sent' so the
-    nightly job sends it again."""
+def test_a_notice_the_mail_server_did_not_take_is_not_recorded_as_sent(settings):
+    """Issue 11: bounded by EMAIL_TIMEOUT, sent from a task, and marked sent only once
+    the mail server took it; the nightly job queues it again."""
     contact = ContactFactory(email="grace@example.org")
-    with django_capture_on_commit_callbacks(execute=True):
-        disclosure = _record(contact)
+    disclosure = _record(contact)  # queued; the task is run by hand below
+    with pytest.raises(DisclosureNoticeNotSent):
+        disclosure_notice_deliver(disclosure_id=disclosure.pk)
     disclosure.refresh_from_db()
     assert (disclosure.notice, disclosure.notified_at) == (Disclosure.Notice.TO_SEND, None)
     actions = AuditEvent.objects.filter(action__startswith="disclosure.notice")
     assert list(actions.values_list("action", flat=True)) == ["disclosure.notice_send_failed"]
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    with django_capture_on_commit_callbacks(execute=True):
-        assert disclosure_notices_send(today=TODAY())["sent"] == 1
+    assert disclosure_notices_send(today=TODAY())["queued"] == 1
+    assert disclosure_notice_deliver(disclosure_id=disclosure.pk) is True
     disclosure.refresh_from_db()
     assert disclosure.notice == Disclosure.Notice.SENT
     assert [m.to for m in mail.outbox] == [["grace@example.org"]]
+
+
+def test_the_notice_is_sent_by_a_task_through_the_outbox_and_marked_sent_only_then():
+    """Issue 11: nothing is marked sent in the web process; the committed disclosure
+    carries an outbox row, so a crash before the send loses nothing (the relay or the
+    nightly job sends it), and a second delivery of the task sends nothing more."""
+    from privacy.models import OutboxTask
+
+    contact = ContactFactory(email="ada@example.org")
+    disclosure = _record(contact)  # the after-commit publish is not run
+    disclosure.refresh_from_db()
+    assert (disclosure.notice, disclosure.notified_at) == (Disclosure.Notice.TO_SEND, None)
+    [queued] = OutboxTask.objects.filter(task="privacy.tasks.disclosure_notice_deliver")
+    assert queued.args == [disclosure.pk] and not mail.outbox
+
+    assert disclosure_notice_deliver(disclosure_id=disclosure.pk) is True
+    assert disclosure_notice_deliver(disclosure_id=disclosure.pk) is False
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.SENT and disclosure.notified_at
+    assert len(mail.outbox) == 1
+
+
+class FlakyMailBackend(BaseEmailBackend):
+    """Refuses the first ``failures`` messages (class state: Django makes a backend per
+    send), then keeps them like locmem."""
+
+    failures = 0
+    attempts = 0
+
+    def send_messages(self, messages):
+        type(self).attempts += 1
+        if type(self).attempts <= type(self).failures:
+            raise ConnectionRefusedError("mail server down")
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_the_notice_task_retries_a_mail_server_failure_with_backoff(settings):
+    from celery.exceptions import Retry
+
+    from privacy.tasks import disclosure_notice_deliver as task
+
+    settings.EMAIL_BACKEND = "privacy.tests.test_disclosures_and_transfers.FlakyMailBackend"
+    FlakyMailBackend.failures, FlakyMailBackend.attempts = 2, 0
+    disclosure = _record(ContactFactory(email="ada@example.org"))
+    retries = 0
+    while True:  # as a worker delivers it: again after each Retry
+        try:
+            task.apply(args=[disclosure.pk], retries=retries, throw=True)
+            break
+        except Retry as retry:
+            assert retry.when <= 3600  # bounded backoff
+            retries += 1
+    assert (retries, FlakyMailBackend.attempts, len(mail.outbox)) == (2, 3, 1)
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.SENT
+
+
+def test_no_notice_to_a_person_who_asked_not_to_be_contacted():
+    """Issue 8.2: every outbound path asks the whole guard, not only the suppression
+    list."""
+    quiet = ContactFactory(email="quiet@example.org", do_not_contact=True)
+    assert _record(quiet).notice == Disclosure.Notice.NOT_SENT
+    [not_sent] = AuditEvent.objects.filter(action="disclosure.notice_not_sent")
+    assert not_sent.summary["reason"] == "do_not_contact"
+    assert not mail.outbox
+
+
+def test_the_guards_the_upper_apps_registered_are_asked_too(monkeypatch):
+    """privacy does not import consent: consent registers its full guard
+    (``consent.selectors.outbound_block_reason``) and the notice asks every one."""
+    from privacy import registry
+
+    assert "consent" in dict(registry.outbound_guards())
+    asked = []
+
+    def guard(*, channel, to, customer_id):
+        asked.append((channel, to))
+        return "opted_out"
+
+    monkeypatch.setitem(registry._outbound_guards, "zz-test", guard)
+    assert _record(ContactFactory(email="ada@example.org")).notice == "not_sent"
+    assert asked == [("email", "ada@example.org")] and not mail.outbox
+
+
+def test_a_queued_notice_asks_the_guard_again_at_send_time():
+    contact = ContactFactory(email="ada@example.org")
+    disclosure = _record(contact)  # queued, not yet sent
+    Contact.objects.filter(pk=contact.pk).update(do_not_contact=True)
+    assert disclosure_notice_deliver(disclosure_id=disclosure.pk) is False
+    disclosure.refresh_from_db()
+    assert disclosure.notice == Disclosure.Notice.NOT_SENT and not mail.outbox

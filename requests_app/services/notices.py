@@ -243,5 +243,5 @@ def outbound_block(*, channel: str, to: str) -> str | None:
     "do not contact", and for SMS a STOP to our own requests number (or any sender)."""
     from consent.selectors import outbound_block_reason  # requests_app → consent seam
 
-    sender = settings.REQUESTS_SMS_FROM_NUMBER or None if channel == SMS else None
+    sender = (settings.REQUESTS_SMS_FROM_NUMBER or None) if channel == SMS else None
     return outbound_block_reason(channel=channel, to=to, customer_id=None, sender=sender)

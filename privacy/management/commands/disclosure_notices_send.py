@@ -6,7 +6,7 @@ from privacy.services import disclosure_notices_send
 
 
 class Command(BaseCommand):
-    help = "Send the notices of compelled disclosures that the law now allows."
+    help = "Queue the notices of compelled disclosures that the law now allows."
 
     def handle(self, *args, **options):
         self.stdout.write(str(disclosure_notices_send()))
