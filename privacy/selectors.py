@@ -184,13 +184,21 @@ def contacts_held_from_retention(rule_code: str, *, today: dt.date | None = None
 
 
 def identifier_is_suppressed(
-    *, channel: str, value: str, customer_id: int | None, include_global: bool = True
+    *,
+    channel: str,
+    value: str,
+    customer_id: int | None,
+    include_global: bool = True,
+    any_customer: bool = False,
 ) -> bool:
     """Whether a normalised identifier is on the suppression list for this customer
-    (or globally, unless ``include_global`` is False), not lifted since."""
+    (or globally, unless ``include_global`` is False), not lifted since.
+    ``any_customer``: on the list in any scope at all (what our own messages ask)."""
     digests = identifier_hmacs_all_keys(channel=channel, value=value)
     scope = Q(scope=Suppression.Scope.GLOBAL) if include_global else Q(pk__in=[])
-    if customer_id:
+    if any_customer:
+        scope = Q()
+    elif customer_id:
         scope |= Q(customer_id=customer_id)
     return Suppression.objects.filter(
         scope, channel=channel, identifier_hmac__in=digests, lifted_at__isnull=True

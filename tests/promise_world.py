@@ -5,7 +5,6 @@ what went out, open requests, the erasure scan, the audit trail and the outbox."
 from __future__ import annotations
 
 import io
-import os
 import re
 import tempfile
 from collections import Counter
@@ -31,8 +30,6 @@ from tests.promise_model import PEOPLE, SENDERS, Model
 
 VERIFY_LINK = re.compile(r"http://testserver(/privacy/verify/[A-Za-z0-9_\-:]+/)")
 CODE = re.compile(r"\b(\d{6})\b")
-#: PROMISE_MACHINE_STRICT=1: no allowance for the open defects listed in the docs.
-STRICT = os.environ.get("PROMISE_MACHINE_STRICT", "") == "1"
 #: What happened over a run (``PROMISE_MACHINE_STATS=1`` prints it): is every path reached?
 STATS: Counter[str] = Counter()
 # The audit actions that record the creation of contacts.
@@ -226,10 +223,8 @@ class World:
         """What went out in this step. A text from one of the customer's senders is held
         to the whole model (``outbound_block_reason`` with the customer and the sender).
         Our own texts and mail (the requests app's, controller mode) are asked about with
-        no customer, and the guard then reads only global suppressions: every person of
-        this universe is the customer's, so theirs are the customer's. Such a message to
-        an identifier suppressed at the customer is counted (the open question in
-        docs/promise-machine.md) and fails only with ``PROMISE_MACHINE_STRICT=1``."""
+        no customer, and the guard then reads suppressions in every scope: none may go to
+        an identifier suppressed anywhere (docs/promise-machine.md, "What it found")."""
         gateway, texts, mails = self.read_outboxes()
         ours = [(m.to, m.body) for m in gateway if m.sender not in SENDERS]
         ours += [(t["to"], t["body"]) for t in texts]
@@ -248,8 +243,7 @@ class World:
             identifier = self.model.identifiers.get(to)
             if identifier is None or not identifier.suppressed:
                 continue
-            STATS["our own text or mail to an identifier suppressed at the customer"] += 1
-            assert not STRICT, f"our own message to a suppressed identifier: {text[:50]!r}"
+            raise AssertionError(f"our own message to a suppressed identifier: {text[:50]!r}")
 
     # --- open requests ---------------------------------------------------------------
 

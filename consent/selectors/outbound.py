@@ -52,7 +52,13 @@ def outbound_block_reason(
     Reasons, in this order:
 
     - ``suppressed``: on the suppression list for this customer or globally (the HMAC
-      looked up under every configured key), whether or not any contact still holds it;
+      looked up under every configured key), whether or not any contact still holds it.
+      Our own messages (``customer_id`` None: privacy-request notices and codes, our
+      own contacts) are stopped by a suppression in ANY scope: whoever erased the person,
+      an erased person who opted out is never messaged again by this installation
+      (DESIGN.md, "Suppression"). A phone-only requester whose number is suppressed is
+      told on the thank-you page that e-mail still works; the suppression at a customer
+      is lifted only by their START / YES to that customer's number;
     - ``do_not_contact``: a live contact of this customer holding it asked never to be
       contacted;
     - ``opted_out`` (SMS): the number's last word to that sender or to every sender
@@ -67,7 +73,9 @@ def outbound_block_reason(
     except ValidationError:
         return OutboundBlock.INVALID_IDENTIFIER
     kind = identifier_kind(channel)
-    if identifier_is_suppressed(channel=kind, value=match_key, customer_id=customer_id):
+    if identifier_is_suppressed(
+        channel=kind, value=match_key, customer_id=customer_id, any_customer=customer_id is None
+    ):
         return OutboundBlock.SUPPRESSED
 
     customer_ids = {customer_id}

@@ -82,6 +82,18 @@ def test_suppressed_for_the_customer_or_globally_even_when_nobody_holds_it(custo
     assert guard(customer) == "suppressed"
 
 
+def test_our_own_messages_are_stopped_by_a_suppression_at_any_customer(customer, settings):
+    """A person erased at a customer after opting out is never messaged again by this
+    installation: our own notices and codes (no customer) ask about every scope, while
+    another customer's messages still ask only about theirs."""
+    suppressions_add(identifiers=[("phone", PHONE)], customer=customer)
+    assert guard(None) == "suppressed"
+    assert guard(None, sender=settings.REQUESTS_SMS_FROM_NUMBER or None) == "suppressed"
+    assert guard(CustomerFactory()) is None
+    suppressions_add(identifiers=[("email", "left@example.org")], customer=customer)
+    assert guard(None, to="Left@Example.org") == "suppressed"
+
+
 def test_erased_person_who_opted_out_is_suppressed(customer, contact, sender, text):
     text("STOP")
     contact_erase(actor=None, contact=contact)

@@ -345,3 +345,18 @@ def test_a_link_used_before_its_notice_left_is_not_sent(django_capture_on_commit
     notice_deliver.apply(args=[NoticeDelivery.objects.get(code="verification_email").pk])
     assert mail.outbox == []
     assert any("used or had expired" in n for n in notes(request))
+
+
+def test_a_number_suppressed_at_a_customer_gets_none_of_our_texts(client):
+    """An erased person who had opted out of a customer's texts files a request with only
+    that number: neither the receipt nor the code is texted to it (DESIGN.md: every
+    outbound path consults the suppression list, so an erased person is never
+    re-contacted); the timeline says why, without the number."""
+    from consent.tests.factories import CustomerFactory
+
+    suppressions_add(identifiers=[("phone", "+14155550134")], customer=CustomerFactory())
+    client.post(FORM, form_data())
+    request = PrivacyRequest.objects.get()
+    assert consent_sms.outbox == []
+    assert any("suppression list" in note for note in notes(request))
+    assert not any("555" in note for note in notes(request))
