@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 
 from requests_app import services
 from requests_app.models import PrivacyRequest, RequestEvent, Status, VerificationChallenge
-from requests_app.sms import LocmemSmsSender
 from requests_app.tests.helpers import links_in_mail
 from requests_app.tests.test_views import FORM, PDF, form_data
 
@@ -48,6 +47,20 @@ def _sending(client, **fields):
 def _shape(statements: list[str]) -> Counter:
     """The statements without their values (ids, dates, references, savepoint names)."""
     return Counter(_LITERALS.sub("?", sql) for sql in statements)
+
+
+def _texted_codes() -> list[str]:
+    """The verification codes texted so far (the requests app's test sender; after the
+    notices work, the consent gateway's outbox every SMS goes through)."""
+    try:
+        from requests_app.sms import LocmemSmsSender
+
+        bodies = [m["body"] for m in LocmemSmsSender.outbox]
+    except ImportError:
+        from consent import sms
+
+        bodies = [m.body for m in sms.outbox]
+    return [m.group(1) for body in bodies if (m := re.search(r"\b(\d{6})\b", body))]
 
 
 def _window_passes():
@@ -136,11 +149,10 @@ def test_probes_send_one_link_per_window_and_the_persons_link_keeps_working(clie
 def test_probes_of_a_phone_only_request_text_no_new_codes_and_the_first_code_works(client):
     phone = "+1 415 555 0166"
     client.post(FORM, form_data(email="", phone=phone))
-    [text] = LocmemSmsSender.outbox
-    code = re.search(r"\b(\d{6})\b", text["body"]).group(1)
+    [code] = _texted_codes()
     for _ in range(4):
         client.post(FORM, form_data(email="", phone=phone))
-    assert len(LocmemSmsSender.outbox) == 1
+    assert _texted_codes() == [code]
     verified = services.privacy_request_verify_by_code(phone=phone, code=code)
     assert verified.status == Status.VERIFIED
 
