@@ -9,18 +9,23 @@ import re
 from collections import Counter
 
 import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core import mail
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.db.models import F
+from django.http import HttpResponse
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from privacy.models import OutboxTask
 from requests_app import services
 from requests_app.models import PrivacyRequest, RequestEvent, Status, VerificationChallenge
 from requests_app.tests.helpers import links_in_mail
 from requests_app.tests.test_views import FORM, PDF, form_data
+from requests_app.views import request_form
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +215,29 @@ def test_instructions_after_death_with_a_bad_contact_keep_nothing_and_can_be_sen
     assert response.status_code == 302
     request = PrivacyRequest.objects.get()
     assert request.post_mortem.trusted_person_contact == "camille@example.fr"
+
+
+def test_the_form_publishes_the_work_it_queued_only_once_its_response_has_gone_out(rf):
+    """A fresh sending queues a receipt and a link, a resubmission within the window
+    nothing: publishing them before the response would show in its time. They are
+    committed with the request and published when the server closes the response."""
+    request = rf.post(FORM, form_data())
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    request._dont_enforce_csrf_checks = True
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = request_form(request)
+    assert response.status_code == 302
+    queued = OutboxTask.objects.filter(sent_at__isnull=True)
+    assert queued.count() == 2 and mail.outbox == []  # committed, not published yet
+
+    # The server has written the response to the client and closes it. (Without the
+    # request_finished handler that would end the test's database connection.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+    assert not queued.exists()
+    assert len(mail.outbox) == 2  # the receipt and the link
