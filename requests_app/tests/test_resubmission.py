@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from consent import sms as consent_sms
 from privacy.models import OutboxTask
 from requests_app import services
 from requests_app.models import PrivacyRequest, RequestEvent, Status, VerificationChallenge
@@ -65,16 +66,8 @@ def _shape(statements: list[str]) -> Counter:
 
 
 def _texted_codes() -> list[str]:
-    """The verification codes texted so far (the requests app's test sender; after the
-    notices work, the consent gateway's outbox every SMS goes through)."""
-    try:
-        from requests_app.sms import LocmemSmsSender
-
-        bodies = [m["body"] for m in LocmemSmsSender.outbox]
-    except ImportError:
-        from consent import sms
-
-        bodies = [m.body for m in sms.outbox]
+    """The verification codes texted so far (every SMS goes through the consent gateway)."""
+    bodies = [m.body for m in consent_sms.outbox]
     return [m.group(1) for body in bodies if (m := re.search(r"\b(\d{6})\b", body))]
 
 
