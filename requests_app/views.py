@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from privacy.http import client_ip
 from privacy.identifiers import search_keys
+from privacy.services import publish_after_response
 from requests_app import selectors, services
 from requests_app.forms import (
     AppealForm,
@@ -58,6 +59,9 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+# A sending for an address with an open request queues fewer notices than a new one:
+# published after the response, their number does not show in its time (issue 11).
+@publish_after_response
 def request_form(request: HttpRequest) -> HttpResponse:
     form = PrivacyRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":

@@ -36,7 +36,7 @@ from .minors import (
     minors_data_erase,
 )
 from .opt_out_signals import opt_out_signal_record
-from .outbox import outbox_relay, task_enqueue
+from .outbox import outbox_relay, publish_after_response, task_enqueue
 from .retention import RetentionSweepReport, retention_sweep
 from .staff import staff_user_deactivate, staff_user_save
 from .staff_access import staff_login_records_purge
@@ -73,6 +73,7 @@ __all__ = [
     "minors_data_erase",
     "opt_out_signal_record",
     "outbox_relay",
+    "publish_after_response",
     "retention_sweep",
     "staff_login_records_purge",
     "staff_user",

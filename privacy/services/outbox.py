@@ -13,14 +13,22 @@ A task may therefore be published twice (the relay and a slow after-commit publi
 a crash between publishing and marking the row): every queued task is idempotent.
 
 Rows hold the task's name and ids only; the relay deletes sent rows after
-``PRIVACY_OUTBOX_KEEP_SENT_DAYS``."""
+``PRIVACY_OUTBOX_KEEP_SENT_DAYS``.
+
+A public page whose work must not show in its response time (how many notices a sending
+of the request form queued says whether the person already had an open request) holds
+its publishing until the response has gone out: ``publish_after_response`` (a view
+decorator) — the rows are committed with the work as always, and published when the
+server closes the response (or by the relay, should the process die first)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -72,8 +80,62 @@ def task_enqueue(*, task: str, args: Sequence = ()) -> OutboxTask:
     # Inline tasks (tests, debugging) propagate their own errors like .delay() did; in
     # production nothing may escape after the commit (the visitor would see a 500).
     robust = not (app.conf.task_always_eager and app.conf.task_eager_propagates)
-    transaction.on_commit(partial(outbox_task_publish, task_id=row.pk), robust=robust)
+    held = _held_for_response.get()
+    publish = held.add if held is not None else outbox_task_publish
+    transaction.on_commit(partial(publish, task_id=row.pk), robust=robust)
     return row
+
+
+@dataclass
+class _HeldTasks:
+    """Tasks a view's work queued, published when its response is closed (``close``);
+    one committed after that (a caller that commits later) is published at once."""
+
+    task_ids: list[int] = field(default_factory=list)
+    closed: bool = False
+
+    def add(self, *, task_id: int) -> None:
+        if self.closed:
+            outbox_task_publish(task_id=task_id)
+        else:
+            self.task_ids.append(task_id)
+
+    def close(self) -> None:
+        self.closed = True
+        task_ids, self.task_ids = self.task_ids, []
+        for task_id in task_ids:
+            try:
+                outbox_task_publish(task_id=task_id)
+            except Exception as exc:  # an inline task's own error: the others still go
+                logger.error("Outbox task id=%s failed: %s", task_id, type(exc).__name__)
+
+
+_held_for_response: ContextVar[_HeldTasks | None] = ContextVar("outbox_held", default=None)
+
+
+def publish_after_response(view: Callable) -> Callable:
+    """View decorator: tasks the view queues are published once the response has been
+    sent (when the server closes it), not at the commit, so the response time does not
+    depend on how many were queued. The rows are in the view's transaction as always; a
+    process that dies before closing leaves them to the relay."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        held = _HeldTasks()
+        token = _held_for_response.set(held)
+        try:
+            response = view(request, *args, **kwargs)
+        except BaseException:
+            held.close()  # committed work still gets its tasks
+            raise
+        finally:
+            _held_for_response.reset(token)
+        # Django's own hook for work at close (FileResponse closes its file there): the
+        # WSGI server calls it after the body was written to the client.
+        response._resource_closers.append(held.close)
+        return response
+
+    return wrapper
 
 
 def _registered_task(app, name: str):

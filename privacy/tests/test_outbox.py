@@ -12,11 +12,13 @@ import io
 import pytest
 from celery import shared_task
 from django.core.management import call_command
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 from privacy.models import AuditEvent, OutboxTask
-from privacy.services import outbox_relay, task_enqueue
+from privacy.services import outbox_relay, publish_after_response, task_enqueue
 from privacy.services.outbox import OutboxArgumentError, outbox_task_publish
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +175,48 @@ def test_an_inline_tasks_own_error_still_surfaces_in_tests(django_capture_on_com
         row = task_enqueue(task=FAILING, args=[1])
     row.refresh_from_db()
     assert row.sent_at is not None and row.attempts == 0
+
+
+@pytest.fixture
+def server_closes_responses():
+    """Closing a response as the server does, minus request_finished's handler that would
+    end the test's database connection."""
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_finished.connect(close_old_connections)
+
+
+def _held_view(request, *, fail=False):
+    with transaction.atomic():
+        task_enqueue(task=TASK, args=[request])
+    if fail:
+        raise RuntimeError("the view's own error")
+    return HttpResponse("done")
+
+
+def test_a_view_publishing_after_its_response_holds_its_tasks_until_it_is_closed(
+    django_capture_on_commit_callbacks, server_closes_responses
+):
+    view = publish_after_response(_held_view)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = view(7)
+    assert RUNS == [] and OutboxTask.objects.get().sent_at is None  # committed, held
+
+    response.close()
+    assert RUNS == [7] and OutboxTask.objects.get().sent_at is not None
+
+    # Work its caller commits after the close is not held back.
+    with django_capture_on_commit_callbacks(execute=True):
+        view(8).close()
+    assert RUNS == [7, 8]
+
+
+def test_a_failing_view_still_publishes_what_it_committed_and_a_dead_broker_is_the_relays(
+    django_capture_on_commit_callbacks, broker_down
+):
+    view = publish_after_response(_held_view)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        view(9, fail=True)
+    # Published at the failure (the broker is down: the row waits for the relay).
+    row = OutboxTask.objects.get()
+    assert row.sent_at is None and row.attempts == 1

@@ -9,18 +9,24 @@ import re
 from collections import Counter
 
 import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core import mail
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.db.models import F
+from django.http import HttpResponse
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from consent import sms as consent_sms
+from privacy.models import OutboxTask
 from requests_app import services
 from requests_app.models import PrivacyRequest, RequestEvent, Status, VerificationChallenge
 from requests_app.tests.helpers import links_in_mail
 from requests_app.tests.test_views import FORM, PDF, form_data
+from requests_app.views import request_form
 
 pytestmark = pytest.mark.django_db
 
@@ -37,35 +43,32 @@ def _many_probes_allowed(settings):
     settings.REQUESTS_RESEND_WINDOW_MINUTES = 15
 
 
-@pytest.fixture
-def _worker(celery_conf):
-    """The web request's work is counted, not the worker's: tasks are published (to the
-    in-memory broker) as in production, then run here, outside the count."""
-
-    def run_queued_notices() -> None:
-        from requests_app.models import NoticeDelivery
-        from requests_app.tasks import notice_deliver
-
-        for delivery_id in NoticeDelivery.objects.filter(sent_at__isnull=True).values_list(
-            "pk", flat=True
-        ):
-            notice_deliver.apply(args=[delivery_id])
-
-    celery_conf(task_always_eager=False)
-    return run_queued_notices
-
-
 def _sending(client, **fields):
-    """(statements, response) of one sending of the form, followed to its page."""
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post(FORM, form_data(**fields), follow=True)
-    assert response.status_code == 200
-    return [q["sql"] for q in queries.captured_queries], response
+    """(statements, page) of one sending of the form: the statements of the request and
+    its transaction. What was queued for after the commit (mail; tasks once sending moves
+    to them) runs after the count, as it then would; the page is the one redirected to."""
+    raw_client = client._client  # the fixture's client runs them inside the post
+    with (
+        TestCase.captureOnCommitCallbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = raw_client.post(FORM, form_data(**fields))
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    page.redirected_to = response["Location"]
+    return [q["sql"] for q in queries.captured_queries], page
 
 
 def _shape(statements: list[str]) -> Counter:
     """The statements without their values (ids, dates, references, savepoint names)."""
     return Counter(_LITERALS.sub("?", sql) for sql in statements)
+
+
+def _texted_codes() -> list[str]:
+    """The verification codes texted so far (every SMS goes through the consent gateway)."""
+    bodies = [m.body for m in consent_sms.outbox]
+    return [m.group(1) for body in bodies if (m := re.search(r"\b(\d{6})\b", body))]
 
 
 def _window_passes():
@@ -89,9 +92,7 @@ def _window_passes():
     ],
     ids=["email", "phone", "post_mortem"],
 )
-def test_a_resubmission_does_the_same_work_and_gets_the_same_page_as_a_fresh_one(
-    client, fields, _worker
-):
+def test_a_resubmission_does_the_same_work_and_gets_the_same_page_as_a_fresh_one(client, fields):
     _sending(client, email="warm.up@example.org")  # caches of the first request
     fresh, fresh_page = _sending(client, **fields)
     again, again_page = _sending(client, **fields)  # no re-send: within the window
@@ -103,20 +104,18 @@ def test_a_resubmission_does_the_same_work_and_gets_the_same_page_as_a_fresh_one
     assert _shape(fresh) == _shape(again) == _shape(resent)
     pages = {_REFERENCE.sub(b"SR-REF", p.content) for p in (fresh_page, again_page, resent_page)}
     assert len(pages) == 1
-    assert fresh_page.redirect_chain == again_page.redirect_chain == resent_page.redirect_chain
+    assert fresh_page.redirected_to == again_page.redirected_to == resent_page.redirected_to
 
 
-def test_a_resubmission_for_a_confirmed_request_does_the_same_work_too(client, _worker):
+def test_a_resubmission_for_a_confirmed_request_does_the_same_work_too(client):
     """No link goes out for a request already confirmed, but the work of one is done."""
     _sending(client, email="warm.up@example.org")
     fresh, fresh_page = _sending(client)
-    _worker()
     request = PrivacyRequest.objects.get(email="alex@example.org")
     services.privacy_request_verify_manually(actor=None, request=request, method="id_document")
     links_before = links_in_mail("verify")
 
     again, again_page = _sending(client)
-    _worker()
 
     request.refresh_from_db()
     assert request.status == Status.VERIFIED and request.duplicate_count == 1
@@ -155,20 +154,13 @@ def test_probes_send_one_link_per_window_and_the_persons_link_keeps_working(clie
     assert client.post(resent_link).status_code == 410  # single use: the request moved on
 
 
-def codes_texted():
-    """The verification codes texted (through the consent app's gateway), not the
-    receipt notices a phone-only requester also gets by SMS."""
-    return [m for m in consent_sms.outbox if "code is" in m.body]
-
-
 def test_probes_of_a_phone_only_request_text_no_new_codes_and_the_first_code_works(client):
     phone = "+1 415 555 0166"
     client.post(FORM, form_data(email="", phone=phone))
-    [text] = codes_texted()
-    code = re.search(r"\b(\d{6})\b", text.body).group(1)
+    [code] = _texted_codes()
     for _ in range(4):
         client.post(FORM, form_data(email="", phone=phone))
-    assert len(codes_texted()) == 1
+    assert _texted_codes() == [code]
     verified = services.privacy_request_verify_by_code(phone=phone, code=code)
     assert verified.status == Status.VERIFIED
 
@@ -216,3 +208,29 @@ def test_instructions_after_death_with_a_bad_contact_keep_nothing_and_can_be_sen
     assert response.status_code == 302
     request = PrivacyRequest.objects.get()
     assert request.post_mortem.trusted_person_contact == "camille@example.fr"
+
+
+def test_the_form_publishes_the_work_it_queued_only_once_its_response_has_gone_out(rf):
+    """A sending's notices (a receipt and a link) are queued as one task, committed with
+    the request and published only when the server closes the response: a broker round
+    trip inside the response would show in its time."""
+    request = rf.post(FORM, form_data())
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    request._dont_enforce_csrf_checks = True
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = request_form(request)
+    assert response.status_code == 302
+    queued = OutboxTask.objects.filter(sent_at__isnull=True)
+    assert queued.count() == 1 and mail.outbox == []  # committed, not published yet
+
+    # The server has written the response to the client and closes it. (Without the
+    # request_finished handler that would end the test's database connection.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+    # Published now: the one task of the sending (it queues the receipt and the link).
+    assert not queued.filter(task="requests_app.tasks.submission_notices_deliver").exists()
