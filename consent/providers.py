@@ -217,7 +217,8 @@ class ConsentProvider:
     def _unmatched_inbound(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
         """{contact id: [(inbound message id, keyword)]}: texts that matched no contact,
         from one of the contacts' numbers — at the contact's customer, or, for our own
-        contacts (controller mode), at any customer. One query over the unmatched texts
+        contacts (controller mode), at any customer; texts to our own requests number
+        for any contact holding the number. One query over the unmatched texts
         (a partial index of ``from_number``)."""
         owners: dict[tuple[int | None, str], int] = {}
         for contact_id, customer_id, number in ContactIdentifier.objects.filter(
@@ -232,9 +233,14 @@ class ConsentProvider:
             from_number__isnull=False,
             from_number__any=sorted({number for _, number in owners}),
         ).values_list("pk", "customer_id", "from_number", "keyword")
+        by_number = {number: contact_id for (_, number), contact_id in owners.items()}
         for pk, customer_id, number, keyword in texts:
-            # The customer's own contact first; else ours, whose suppression is global.
+            # The customer's own contact first; else ours, whose suppression is global. A
+            # text to our own requests number (no customer) is ours: whoever of the
+            # contacts holds the number takes it (consent.services.own_number).
             owner = owners.get((customer_id, number)) or owners.get((None, number))
+            if owner is None and customer_id is None:
+                owner = by_number.get(number)
             if owner is not None:
                 found[owner].append((pk, keyword))
         return found

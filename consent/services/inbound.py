@@ -46,6 +46,7 @@ from consent.services.inbound_stop import sms_stop_write, stop_in_one_statement_
 from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
 from consent.services.own_number import (
+    OPTED_OUT_OWN_WORDS,
     own_number_keyword_apply,
     own_number_outcome,
     own_requests_number,
@@ -300,9 +301,10 @@ def sms_inbound_handle(
     to_number = (to_number or "").strip()
     sender = sender_for_number(to_number)
     keyword = keywords.keyword_classify(body)
+    own = own_requests_number(to_number) if sender is None else ""
     revocation = (
         revocation_classify(body or "")
-        if not keyword and sender is not None
+        if not keyword and (sender is not None or own)
         else Revocation(kind="")
     )
     phone = contact = None
@@ -321,7 +323,6 @@ def sms_inbound_handle(
                 customer_id=sender.customer_id, phone=phone, sender=sender.number
             )
             contact = found.contact
-    own = own_requests_number(to_number) if sender is None else ""
     if own:
         try:
             phone = parse_phone(from_number, default_region="US").e164
@@ -329,7 +330,11 @@ def sms_inbound_handle(
             phone = None
         if phone is not None:
             _number_lock(0, phone)
-        plan = _InboundPlan(*own_number_outcome(keyword, phone), own_number=True)
+        plan = _InboundPlan(
+            *own_number_outcome(keyword, phone, revocation, sender=own, at=now), own_number=True
+        )
+        if plan.outcome == OPTED_OUT_OWN_WORDS:
+            keyword = InboundMessage.Keyword.REVOCATION  # kept as SMS proof, like STOP
     else:
         plan = _inbound_plan(
             keyword=keyword,
@@ -354,8 +359,9 @@ def sms_inbound_handle(
         customer=sender.customer if sender else None,
         contact=contact,
         sender=to_number[:20],
-        # A text to our own number keeps the number only with the contact it belongs to.
-        from_number=None if own else phone,
+        # Normalised (E.164) as at customers' senders: erasure finds a text that matched
+        # no contact by it (consent.providers ``_unmatched_inbound``) and scrubs it.
+        from_number=phone,
         body=body,
         keyword=keyword,
         received_at=now,
@@ -395,8 +401,8 @@ def sms_inbound_handle(
             outcome=plan.outcome, phone=phone, sender=own, message_sid=message_sid, at=now
         )
         if contact is not None:
-            message.contact, message.from_number = contact, phone
-            message.save(update_fields=["contact", "from_number"])
+            message.contact = contact
+            message.save(update_fields=["contact"])
     if (stop or plan.grant or plan.lift) and contact is None:
         # A STOP from a number we did not know (or a YES to a sign-up without a
         # contact, or a START that lifts an erased person's suppression): the ledger

@@ -6,7 +6,9 @@ verification codes and notices from it. A STOP (or STOPALL, or another opt-out k
 to it is recorded as what it is, an opt-out of texts from that number by one of our
 own contacts (controller mode, no customer): the number's own contact is found or
 created, as for a STOP to a customer's number, and both SMS purposes are withdrawn in
-the ledger at that sender. The outbound guard then answers ``opted_out`` for every
+the ledger at that sender. A revocation in the person's own words ("please stop
+texting me", "dejen de enviarme mensajes", read by ``consent.revocation`` as at
+customers' senders) is the same opt-out (method "sms_free_text"). The outbound guard then answers ``opted_out`` for every
 text from that number (``outbound_block_reason(…, sender=REQUESTS_SMS_FROM_NUMBER)``);
 customers' numbers are not affected. START / UNSTOP / YES from the number grants the
 informational purpose at that sender again (the person's own act). A number already on
@@ -22,12 +24,15 @@ from django.core.exceptions import ValidationError
 
 from consent import keywords
 from consent.models import ConsentEvent, Purpose
+from consent.revocation import Revocation
 from consent.selectors.identifiers import sender_normalize
 from consent.services.ledger import SMS_PURPOSES
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
 from privacy.models import Contact, ContactIdentifier
 from privacy.selectors import identifier_is_suppressed
 from privacy.services import contact_create
+
+Method = ConsentEvent.Method
 
 STOP_REPLY = (
     "You will get no more texts from this privacy requests number. We still answer "
@@ -49,10 +54,31 @@ def own_requests_number(to_number: str) -> str:
         return ""
 
 
-def own_number_outcome(keyword: str, phone: str | None) -> tuple[str, str]:
-    """(outcome, reply) of a text to our requests number, decided by reads alone."""
+OPTED_OUT = "opted_out_own_number"
+OPTED_OUT_OWN_WORDS = "opted_out_own_number_own_words"
+
+
+def own_number_outcome(
+    keyword: str,
+    phone: str | None,
+    revocation: Revocation | None = None,
+    *,
+    sender: str = "",
+    at: dt.datetime | None = None,
+) -> tuple[str, str]:
+    """(outcome, reply) of a text to our requests number, decided by reads alone.
+
+    A text that is no keyword is read as customers' senders read it
+    (``consent.revocation``): a clear revocation in the person's own words ("please stop
+    texting me") opts out as STOP does; a possible one is recorded with the outcome
+    ``revocation_review_own_number``."""
     if keyword == keywords.HELP:
         return "help_own_number", HELP_REPLY
+    if not keyword and revocation is not None and phone is not None:
+        if revocation.is_clear:
+            return OPTED_OUT_OWN_WORDS, STOP_REPLY
+        if revocation.is_possible:
+            return "revocation_review_own_number", ""
     if phone is None or keyword not in (
         keywords.STOP,
         keywords.STOPALL,
@@ -61,14 +87,14 @@ def own_number_outcome(keyword: str, phone: str | None) -> tuple[str, str]:
     ):
         return "no_keyword_own_number", ""
     if keyword in (keywords.STOP, keywords.STOPALL):
-        return "opted_out_own_number", STOP_REPLY
+        return OPTED_OUT, STOP_REPLY
     if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
         return "suppressed_own_number", ""
     return "rejoined_own_number", START_REPLY
 
 
-def _own_contact(phone: str) -> Contact:
-    holder = (
+def _own_holder(phone: str) -> ContactIdentifier | None:
+    return (
         ContactIdentifier.objects.filter(
             customer_id__isnull=True,
             kind="phone",
@@ -78,6 +104,10 @@ def _own_contact(phone: str) -> Contact:
         .select_related("contact")
         .first()
     )
+
+
+def _own_contact(phone: str) -> Contact:
+    holder = _own_holder(phone)
     if holder is not None:
         return holder.contact
     contact, _ = contact_create(actor=None, customer=None, phones=[phone], source="sms")
@@ -92,10 +122,10 @@ def own_number_keyword_apply(
     message_sid: str,
     at: dt.datetime,
 ) -> tuple[Contact | None, list[ConsentEvent]]:
-    """Write the ledger events of a STOP or START to our requests number (in the
-    webhook's transaction). Returns the number's contact (None when nothing was
-    written) and the events."""
-    if outcome == "opted_out_own_number":
+    """Write the ledger events of a STOP (or a clear revocation in own words) or START
+    to our requests number (in the webhook's transaction). Returns the number's contact
+    (None when nothing was written) and the events."""
+    if outcome in (OPTED_OUT, OPTED_OUT_OWN_WORDS):
         if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
             return None, []  # an erased person: blocked already, not stored again
         contact = _own_contact(phone)
@@ -107,6 +137,7 @@ def own_number_keyword_apply(
             everywhere=False,
             message_sid=message_sid,
             at=at,
+            method=Method.SMS_FREE_TEXT if outcome == OPTED_OUT_OWN_WORDS else Method.SMS_KEYWORD,
             purpose_codes=SMS_PURPOSES,
         )
         return contact, events

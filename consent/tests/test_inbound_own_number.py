@@ -1,0 +1,91 @@
+"""Texts to our own privacy-requests number (``REQUESTS_SMS_FROM_NUMBER``) that are no
+keyword (issues 8.2 / 8.4): a revocation in the person's own words is honoured there as
+at customers' senders, the sender's number is stored normalised so erasure finds the
+text, and a repeated STOP is confirmed once."""
+
+from __future__ import annotations
+
+import pytest
+
+from consent.models import ConsentEvent, InboundMessage
+from consent.selectors import outbound_block_reason
+from consent.services import sms_inbound_handle
+from consent.services.own_number import STOP_REPLY
+from privacy.services import contact_create, contact_erase
+from privacy.tests.factories import CustomerFactory
+from privacy.tests.test_erasure_scan import scan_database
+
+pytestmark = pytest.mark.django_db
+
+OURS = "+13125550199"
+PHONE = "+14155550177"
+BODY = "Please stop texting me"
+
+
+@pytest.fixture(autouse=True)
+def _our_number(settings):
+    settings.REQUESTS_SMS_FROM_NUMBER = OURS
+
+
+def _text(body: str, sid: str, from_number: str = PHONE):
+    return sms_inbound_handle(
+        message_sid=sid, account_sid="AC-test", from_number=from_number, to_number=OURS, body=body
+    )
+
+
+def _ours_blocked() -> str | None:
+    return outbound_block_reason(channel="sms", to=PHONE, customer_id=None, sender=OURS)
+
+
+def test_a_revocation_in_own_words_to_our_number_blocks_our_later_texts():
+    assert _ours_blocked() is None
+    result = _text(BODY, "SM-own-words-1")
+    assert result.outcome == "opted_out_own_number_own_words"
+    assert result.reply == STOP_REPLY
+    assert _ours_blocked() == "opted_out"
+    message = InboundMessage.objects.get()
+    assert message.keyword == InboundMessage.Keyword.REVOCATION  # kept as SMS proof
+    assert message.from_number == PHONE and message.contact is not None
+    methods = set(ConsentEvent.objects.values_list("method", flat=True))
+    assert methods == {ConsentEvent.Method.SMS_FREE_TEXT}
+
+
+def test_spanish_revocation_to_our_number_opts_out_too():
+    assert _text("Por favor dejen de enviarme mensajes", "SM-own-es").outcome == (
+        "opted_out_own_number_own_words"
+    )
+    assert _ours_blocked() == "opted_out"
+
+
+def test_a_text_that_is_no_revocation_changes_nothing_but_keeps_the_number_normalised():
+    result = _text("What is the status of my request?", "SM-own-q", from_number="(415) 555-0177")
+    assert result.outcome == "no_keyword_own_number" and result.reply == ""
+    assert _ours_blocked() is None
+    assert InboundMessage.objects.get().from_number == PHONE
+
+
+@pytest.mark.parametrize("holder_customer", [False, True], ids=["our contact", "customer's"])
+def test_erasing_the_holder_of_the_number_scrubs_an_unmatched_text_to_our_number(
+    holder_customer,
+):
+    _text("Call me back about my file. Jane Roe, jane.roe@example.org", "SM-own-free")
+    assert InboundMessage.objects.get().contact_id is None
+    needles = {"body": "jane.roe@example.org", "number": PHONE}
+    assert set(scan_database(needles)) == {"body", "number"}
+    person, _ = contact_create(
+        actor=None,
+        customer=CustomerFactory(default_phone_region="US") if holder_customer else None,
+        phones=[PHONE],
+        first_name="Jane",
+    )
+    contact_erase(actor=None, contact=person)
+    assert scan_database(needles) == {}
+    assert not InboundMessage.objects.filter(body__contains="jane.roe").exists()
+
+
+def test_erasure_after_a_revocation_to_our_number_leaves_no_number():
+    _text(BODY, "SM-own-words-2")
+    message = InboundMessage.objects.get()
+    contact_erase(actor=None, contact=message.contact)
+    assert scan_database({"number": PHONE, "national": PHONE[2:]}) == {}
+    assert _ours_blocked() is not None  # still blocked: the number is suppressed
