@@ -631,7 +631,10 @@ class RevocationReview(models.Model):
     message = models.OneToOneField(
         InboundMessage, on_delete=models.CASCADE, related_name="revocation_review"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # None: a text to our own requests number (no customer's sender).
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

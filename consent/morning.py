@@ -26,7 +26,7 @@ def revocation_reviews(request, today: dt.date) -> PanelContent:
                     f"Text #{review.message_id}",
                     reverse("admin:consent_revocationreview_change", args=[review.pk]),
                 ),
-                review.customer.name,
+                review.customer.name if review.customer else "Our requests number",
                 f"overdue by {-left} day(s)" if left < 0 else f"due {review.due_on:%Y-%m-%d}",
             )
         )

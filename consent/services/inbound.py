@@ -47,6 +47,7 @@ from consent.services.ledger import SMS_PURPOSES, _purpose, _rows_insert
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
 from consent.services.own_number import (
     OPTED_OUT_OWN_WORDS,
+    OWN_REVIEW,
     own_number_keyword_apply,
     own_number_outcome,
     own_requests_number,
@@ -330,8 +331,12 @@ def sms_inbound_handle(
             phone = None
         if phone is not None:
             _number_lock(0, phone)
+        outcome, own_reply = own_number_outcome(keyword, phone, revocation, sender=own, at=now)
         plan = _InboundPlan(
-            *own_number_outcome(keyword, phone, revocation, sender=own, at=now), own_number=True
+            outcome,
+            own_reply,
+            review_signal=revocation.signal if outcome == OWN_REVIEW else "",
+            own_number=True,
         )
         if plan.outcome == OPTED_OUT_OWN_WORDS:
             keyword = InboundMessage.Keyword.REVOCATION  # kept as SMS proof, like STOP
@@ -438,9 +443,9 @@ def sms_inbound_handle(
     elif plan.review_signal:
         RevocationReview.objects.create(
             message=message,
-            customer=sender.customer,
+            customer=sender.customer if sender else None,  # None: our own number
             contact=contact,
-            sender=sender.number,
+            sender=sender.number if sender else own,
             received_at=now,
             due_on=business_days_after(
                 timezone.localdate(now), settings.CONSENT_REVOCATION_REVIEW_BUSINESS_DAYS

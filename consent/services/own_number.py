@@ -56,6 +56,7 @@ def own_requests_number(to_number: str) -> str:
 
 OPTED_OUT = "opted_out_own_number"
 OPTED_OUT_OWN_WORDS = "opted_out_own_number_own_words"
+OWN_REVIEW = "revocation_review_own_number"
 
 
 def own_number_outcome(
@@ -70,15 +71,15 @@ def own_number_outcome(
 
     A text that is no keyword is read as customers' senders read it
     (``consent.revocation``): a clear revocation in the person's own words ("please stop
-    texting me") opts out as STOP does; a possible one is recorded with the outcome
-    ``revocation_review_own_number``."""
+    texting me") opts out as STOP does; a possible one goes to the staff queue
+    (``RevocationReview`` without a customer, outcome ``revocation_review_own_number``)."""
     if keyword == keywords.HELP:
         return "help_own_number", HELP_REPLY
     if not keyword and revocation is not None and phone is not None:
         if revocation.is_clear:
             return OPTED_OUT_OWN_WORDS, STOP_REPLY
         if revocation.is_possible:
-            return "revocation_review_own_number", ""
+            return OWN_REVIEW, ""
     if phone is None or keyword not in (
         keywords.STOP,
         keywords.STOPALL,
@@ -104,6 +105,11 @@ def _own_holder(phone: str) -> ContactIdentifier | None:
         .select_related("contact")
         .first()
     )
+
+
+def own_number_contact(phone: str) -> Contact:
+    """The number's own contact (controller mode, no customer), created if need be."""
+    return _own_contact(phone)
 
 
 def _own_contact(phone: str) -> Contact:

@@ -39,6 +39,7 @@ from consent.selectors import (
 )
 from consent.services.ledger import _event_build, _events_save
 from consent.services.opt_outs import _sms_opt_out
+from consent.services.own_number import own_number_contact
 from consent.services.replies import sms_reply_text
 from consent.services.revocation_reviews import revocation_review_transition
 from consent.services.sms import _contact_for_phone
@@ -325,13 +326,18 @@ def revocation_review_resolve(
                 "The text's number was not valid: record the revocation on the contact.",
                 code="no_number",
             )
-        contact = review.contact or _contact_for_phone(
-            review.customer, message.from_number, create=True
-        )
+        if review.contact is not None:
+            contact = review.contact
+        elif review.customer is None:  # a text to our own requests number
+            contact = own_number_contact(message.from_number)
+        else:
+            contact = _contact_for_phone(review.customer, message.from_number, create=True)
         sender = (
             SenderNumber.objects.filter(number=review.sender).select_related("customer").first()
         )
-        everywhere = revoke_all_in_effect(review.customer, at=message.received_at)
+        everywhere = review.customer is not None and revoke_all_in_effect(
+            review.customer, at=message.received_at
+        )
         sender_number = "" if everywhere else review.sender
         already = revocation_recently_confirmed(
             contact=contact, phone=message.from_number, sender=sender_number, at=timezone.now()

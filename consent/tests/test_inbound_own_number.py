@@ -89,3 +89,53 @@ def test_erasure_after_a_revocation_to_our_number_leaves_no_number():
     contact_erase(actor=None, contact=message.contact)
     assert scan_database({"number": PHONE, "national": PHONE[2:]}) == {}
     assert _ours_blocked() is not None  # still blocked: the number is suppressed
+
+
+DOUBTFUL = "Please stop texting me. Jane Roe, jane.roe@example.org"
+
+
+def test_a_doubtful_text_to_our_number_goes_to_the_staff_queue_and_a_revocation_blocks():
+    from consent.models import RevocationReview
+    from consent.services import revocation_review_resolve
+    from privacy.tests.factories import UserFactory
+
+    result = _text(DOUBTFUL, "SM-own-doubt")
+    assert result.outcome == "revocation_review_own_number" and result.reply == ""
+    review = RevocationReview.objects.get()
+    assert review.customer is None and review.sender == OURS
+    assert review.status == RevocationReview.Status.OPEN
+    assert _ours_blocked() is None  # staff decide, within 10 business days
+
+    officer = UserFactory(role="Privacy officer")
+    assert revocation_review_resolve(actor=officer, review=review, revoke=True)
+    assert _ours_blocked() == "opted_out"
+    review.refresh_from_db()
+    assert review.status == RevocationReview.Status.REVOKED
+    assert review.contact is not None and review.contact.customer_id is None
+
+
+def test_the_morning_panel_shows_a_review_of_a_text_to_our_number(officer_client):
+    _text(DOUBTFUL, "SM-own-panel")
+    page = officer_client.get("/admin/")
+    assert page.status_code == 200
+    assert "Our requests number" in page.content.decode()
+
+
+def test_erasure_deletes_the_review_of_a_doubtful_text_to_our_number():
+    from consent.models import RevocationReview
+
+    _text(DOUBTFUL, "SM-own-doubt-erase")
+    person, _ = contact_create(actor=None, customer=None, phones=[PHONE], first_name="Jane")
+    contact_erase(actor=None, contact=person)
+    assert not RevocationReview.objects.exists()
+    assert scan_database({"body": "jane.roe@example.org", "number": PHONE}) == {}
+
+
+def test_staff_open_the_review_of_a_text_to_our_number(officer_client):
+    from consent.models import RevocationReview
+
+    _text(DOUBTFUL, "SM-own-admin")
+    review = RevocationReview.objects.get()
+    listing = officer_client.get("/admin/consent/revocationreview/")
+    change = officer_client.get(f"/admin/consent/revocationreview/{review.pk}/change/")
+    assert (listing.status_code, change.status_code) == (200, 200)
