@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from consent import keywords
 from consent.models import ConsentEvent, Purpose
 from consent.revocation import Revocation
+from consent.selectors import revocation_recently_confirmed
 from consent.selectors.identifiers import sender_normalize
 from consent.services.ledger import SMS_PURPOSES
 from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
@@ -72,12 +73,14 @@ def own_number_outcome(
     A text that is no keyword is read as customers' senders read it
     (``consent.revocation``): a clear revocation in the person's own words ("please stop
     texting me") opts out as STOP does; a possible one goes to the staff queue
-    (``RevocationReview`` without a customer, outcome ``revocation_review_own_number``)."""
+    (``RevocationReview`` without a customer, outcome ``revocation_review_own_number``).
+    An opt-out confirmed within the confirmation window is not confirmed a second time
+    (47 CFR 64.1200(a)(12)), as at customers' senders."""
     if keyword == keywords.HELP:
         return "help_own_number", HELP_REPLY
     if not keyword and revocation is not None and phone is not None:
         if revocation.is_clear:
-            return OPTED_OUT_OWN_WORDS, STOP_REPLY
+            return OPTED_OUT_OWN_WORDS, _stop_reply(phone, sender, at)
         if revocation.is_possible:
             return OWN_REVIEW, ""
     if phone is None or keyword not in (
@@ -88,10 +91,20 @@ def own_number_outcome(
     ):
         return "no_keyword_own_number", ""
     if keyword in (keywords.STOP, keywords.STOPALL):
-        return OPTED_OUT, STOP_REPLY
+        return OPTED_OUT, _stop_reply(phone, sender, at)
     if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
         return "suppressed_own_number", ""
     return "rejoined_own_number", START_REPLY
+
+
+def _stop_reply(phone: str, sender: str, at: dt.datetime | None) -> str:
+    """The STOP confirmation, or "" when the number's opt-out at our number was
+    confirmed within the window already (the holder, then its state: two queries)."""
+    holder = _own_holder(phone) if sender and at is not None else None
+    confirmed = holder is not None and revocation_recently_confirmed(
+        contact=holder.contact, phone=phone, sender=sender, at=at
+    )
+    return "" if confirmed else STOP_REPLY
 
 
 def _own_holder(phone: str) -> ContactIdentifier | None:

@@ -139,3 +139,29 @@ def test_staff_open_the_review_of_a_text_to_our_number(officer_client):
     listing = officer_client.get("/admin/consent/revocationreview/")
     change = officer_client.get(f"/admin/consent/revocationreview/{review.pk}/change/")
     assert (listing.status_code, change.status_code) == (200, 200)
+
+
+def test_a_repeated_stop_to_our_number_is_confirmed_once():
+    assert _text("STOP", "SM-own-stop-1").reply == STOP_REPLY
+    second = _text("STOP", "SM-own-stop-2")
+    assert second.outcome == "opted_out_own_number" and second.reply == ""
+    assert _text(BODY, "SM-own-stop-3").reply == ""
+
+
+def test_a_stop_after_the_confirmation_window_is_confirmed_again(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first = timezone.now() - dt.timedelta(
+        minutes=settings.CONSENT_REVOCATION_CONFIRMATION_MINUTES + 1
+    )
+    sms_inbound_handle(
+        message_sid="SM-own-old",
+        account_sid="AC",
+        from_number=PHONE,
+        to_number=OURS,
+        body="STOP",
+        now=first,
+    )
+    assert _text("STOP", "SM-own-new").reply == STOP_REPLY
