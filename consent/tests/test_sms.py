@@ -143,3 +143,19 @@ def test_the_prompt_task_gives_up_after_bounded_retries(
     assert flaky_gateway.attempts == sms_opt_in_prompt_send.max_retries + 1
     subscription.refresh_from_db()
     assert subscription.status == "pending" and subscription.prompt_sent_at is None
+
+
+def test_the_console_gateway_prints_the_text_and_logs_nothing_of_it(caplog, capsys):
+    """Development's gateway: the body (a code, a status link with its token) and the
+    number go to the developer's terminal, never through ``logging``."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    body = "Your code is 482913. Status: https://x.example/privacy/status/tok-SECRET-9/"
+    sms.ConsoleGateway().send(sms.OutboundSms(to="+14155550123", sender="+13125550199", body=body))
+
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in ("482913", "tok-SECRET-9", "4155550123", "+13125550199"):
+        assert secret not in logged
+    printed = capsys.readouterr().out
+    assert body in printed and "4155550123" not in printed  # the number masked
