@@ -48,6 +48,7 @@ from consent.services.opt_outs import _sms_keyword_events, _sms_opt_out
 from consent.services.own_number import (
     OPTED_OUT_OWN_WORDS,
     OWN_REVIEW,
+    own_number_blocked,
     own_number_keyword_apply,
     own_number_outcome,
     own_requests_number,
@@ -309,6 +310,7 @@ def sms_inbound_handle(
         else Revocation(kind="")
     )
     phone = contact = None
+    blocked = False
     found = InboundContact(None)
     if sender is not None:
         try:
@@ -331,7 +333,10 @@ def sms_inbound_handle(
             phone = None
         if phone is not None:
             _number_lock(0, phone)
-        outcome, own_reply = own_number_outcome(keyword, phone, revocation, sender=own, at=now)
+        blocked = own_number_blocked(phone)
+        outcome, own_reply = own_number_outcome(
+            keyword, phone, revocation, sender=own, at=now, blocked=blocked
+        )
         plan = _InboundPlan(
             outcome,
             own_reply,
@@ -364,10 +369,10 @@ def sms_inbound_handle(
         customer=sender.customer if sender else None,
         contact=contact,
         sender=to_number[:20],
-        # Normalised (E.164) as at customers' senders: erasure finds a text that matched
-        # no contact by it (consent.providers ``_unmatched_inbound``) and scrubs it.
-        from_number=phone,
-        body=body,
+        # Normalised (E.164): erasure finds a text that matched no contact by it
+        # (consent.providers ``_unmatched_inbound``); not an erased person's at ours.
+        from_number=None if own and blocked else phone,
+        body=None if own and blocked and not keyword else body,
         keyword=keyword,
         received_at=now,
         outcome=plan.outcome,

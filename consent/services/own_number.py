@@ -58,6 +58,7 @@ def own_requests_number(to_number: str) -> str:
 OPTED_OUT = "opted_out_own_number"
 OPTED_OUT_OWN_WORDS = "opted_out_own_number_own_words"
 OWN_REVIEW = "revocation_review_own_number"
+SUPPRESSED = "suppressed_own_number"
 
 
 def own_number_outcome(
@@ -67,6 +68,7 @@ def own_number_outcome(
     *,
     sender: str = "",
     at: dt.datetime | None = None,
+    blocked: bool = False,
 ) -> tuple[str, str]:
     """(outcome, reply) of a text to our requests number, decided by reads alone.
 
@@ -75,9 +77,12 @@ def own_number_outcome(
     texting me") opts out as STOP does; a possible one goes to the staff queue
     (``RevocationReview`` without a customer, outcome ``revocation_review_own_number``).
     An opt-out confirmed within the confirmation window is not confirmed a second time
-    (47 CFR 64.1200(a)(12)), as at customers' senders."""
+    (47 CFR 64.1200(a)(12)), as at customers' senders. ``blocked``: the number is on
+    the global suppression list (``own_number_blocked``)."""
     if keyword == keywords.HELP:
         return "help_own_number", HELP_REPLY
+    if blocked and not keyword:
+        return SUPPRESSED, ""  # blocked already: nothing to revoke or review
     if not keyword and revocation is not None and phone is not None:
         if revocation.is_clear:
             return OPTED_OUT_OWN_WORDS, _stop_reply(phone, sender, at)
@@ -92,9 +97,19 @@ def own_number_outcome(
         return "no_keyword_own_number", ""
     if keyword in (keywords.STOP, keywords.STOPALL):
         return OPTED_OUT, _stop_reply(phone, sender, at)
-    if identifier_is_suppressed(channel="phone", value=phone, customer_id=None):
-        return "suppressed_own_number", ""
+    if blocked:
+        return SUPPRESSED, ""
     return "rejoined_own_number", START_REPLY
+
+
+def own_number_blocked(phone: str | None) -> bool:
+    """Whether the number is on the global suppression list (an erased person, blocked
+    already): its texts to our number are then stored without the number and, unless a
+    keyword, without the words — no contact holds the number, so erasure could never
+    find them again."""
+    return phone is not None and identifier_is_suppressed(
+        channel="phone", value=phone, customer_id=None
+    )
 
 
 def _stop_reply(phone: str, sender: str, at: dt.datetime | None) -> str:

@@ -165,3 +165,17 @@ def test_a_stop_after_the_confirmation_window_is_confirmed_again(settings):
         now=first,
     )
     assert _text("STOP", "SM-own-new").reply == STOP_REPLY
+
+
+def test_an_erased_persons_text_to_our_number_is_not_stored_with_their_number_or_words():
+    """No contact holds a globally suppressed number, so nothing could ever erase it."""
+    from consent.models import RevocationReview
+    from privacy.services import suppressions_add
+
+    suppressions_add(identifiers=[("phone", PHONE)], customer=None)
+    assert _text(DOUBTFUL, "SM-own-gone-1").outcome == "suppressed_own_number"
+    assert _text(BODY, "SM-own-gone-2").outcome == "suppressed_own_number"
+    assert _text("STOP", "SM-own-gone-3").outcome == "opted_out_own_number"
+    assert not RevocationReview.objects.exists()
+    assert scan_database({"body": "jane.roe@example.org", "number": PHONE[2:]}) == {}
+    assert set(InboundMessage.objects.values_list("body", flat=True)) == {None, "STOP"}
