@@ -461,7 +461,9 @@ class NoticeDelivery(models.Model):
     notice's variables are cleared as soon as it is sent or given up."""
 
     #: Held only while the notice waits to be sent (cleared when sent or given up);
-    #: erasure deletes the rows with the request or finds them already empty.
+    #: de-identifying the request gives up its waiting notices, clearing them too
+    #: (``notice_deliveries_give_up``), except the closing answer queued just before,
+    #: which is cleared when it is sent or given up.
     ERASED_FIELDS = ("recipient", "context")
     KEPT_FIELDS = {
         "code": "The request log: which notice (a code, not its text).",

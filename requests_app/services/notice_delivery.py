@@ -35,6 +35,7 @@ from requests_app.models import (
     PrivacyRequest,
     VerificationChallenge,
 )
+from requests_app.services.deidentify import CLOSING_ANSWERS
 from requests_app.services.notices import (
     EMAIL,
     context_load,
@@ -126,6 +127,16 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
         if delivery is None:
             return False
         request = delivery.request
+        if request.deidentified_at is not None and (
+            delivery.code not in CLOSING_ANSWERS or not delivery.recipient
+        ):
+            # Belt and braces: de-identifying gives these up already. Only the closing
+            # answer queued just before it still goes to the person (deidentify.py).
+            timeline.notice_not_sent(
+                request=request, actor=None, code=delivery.code, reason="deidentified"
+            )
+            _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error="deidentified")
+            return False
         reason = outbound_block(channel=delivery.channel, to=delivery.recipient)
         if reason:
             timeline.notice_blocked(
