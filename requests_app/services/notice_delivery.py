@@ -3,7 +3,7 @@
 The task renders the notice, mints the single-use secret it carries (a verification
 link or code, a transfer recipient's confirmation link: only the hash is written, to
 the challenge or transfer, in the same transaction that marks the notice sent),
-derives download links (never stored: ``requests_app.tokens``), asks the outbound guard
+derives download and appeal links (never stored: ``requests_app.tokens``), asks the outbound guard
 again (a STOP or an erasure may have come in since it was queued), and sends it:
 e-mail through Django's backend (bounded by ``EMAIL_TIMEOUT``), SMS through the consent
 app's one gateway (``consent.sms.sms_gateway()``) from ``REQUESTS_SMS_FROM_NUMBER``.
@@ -44,6 +44,7 @@ from requests_app.services.notices import (
     outbound_block,
     public_url,
     request_context,
+    status_token,
 )
 from requests_app.tokens import random_token, sms_code, sms_code_hash, token_hash
 
@@ -74,6 +75,11 @@ def _minted(delivery: NoticeDelivery, context: dict[str, Any]) -> dict[str, Any]
             out["code"] = code
             out["code_url"] = public_url(reverse("requests_app:verify_code"))
         challenge.save(update_fields=["secret_hash"])
+    if context.pop("appeal", False):
+        # The appeal form's link carries the status token: derived now, never stored.
+        out["appeal_url"] = public_url(
+            reverse("requests_app:appeal", args=[status_token(delivery.request)])
+        )
     confirm = [t for t in context.pop("confirm_transfers", []) if t is not None]
     if confirm:
         secret = random_token()
