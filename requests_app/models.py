@@ -461,7 +461,9 @@ class NoticeDelivery(models.Model):
     notice's variables are cleared as soon as it is sent or given up."""
 
     #: Held only while the notice waits to be sent (cleared when sent or given up);
-    #: erasure deletes the rows with the request or finds them already empty.
+    #: de-identifying the request gives up its waiting notices, clearing them too
+    #: (``notice_deliveries_give_up``), except the closing answer queued just before,
+    #: which is cleared when it is sent or given up.
     ERASED_FIELDS = ("recipient", "context")
     KEPT_FIELDS = {
         "code": "The request log: which notice (a code, not its text).",
@@ -469,6 +471,7 @@ class NoticeDelivery(models.Model):
         "queued_at": "The request log: when the notice was queued.",
         "sent_at": "The request log: when the notice was actually sent.",
         "given_up_at": "The request log: when sending was abandoned after the retries.",
+        "claimed_at": "When a worker last took the notice to send it (no personal data).",
         "last_error": "The type of the last sending error, for staff (never its text).",
         "public_message": "The status-page line the services write about the notice, no personal data.",
     }
@@ -500,6 +503,9 @@ class NoticeDelivery(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     given_up_at = models.DateTimeField(null=True, blank=True)
+    #: Set by the worker sending it (minted secret committed, about to send); another
+    #: worker keeps off until ``REQUESTS_NOTICE_CLAIM_SECONDS`` have passed.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=100, blank=True)
 

@@ -181,6 +181,7 @@ NOT_SENT_REASONS = {
     "opted_out": "the number texted STOP",
     "invalid_identifier": "the address or number is not valid",
     "superseded": "the link or code it carries was used or had expired before it could be sent",
+    "deidentified": "the request was de-identified (the person was erased) before it was sent",
 }
 CHANNEL_NAMES = {"email": "e-mail", "sms": "text message"}
 

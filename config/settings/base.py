@@ -229,6 +229,7 @@ CELERY_TASK_ROUTES = {
     "requests_app.tasks.scheduled_erasures_run": _SWEEPS,
     "requests_app.tasks.export_packages_purge": _SWEEPS,
     "requests_app.tasks.request_log_prune": _SWEEPS,
+    "requests_app.tasks.notice_deliveries_requeue": _SWEEPS,
 }
 
 # Every periodic job, in one place (times UTC). Each job has one name: its beat key here,
@@ -282,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadline_digest_send": {
         "task": "requests_app.tasks.deadline_digest_send",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "notice_deliveries_requeue": {
+        "task": "requests_app.tasks.notice_deliveries_requeue",
+        "schedule": crontab(minute=20),  # hourly: notices whose task was lost
     },
 }
 

@@ -34,6 +34,7 @@ from .jobs import (
     scheduled_erasures_run,
     unverified_requests_expire,
 )
+from .notice_delivery import notice_deliveries_requeue
 from .notices import notice_render, notice_send, status_token, status_url
 from .opt_outs import opt_out_request_from_gpc
 from .packages import (
@@ -87,6 +88,7 @@ __all__ = [
     "export_package_staff_open",
     "export_package_staff_view",
     "export_packages_purge",
+    "notice_deliveries_requeue",
     "notice_render",
     "notice_send",
     "opt_out_request_from_gpc",

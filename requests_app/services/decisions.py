@@ -12,7 +12,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from privacy.models import Contact, DataCategory, ErasureCertificate
@@ -36,7 +35,7 @@ from requests_app.selectors import (
     shine_the_light_answer,
 )
 from requests_app.services.deidentify import privacy_request_deidentify_if_erased
-from requests_app.services.notices import notice_send, public_url, status_token
+from requests_app.services.notices import notice_send
 from requests_app.services.packages import (
     PackagesRecovered,
     export_packages_recover,
@@ -151,9 +150,6 @@ def privacy_request_deny(
     )
     _scheduled_erasures_cancel(request)
     rule = request.rule
-    appeal_url = ""
-    if privacy_request_appeal_refusal(request) is None:
-        appeal_url = public_url(reverse("requests_app:appeal", args=[status_token(request)]))
     notice_send(
         request=request,
         code="denial",
@@ -162,7 +158,9 @@ def privacy_request_deny(
             "reason": DenialReason(reason).label,
             "explanation": explanation.strip(),
             "appeal_note": rule.appeal_note,
-            "appeal_url": appeal_url,
+            # Only a flag: the appeal link carries the status token, so the sending
+            # task derives it (``appeal_url``); the queued notice holds no secret.
+            "appeal": privacy_request_appeal_refusal(request) is None,
         },
     )
     privacy_request_deidentify_if_erased(request=request)

@@ -31,6 +31,7 @@ from requests_app.models import (
     OPEN_STATUSES,
     Appeal,
     ExportPackage,
+    NoticeDelivery,
     PackageTransfer,
     PostMortemInstructions,
     PrivacyRequest,
@@ -66,6 +67,14 @@ UNCONFIRMED_KEPT_REASON = (
 OPEN_KEPT_REASON = (
     "Open privacy request: the contact details are kept until it is answered, so the person "
     "gets the answer; it is de-identified right after the closing notice is queued."
+)
+
+
+#: The answer a closing service queues just before it de-identifies the request it
+#: closed (``privacy_request_deidentify_if_erased``): the person asked, so it still goes
+#: out; its address is cleared when it is sent or given up.
+CLOSING_ANSWERS = frozenset(
+    {"completion", "denial", "opt_out_confirmation", "shine_the_light_answer"}
 )
 
 
@@ -179,9 +188,35 @@ def privacy_requests_close_unconfirmed(*, request_ids: Iterable[int]) -> int:
     return closed
 
 
-def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime) -> int:
+def notice_deliveries_give_up(
+    *, request_ids: Iterable[int], now: dt.datetime, keep_answers: bool = False
+) -> int:
+    """Give up the notices of the given requests not sent yet: address and variables
+    cleared, code/channel/dates kept as the log, "not sent" on the timeline (no
+    identifier). ``keep_answers`` spares the closing answer (``CLOSING_ANSWERS``).
+    Returns how many were given up."""
+    pending = NoticeDelivery.objects.select_for_update().filter(
+        request_id__any=list(request_ids), sent_at__isnull=True, given_up_at__isnull=True
+    )
+    if keep_answers:
+        pending = pending.exclude(code__in=CLOSING_ANSWERS)
+    rows = list(pending.select_related("request").order_by("pk"))
+    for delivery in rows:
+        timeline.notice_not_sent(
+            request=delivery.request, actor=None, code=delivery.code, reason="deidentified"
+        )
+    return NoticeDelivery.objects.filter(pk__any=[d.pk for d in rows]).update(
+        recipient="", context={}, given_up_at=now, last_error="deidentified"
+    )
+
+
+def privacy_requests_deidentify(
+    *, request_ids: Iterable[int], now: dt.datetime, keep_answers: bool = False
+) -> int:
     """Empty the identity of the given requests (idempotent); returns how many changed.
-    Files are deleted from private storage after the transaction commits."""
+    Their notices still waiting are given up (``notice_deliveries_give_up``; with
+    ``keep_answers``, all but the closing answer). Files are deleted from private
+    storage after the transaction commits."""
     ids = list(
         PrivacyRequest.objects.filter(
             pk__any=list(request_ids), deidentified_at__isnull=True
@@ -195,6 +230,7 @@ def privacy_requests_deidentify(*, request_ids: Iterable[int], now: dt.datetime)
         for name in rows.exclude(agent_proof__isnull=True).values_list("agent_proof", flat=True)
         if name
     ]
+    notice_deliveries_give_up(request_ids=ids, now=now, keep_answers=keep_answers)
     VerificationChallenge.objects.filter(request_id__any=ids).delete()
     # The statement belongs to the appeal request: it goes when that request does.
     Appeal.objects.filter(appeal_request_id__any=ids).update(**erased_values(Appeal))
@@ -252,7 +288,10 @@ def privacy_request_deidentify_if_erased(
     erased = RequestMatch.objects.filter(about, contact__erased_at__isnull=False)
     if not erased.exists():
         return False
-    privacy_requests_deidentify(request_ids=[request.pk], now=now or timezone.now())
+    # The answer just queued still goes to the person; any other waiting notice does not.
+    privacy_requests_deidentify(
+        request_ids=[request.pk], now=now or timezone.now(), keep_answers=True
+    )
     request.refresh_from_db()
     timeline.deidentified(request=request)
     return True

@@ -3,7 +3,7 @@
 The task renders the notice, mints the single-use secret it carries (a verification
 link or code, a transfer recipient's confirmation link: only the hash is written, to
 the challenge or transfer, in the same transaction that marks the notice sent),
-derives download links (never stored: ``requests_app.tokens``), asks the outbound guard
+derives download and appeal links (never stored: ``requests_app.tokens``), asks the outbound guard
 again (a STOP or an erasure may have come in since it was queued), and sends it:
 e-mail through Django's backend (bounded by ``EMAIL_TIMEOUT``), SMS through the consent
 app's one gateway (``consent.sms.sms_gateway()``) from ``REQUESTS_SMS_FROM_NUMBER``.
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from requests_app.models import (
     PrivacyRequest,
     VerificationChallenge,
 )
+from requests_app.services.deidentify import CLOSING_ANSWERS
 from requests_app.services.notices import (
     EMAIL,
     context_load,
@@ -43,6 +45,7 @@ from requests_app.services.notices import (
     outbound_block,
     public_url,
     request_context,
+    status_token,
 )
 from requests_app.tokens import random_token, sms_code, sms_code_hash, token_hash
 
@@ -73,6 +76,11 @@ def _minted(delivery: NoticeDelivery, context: dict[str, Any]) -> dict[str, Any]
             out["code"] = code
             out["code_url"] = public_url(reverse("requests_app:verify_code"))
         challenge.save(update_fields=["secret_hash"])
+    if context.pop("appeal", False):
+        # The appeal form's link carries the status token: derived now, never stored.
+        out["appeal_url"] = public_url(
+            reverse("requests_app:appeal", args=[status_token(delivery.request)])
+        )
     confirm = [t for t in context.pop("confirm_transfers", []) if t is not None]
     if confirm:
         secret = random_token()
@@ -112,20 +120,47 @@ def _cleared(delivery_id: int, **fields: Any) -> None:
     NoticeDelivery.objects.filter(pk=delivery_id).update(recipient="", context={}, **fields)
 
 
+def _claim_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REQUESTS_NOTICE_CLAIM_SECONDS)
+
+
 def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> bool:
     """Send one queued notice; True when it was sent now. Idempotent: a notice already
-    sent or given up, or whose row is gone, does nothing. Raises ``NoticeNotSent`` when
-    sending failed (the attempt is counted; the task retries)."""
+    sent or given up, whose row is gone, or that another worker has claimed (within
+    ``REQUESTS_NOTICE_CLAIM_SECONDS``) does nothing. Raises ``NoticeNotSent`` when
+    sending failed (the attempt is counted; the task retries).
+
+    Three steps, so no transaction is open while the mail server or gateway is talked to
+    and a secret that may have left is never rolled back: (1) in one short transaction,
+    lock the row, ask the guard, mint the secret (its hash committed) and claim the row
+    (``claimed_at``, the attempt counted); (2) send, outside any transaction; (3) in a
+    second transaction, record it sent (address cleared, timeline, acknowledgement).
+    At least once: if (3) fails or the worker dies between (2) and (3), the row is still
+    unsent and a retry or the sweep (``notice_deliveries_requeue``, after the claim
+    lapsed) sends it again, with a freshly minted secret that replaces the first one's
+    hash. Never twice at the same time: the claim keeps other workers off it."""
+    now = now or timezone.now()
     with transaction.atomic():
         delivery = (
             NoticeDelivery.objects.select_for_update(of=("self",))
             .select_related("request", "verification")
             .filter(pk=delivery_id, sent_at__isnull=True, given_up_at__isnull=True)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - _claim_lease()))
             .first()
         )
         if delivery is None:
             return False
         request = delivery.request
+        if request.deidentified_at is not None and (
+            delivery.code not in CLOSING_ANSWERS or not delivery.recipient
+        ):
+            # Belt and braces: de-identifying gives these up already. Only the closing
+            # answer queued just before it still goes to the person (deidentify.py).
+            timeline.notice_not_sent(
+                request=request, actor=None, code=delivery.code, reason="deidentified"
+            )
+            _cleared(delivery.pk, given_up_at=now, last_error="deidentified", claimed_at=None)
+            return False
         reason = outbound_block(channel=delivery.channel, to=delivery.recipient)
         if reason:
             timeline.notice_blocked(
@@ -135,7 +170,7 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
                 channel=delivery.channel,
                 reason=reason,
             )
-            _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error=reason)
+            _cleared(delivery.pk, given_up_at=now, last_error=reason, claimed_at=None)
             return False
         context = {**request_context(request), **context_load(delivery.context)}
         minted = _minted(delivery, context)
@@ -143,44 +178,52 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
             timeline.notice_not_sent(
                 request=request, actor=None, code=delivery.code, reason="superseded"
             )
-            _cleared(delivery.pk, given_up_at=now or timezone.now(), last_error="superseded")
+            _cleared(delivery.pk, given_up_at=now, last_error="superseded", claimed_at=None)
             return False
-        try:
-            _send(delivery, {**context, **minted})
-        except Exception as exc:
-            error = type(exc).__name__[:100]
-            # Neither the address nor the error text (SMTP and SMS errors quote them).
-            logger.warning(
-                "Notice %s (delivery id=%s) for %s not sent: %s",
-                delivery.code,
-                delivery.pk,
-                request.reference,
-                error,
-            )
-            # The minted secret's hash is rolled back with this transaction: the next
-            # attempt mints another. The attempt itself is counted outside it.
-            transaction.set_rollback(True)
-            failed = NoticeNotSent(error)
-        else:
-            failed = None
-            sent_at = now or timezone.now()
-            _cleared(delivery.pk, sent_at=sent_at, attempts=delivery.attempts + 1, last_error="")
-            timeline.notice_sent(
-                request=request,
-                actor=delivery.actor,
-                code=delivery.code,
-                channel=delivery.channel,
-                person_facing=delivery.person_facing,
-                public_message=delivery.public_message,
-            )
-            if delivery.code == "receipt":
-                _acknowledge(request, at=sent_at)
-    if failed is not None:
-        NoticeDelivery.objects.filter(pk=delivery_id).update(
-            attempts=delivery.attempts + 1, last_error=str(failed)
+        attempts = delivery.attempts + 1
+        NoticeDelivery.objects.filter(pk=delivery.pk).update(claimed_at=now, attempts=attempts)
+    try:
+        _send(delivery, {**context, **minted})
+    except Exception as exc:
+        error = type(exc).__name__[:100]
+        # Neither the address nor the error text (SMTP and SMS errors quote them).
+        logger.warning(
+            "Notice %s (delivery id=%s) for %s not sent: %s",
+            delivery.code,
+            delivery.pk,
+            request.reference,
+            error,
         )
-        raise failed
+        # The claim is released: the retry mints another secret (its hash replaces this one's).
+        NoticeDelivery.objects.filter(pk=delivery_id, sent_at__isnull=True).update(
+            claimed_at=None, last_error=error
+        )
+        raise NoticeNotSent(error) from exc
+    with transaction.atomic():
+        sent_at = now
+        _cleared(delivery.pk, sent_at=sent_at, claimed_at=None, last_error="")
+        timeline.notice_sent(
+            request=request,
+            actor=delivery.actor,
+            code=delivery.code,
+            channel=delivery.channel,
+            person_facing=delivery.person_facing,
+            public_message=delivery.public_message,
+        )
+        if delivery.code == "receipt":
+            _acknowledge(request, at=sent_at)
     return True
+
+
+def notice_delivery_failed(*, delivery_id: int, error: str) -> None:
+    """An unexpected error (not a sending failure) in ``notice_delivery_send``: count the
+    attempt if it was not counted (the claim was rolled back), release a claim, and
+    keep the error's type for staff. The task then retries like any failure."""
+    rows = NoticeDelivery.objects.filter(
+        pk=delivery_id, sent_at__isnull=True, given_up_at__isnull=True
+    )
+    rows.filter(claimed_at__isnull=True).update(attempts=F("attempts") + 1, last_error=error[:100])
+    rows.filter(claimed_at__isnull=False).update(claimed_at=None, last_error=error[:100])
 
 
 def _acknowledge(request: PrivacyRequest, *, at: dt.datetime) -> None:
@@ -203,7 +246,7 @@ def notice_delivery_give_up(*, delivery_id: int, now: dt.datetime | None = None)
     )
     if delivery is None:
         return False
-    _cleared(delivery.pk, given_up_at=now or timezone.now())
+    _cleared(delivery.pk, given_up_at=now or timezone.now(), claimed_at=None)
     timeline.notice_failed(
         request=delivery.request,
         code=delivery.code,
@@ -234,3 +277,47 @@ def submission_notices_queue(*, submission_id: int) -> int:
         for delivery_id in ids:
             task_enqueue(task="requests_app.tasks.notice_deliver", args=[delivery_id])
     return len(ids)
+
+
+NOTICE_TASK = "requests_app.tasks.notice_deliver"
+
+
+def notice_deliveries_requeue(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The sweep (``REQUESTS_NOTICE_STALE_MINUTES``): a notice neither sent nor given up
+    long after it was queued (longer than the whole retry window), not claimed by a
+    worker (or its claim lapsed) and with no task still waiting in the outbox (the relay
+    publishes those) lost its task — a worker died, the task failed for good. Queue it
+    again; one that already used up its attempts is given up (staff are told)."""
+    now = now or timezone.now()
+    from privacy.models import OutboxTask
+
+    waiting = {
+        args[0]
+        for args in OutboxTask.objects.filter(task=NOTICE_TASK, sent_at__isnull=True).values_list(
+            "args", flat=True
+        )
+        if args
+    }
+    stale = (
+        NoticeDelivery.objects.filter(
+            sent_at__isnull=True,
+            given_up_at__isnull=True,
+            queued_at__lte=now - dt.timedelta(minutes=settings.REQUESTS_NOTICE_STALE_MINUTES),
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - _claim_lease()))
+        .order_by("pk")
+        .values_list("pk", "attempts")
+    )
+    report = {"requeued": 0, "given_up": 0}
+    for delivery_id, attempts in stale:
+        if delivery_id in waiting:
+            continue
+        if attempts > settings.REQUESTS_NOTICE_MAX_RETRIES:
+            report["given_up"] += notice_delivery_give_up(delivery_id=delivery_id, now=now)
+            continue
+        with transaction.atomic():
+            task_enqueue(task=NOTICE_TASK, args=[delivery_id])
+        report["requeued"] += 1
+    if any(report.values()):
+        logger.info("Stale notices %s", report)
+    return report

@@ -58,6 +58,11 @@ REQUESTS_SMS_FROM_NUMBER = _env("REQUESTS_SMS_FROM_NUMBER", default="")
 # seconds, doubling) at most this many times, then staff are told on the timeline.
 REQUESTS_NOTICE_MAX_RETRIES = _env.int("REQUESTS_NOTICE_MAX_RETRIES", default=6)
 REQUESTS_NOTICE_RETRY_BASE_SECONDS = _env.int("REQUESTS_NOTICE_RETRY_BASE_SECONDS", default=60)
+# A worker sending a notice claims it for this long (more than EMAIL_TIMEOUT or an SMS
+# call can take); the sweep re-queues notices still unsent this many minutes after they
+# were queued (more than the whole retry window) whose task was lost.
+REQUESTS_NOTICE_CLAIM_SECONDS = _env.int("REQUESTS_NOTICE_CLAIM_SECONDS", default=600)
+REQUESTS_NOTICE_STALE_MINUTES = _env.int("REQUESTS_NOTICE_STALE_MINUTES", default=180)
 
 # Rows per transaction in the nightly jobs.
 REQUESTS_JOB_BATCH_SIZE = _env.int("REQUESTS_JOB_BATCH_SIZE", default=500)
