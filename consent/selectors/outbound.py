@@ -38,6 +38,7 @@ def outbound_block_reason(
     to: str,
     customer_id: int | None,
     sender: str | None = None,
+    proven: bool = False,
 ) -> str | None:
     """Why nothing may be sent to ``to`` on ``channel`` for this customer (None: for
     our own contacts, controller mode), or None when a transactional or notice message
@@ -64,6 +65,12 @@ def outbound_block_reason(
     - ``opted_out`` (SMS): the number's last word to that sender or to every sender
       (STOPALL) was STOP or another withdrawal of SMS; without a sender, any sender's.
 
+    ``proven``: the message answers a request the person filed and proved by this very
+    identifier (they opened the link mailed to the address, or typed the code texted to
+    the number). The suppression list does not stop that answer — most often the
+    confirmation that their own deletion request was carried out, which the erasure
+    itself has just suppressed; "do not contact" and an SMS opt-out still do.
+
     The one message exempt from this guard is the reply to the person's own keyword
     text (STOP, START, HELP): it answers their message, once, with no marketing."""
     if channel not in OUTBOUND_CHANNELS:
@@ -73,7 +80,7 @@ def outbound_block_reason(
     except ValidationError:
         return OutboundBlock.INVALID_IDENTIFIER
     kind = identifier_kind(channel)
-    if identifier_is_suppressed(
+    if not proven and identifier_is_suppressed(
         channel=kind, value=match_key, customer_id=customer_id, any_customer=customer_id is None
     ):
         return OutboundBlock.SUPPRESSED

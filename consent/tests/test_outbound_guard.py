@@ -119,3 +119,24 @@ def test_bad_input(customer):
     assert guard(customer, to="nobody@", channel="email") == "invalid_identifier"
     with pytest.raises(ValidationError):
         guard(customer, channel="phone")
+
+
+def test_a_proven_answer_passes_the_suppression_list_but_not_an_opt_out(customer, settings):
+    """The answer to a request the person proved through this identifier (the erasure's
+    own confirmation) is not stopped by the suppression that erasure added; "do not
+    contact" and a STOP to the sender still stop it."""
+    suppressions_add(identifiers=[("phone", PHONE), ("email", "gone@example.org")], customer=None)
+    assert guard(None, to="gone@example.org") == "suppressed"
+    assert (
+        selectors.outbound_block_reason(
+            channel="email", to="gone@example.org", customer_id=None, proven=True
+        )
+        is None
+    )
+    contact = ContactFactory(customer=customer, do_not_contact=True, email="dnc@example.org")
+    assert (
+        selectors.outbound_block_reason(
+            channel="email", to=contact.email, customer_id=customer.pk, proven=True
+        )
+        == "do_not_contact"
+    )

@@ -161,7 +161,7 @@ def notice_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) ->
             )
             _cleared(delivery.pk, given_up_at=now, last_error="deidentified", claimed_at=None)
             return False
-        reason = outbound_block(channel=delivery.channel, to=delivery.recipient)
+        reason = outbound_block(channel=delivery.channel, to=delivery.recipient, request=request)
         if reason:
             timeline.notice_blocked(
                 request=request,

@@ -38,6 +38,7 @@ from requests_app.models import (
     PrivacyRequest,
     RequestType,
     VerificationChallenge,
+    VerificationMethod,
 )
 from requests_app.notices import DEFAULT_NOTICES, ORGANISATION
 from requests_app.tokens import derive_token
@@ -215,7 +216,7 @@ def notice_send(
         return None
     delivery = None
     for recipient in recipients:
-        reason = outbound_block(channel=channel, to=recipient)
+        reason = outbound_block(channel=channel, to=recipient, request=request)
         if reason:
             timeline.notice_blocked(
                 request=request, actor=actor, code=code, channel=channel, reason=reason
@@ -238,10 +239,27 @@ def notice_send(
     return delivery
 
 
-def outbound_block(*, channel: str, to: str) -> str | None:
+def identifier_proven(request: PrivacyRequest, channel: str) -> bool:
+    """The requester proved control of the address or number this channel writes to:
+    the request was verified by the link mailed to it or the code texted to it."""
+    method = request.verification_method
+    return request.verified_at is not None and (
+        (channel == EMAIL and method == VerificationMethod.EMAIL_LINK)
+        or (channel == SMS and method == VerificationMethod.SMS_CODE)
+    )
+
+
+def outbound_block(*, channel: str, to: str, request: PrivacyRequest | None = None) -> str | None:
     """The consent app's guard, as every outbound path asks it: the suppression list,
-    "do not contact", and for SMS a STOP to our own requests number (or any sender)."""
+    "do not contact", and for SMS a STOP to our own requests number (or any sender).
+    Our messages are asked about with no customer, so a suppression in any scope stops
+    them — except the answers to a request the person proved through this very
+    identifier (``identifier_proven``): the erasure they asked for suppresses them, and
+    its confirmation must still reach them."""
     from consent.selectors import outbound_block_reason  # requests_app → consent seam
 
     sender = (settings.REQUESTS_SMS_FROM_NUMBER or None) if channel == SMS else None
-    return outbound_block_reason(channel=channel, to=to, customer_id=None, sender=sender)
+    proven = request is not None and identifier_proven(request, channel)
+    return outbound_block_reason(
+        channel=channel, to=to, customer_id=None, sender=sender, proven=proven
+    )

@@ -18,6 +18,7 @@ from requests_app.models import (
     NoticeTemplate,
     PrivacyRequest,
     RequestEvent,
+    Status,
     VerificationChallenge,
 )
 from requests_app.tests.factories import PrivacyRequestFactory
@@ -360,3 +361,28 @@ def test_a_number_suppressed_at_a_customer_gets_none_of_our_texts(client):
     assert consent_sms.outbox == []
     assert any("suppression list" in note for note in notes(request))
     assert not any("555" in note for note in notes(request))
+
+
+@pytest.mark.parametrize(
+    ("method", "queued"),
+    [("email_link", True), ("id_document", False), ("sms_code", False)],
+)
+def test_only_a_request_proven_through_the_address_is_answered_past_its_suppression(
+    method, queued
+):
+    """The person proved the address (the link mailed to it): the answer goes although
+    the address is suppressed (their erasure did that). Verified some other way — staff
+    checked an ID, a code texted to a number — the suppressed address gets nothing."""
+    from django.utils import timezone
+
+    from consent.tests.factories import CustomerFactory
+
+    request = PrivacyRequestFactory(
+        email="proof@example.org",
+        status=Status.VERIFIED,
+        verified_at=timezone.now(),
+        verification_method=method,
+    )
+    suppressions_add(identifiers=[("email", "proof@example.org")], customer=CustomerFactory())
+    delivery = services.notice_send(request=request, code="extension", extra={"reason": "x"})
+    assert (delivery is not None) is queued
