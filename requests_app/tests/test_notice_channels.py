@@ -367,9 +367,7 @@ def test_a_number_suppressed_at_a_customer_gets_none_of_our_texts(client):
     ("method", "queued"),
     [("email_link", True), ("id_document", False), ("sms_code", False)],
 )
-def test_only_a_request_proven_through_the_address_is_answered_past_its_suppression(
-    method, queued
-):
+def test_only_a_request_proven_through_the_address_is_answered_past_its_suppression(method, queued):
     """The person proved the address (the link mailed to it): the answer goes although
     the address is suppressed (their erasure did that). Verified some other way — staff
     checked an ID, a code texted to a number — the suppressed address gets nothing."""
