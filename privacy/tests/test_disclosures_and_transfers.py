@@ -167,11 +167,14 @@ def test_a_voluntary_legal_disclosure_is_logged_shown_and_not_notified():
         ({"recipient": " "}, "recipient"),
         ({"legal_basis": ""}, "legal_basis"),
         ({"categories": []}, "categories"),
-        ({"disclosed_on": TODAY() + dt.timedelta(days=1)}, "disclosed_on"),
-        ({"notice_forbidden_until": TODAY()}, "notice_forbidden_basis"),
+        ({"disclosed_on": lambda: TODAY() + dt.timedelta(days=1)}, "disclosed_on"),
+        ({"notice_forbidden_until": TODAY}, "notice_forbidden_basis"),
     ],
 )
 def test_an_incomplete_disclosure_is_refused_field_by_field(changes, field):
+    # Dates are computed when the test runs, not when it is collected: a run that
+    # crosses midnight made "tomorrow" today (seen in CI at 00:04 UTC).
+    changes = {k: v() if callable(v) else v for k, v in changes.items()}
     with pytest.raises(ValidationError) as refused:
         _record(ContactFactory(), **changes)
     assert field in refused.value.message_dict
