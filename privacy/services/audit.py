@@ -105,18 +105,15 @@ def audit_event_record(
     summary: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction of the change it records."""
-    _check_action(action)
-    summary = dict(summary or {})
-    _check_summary(summary, "summary")
-    user = staff_user(actor)
-    actor_id = user.pk if user else None
-    return AuditEvent.objects.create(
-        actor_id=actor_id,
+    event = audit_event_build(
+        actor=actor,
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
         summary=summary,
     )
+    event.save(force_insert=True)
+    return event
 
 
 def audit_events_record_bulk(events: list[AuditEvent]) -> None:
