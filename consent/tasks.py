@@ -3,30 +3,17 @@
 from celery import shared_task
 
 from consent import services
+from privacy.services.outbox import SEND_RETRY
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(services.SmsPromptNotSent,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(**SEND_RETRY, autoretry_for=(services.SmsPromptNotSent,))
 def sms_opt_in_prompt_send(subscription_id: int) -> bool:
     """Send a pending subscription's opt-in prompt (once; retried with backoff when the
     gateway fails; a delivery after it was sent sends nothing)."""
     return services.sms_opt_in_prompt_send(subscription_id=subscription_id)
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(services.PreferenceLinkNotSent,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(**SEND_RETRY, autoretry_for=(services.PreferenceLinkNotSent,))
 def preference_link_deliver(
     contact_id: int, channel: str, sender_id: int | None, actor_id: int | None = None
 ) -> bool:

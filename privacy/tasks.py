@@ -5,6 +5,7 @@ from celery import shared_task
 from privacy.services import DisclosureNoticeNotSent
 from privacy.services import disclosure_notice_deliver as disclosure_notice_deliver_service
 from privacy.services import retention_sweep as retention_sweep_service
+from privacy.services.outbox import SEND_RETRY
 from privacy.services.outbox import outbox_relay as outbox_relay_service
 
 
@@ -30,14 +31,7 @@ def disclosure_notices_send() -> dict:
     return service()
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(DisclosureNoticeNotSent,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=6,
-)
+@shared_task(**SEND_RETRY, autoretry_for=(DisclosureNoticeNotSent,))
 def disclosure_notice_deliver(disclosure_id: int) -> bool:
     """Send one queued disclosure notice (marked sent only once the mail server took it;
     retried with backoff; a delivery after it was sent does nothing)."""

@@ -44,6 +44,17 @@ from privacy.services.audit import _looks_personal, audit_event_record
 
 logger = logging.getLogger(__name__)
 
+#: The retry policy of a task that sends one message to a person (``shared_task(**
+#: SEND_RETRY, autoretry_for=(TheirNotSentError,))``): late acknowledgement, backoff
+#: from a minute doubling up to an hour, six retries. One policy for every such task.
+SEND_RETRY = {
+    "acks_late": True,
+    "ignore_result": True,
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "max_retries": 6,
+}
+
 #: Errors that mean "the broker is unreachable" rather than "the task itself failed".
 BROKER_ERRORS = (KombuOperationalError, ConnectionError, TimeoutError, OSError)
 
