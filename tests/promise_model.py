@@ -47,6 +47,8 @@ PEOPLE = (
     Person("Temperance", "Vandersloot", "temperance.v@vander-mail.example", "+14155550173"),
 )
 SENDERS = ("+12125550100", "+12125550199")
+#: Our own privacy-requests number (``REQUESTS_SMS_FROM_NUMBER``): no customer's sender.
+OUR_NUMBER = "+13125550188"
 
 _clock = itertools.count(1)
 
@@ -57,6 +59,8 @@ class IdentifierModel:
 
     holder: int | None = None  # pk of the live contact holding it (observed)
     suppressed: bool = False
+    # The number's last word to our own requests number was STOP (or own words).
+    our_number_opted_out: bool = False
     # sender ("" = every sender; e-mail uses "") -> (order, GRANTED | WITHDRAWN)
     decisions: dict[str, tuple[int, str]] = field(default_factory=dict)
     ever_granted: set[str] = field(default_factory=set)  # senders a grant was made at

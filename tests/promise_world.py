@@ -26,7 +26,7 @@ try:  # the requests app's own SMS sender, until its texts go through the consen
     from requests_app.sms import LocmemSmsSender
 except ImportError:  # pragma: no cover - after that change
     LocmemSmsSender = None
-from tests.promise_model import PEOPLE, SENDERS, Model
+from tests.promise_model import OUR_NUMBER, PEOPLE, SENDERS, Model
 
 VERIFY_LINK = re.compile(r"http://testserver(/privacy/verify/[A-Za-z0-9_\-:]+/)")
 CODE = re.compile(r"\b(\d{6})\b")
@@ -230,6 +230,11 @@ class World:
         ours += [(t["to"], t["body"]) for t in texts]
         for message in gateway:
             number = self.model.identifiers.get(message.to)
+            if number is not None and message.sender == OUR_NUMBER:
+                assert not number.our_number_opted_out, (
+                    f"texted {message.to[-2:]} from our number after its STOP: "
+                    f"{message.body[:60]!r}"
+                )
             if number is None or message.sender not in SENDERS:
                 continue
             if message.body.startswith("MARKETING"):
@@ -273,7 +278,9 @@ class World:
         for contact_id in newly_erased:
             needles = {}
             for key in held_before.get(contact_id, set()):
-                if self.model.of(key).holder is None:
+                # Held by another live contact: of the customer (the model's holder), or
+                # one of our own (a STOP texted to our requests number is kept by one).
+                if self.model.of(key).holder is None and not _held_by_a_live_contact(key):
                     needles[key] = key
                     if key.startswith("+1"):
                         needles[f"{key} national"] = key[2:]
@@ -391,3 +398,7 @@ def _answers_a_request_proven_by(text: str, *, channel: str) -> bool:
     match = _REFERENCE.search(text)
     request = PrivacyRequest.objects.filter(reference=match.group(0)).first() if match else None
     return request is not None and identifier_proven(request, channel)
+
+
+def _held_by_a_live_contact(key: str) -> bool:
+    return ContactIdentifier.objects.filter(match_key=key, contact__erased_at__isnull=True).exists()

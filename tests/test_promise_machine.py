@@ -53,6 +53,7 @@ from requests_app.models import PrivacyRequest, Relay, Status
 from tests.promise_model import (
     EVERY_SENDER,
     GRANTED,
+    OUR_NUMBER,
     PENDING,
     PEOPLE,
     SENDERS,
@@ -176,6 +177,35 @@ class PromiseMachine(RuleBasedStateMachine):
                 phone.decide(sender, GRANTED)
             else:
                 phone.sms_rejoin(sender)
+
+    @rule(
+        who=people,
+        body=st.sampled_from(["STOP", "START", "HELP", "Please stop texting me", "Hello?"]),
+    )
+    def text_to_our_number(self, who, body):
+        """A text to our own privacy-requests number: a STOP (or a revocation in own
+        words) stops our texts to the number, a START lets them through again."""
+        person = PEOPLE[who]
+        phone = self.model.of(person.phone)
+        self.sid += 1
+        params = {
+            "From": person.phone,
+            "To": OUR_NUMBER,
+            "Body": body,
+            "MessageSid": f"SM{self.sid:032d}",
+            "AccountSid": "AC" + "0" * 32,
+        }
+        with self._committing():
+            response = self.client.post(
+                "/sms/inbound/", params, HTTP_X_TWILIO_SIGNATURE=sign(params, WEBHOOK_URL)
+            )
+        assert response.status_code == 200, response.content
+        word = body.upper().replace(" ", "")
+        STATS[f"text to our number {word[:8]}"] += 1
+        if word in ("STOP", "PLEASESTOPTEXTINGME"):
+            phone.our_number_opted_out = True
+        elif word == "START":
+            phone.our_number_opted_out = False
 
     # --- the consent API ---------------------------------------------------------------
 
@@ -311,7 +341,7 @@ class PromiseMachine(RuleBasedStateMachine):
                     reverse("requests_app:verify_code"),
                     {"country": "US", "phone": request.phone, "code": code},
                 )
-        STATS["verification attempted"] += 1
+        STATS[f"verification attempted (by {'link' if request.email else 'code'})"] += 1
 
     @rule(pick=st.integers(0, 7), deny=st.booleans(), moves=st.integers(1, 3))
     def staff_acts(self, pick, deny, moves):
@@ -432,4 +462,6 @@ def settings_for_machine(settings):
     settings.REQUESTS_RATE_LIMIT_PER_IP = "100000/3600"
     settings.REQUESTS_RATE_LIMIT_PER_IDENTIFIER = "100000/3600"
     settings.REQUESTS_ERASURE_GRACE_DAYS = 7
+    # Without it no text of ours could go out: phone-only requests must really be texted.
+    settings.REQUESTS_SMS_FROM_NUMBER = OUR_NUMBER
     return settings
