@@ -601,8 +601,6 @@ class _EagerLoader:
             [[contact_table, identifier_table]],
         )
         self.foreign_keys = ", ".join(name for (name,) in cursor.fetchall())
-        if self.foreign_keys:
-            cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} IMMEDIATE")
 
     def load(self, payload: bytes, *, stage_only: bool) -> None:
         raw = self.cursor.cursor  # psycopg 3 cursor under Django's wrapper
@@ -613,39 +611,61 @@ class _EagerLoader:
         self.cursor.execute(f"TRUNCATE {_CHUNK}")
         with raw.copy(f"COPY {_CHUNK} ({_STAGED_COLUMNS}) FROM STDIN") as copy:
             copy.write(payload)
+        if self.foreign_keys:
+            # Checked at the end of this chunk, below: not at COMMIT, after everything.
+            self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
+        # Rows whose e-mail and phone are each once in the chunk offer their
+        # identifiers; the unique index refuses those the customer already has (from
+        # before, or from an earlier chunk) without a separate probe. A row all of whose
+        # identifiers went in gets its contact and is marked loaded.
         self.cursor.execute(
             f"""
-            UPDATE {_CHUNK} c SET eager = true
-            FROM (
-                SELECT line,
-                       CASE WHEN email_key IS NULL THEN 1
-                            ELSE count(*) OVER (PARTITION BY email_key) END AS emails,
-                       CASE WHEN phone IS NULL THEN 1
-                            ELSE count(*) OVER (PARTITION BY phone) END AS phones
-                FROM {_CHUNK}
-            ) k
-            WHERE k.line = c.line AND k.emails = 1 AND k.phones = 1
-              AND NOT EXISTS (
-                  SELECT 1 FROM {self.identifier_table} e
-                  WHERE e.customer_id = %(customer)s AND e.kind = 'email'
-                    AND e.match_key = c.email_key)
-              AND NOT EXISTS (
-                  SELECT 1 FROM {self.identifier_table} e
-                  WHERE e.customer_id = %(customer)s AND e.kind = 'phone'
-                    AND e.match_key = c.phone)
+            WITH alone AS (
+                SELECT * FROM (
+                    SELECT s.*,
+                           CASE WHEN s.email_key IS NULL THEN 1
+                                ELSE count(*) OVER (PARTITION BY s.email_key) END AS emails,
+                           CASE WHEN s.phone IS NULL THEN 1
+                                ELSE count(*) OVER (PARTITION BY s.phone) END AS phones
+                    FROM {_CHUNK} s
+                ) k
+                WHERE k.emails = 1 AND k.phones = 1
+            ),
+            added AS (
+                {_new_identifiers_sql(self.identifier_table, source="alone s")}
+                ON CONFLICT DO NOTHING
+                RETURNING contact_id
+            ),
+            per_row AS (SELECT contact_id, count(*) AS n FROM added GROUP BY contact_id),
+            whole AS (
+                UPDATE {_CHUNK} s SET eager = true
+                FROM per_row r
+                WHERE r.contact_id = s.new_id
+                  AND r.n = (s.email IS NOT NULL)::int + (s.phone IS NOT NULL)::int
+                RETURNING s.*
+            ),
+            contacts AS (
+                {_new_contacts_sql(self.contact_table, source="whole s")}
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM added),
+                   (SELECT array_agg(r.contact_id) FROM per_row r
+                    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.new_id = r.contact_id))
             """,
-            {"customer": self.customer_id},
+            {"customer": self.customer_id, "kind": Contact.Kind.END_USER, "now": self.now},
         )
-        self.cursor.execute(
-            _new_contacts_sql(self.contact_table, source=_CHUNK, where="s.eager"),
-            [self.customer_id, Contact.Kind.END_USER, self.now],
-        )
-        self.contacts += self.cursor.rowcount
-        self.cursor.execute(
-            _new_identifiers_sql(self.identifier_table, source=_CHUNK, where="s.eager"),
-            {"customer": self.customer_id, "now": self.now},
-        )
-        self.identifiers += self.cursor.rowcount
+        contacts, identifiers, partial = self.cursor.fetchone()
+        if partial:
+            # Rows of which only one identifier went in (the other is someone's
+            # already): that one comes back out; the grouping deals with the row.
+            self.cursor.execute(
+                f"DELETE FROM {self.identifier_table} WHERE contact_id = ANY(%s)", [partial]
+            )
+            identifiers -= self.cursor.rowcount
+        self.contacts += contacts
+        self.identifiers += identifiers
+        if self.foreign_keys:
+            self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} IMMEDIATE")
         self.cursor.execute(f"INSERT INTO {_STAGING} SELECT * FROM {_CHUNK}")
 
     def finish(self) -> None:
@@ -653,29 +673,30 @@ class _EagerLoader:
             self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
 
 
-def _new_contacts_sql(contact_table: str, *, source: str, where: str) -> str:
-    """Insert a contact for each ``source`` row matching ``where`` (params: customer id,
-    kind, created_at), with the row's own ``new_id``."""
+def _new_contacts_sql(contact_table: str, *, source: str, where: str = "true") -> str:
+    """Insert a contact for each row of ``source`` (aliased ``s``) matching ``where``
+    (params: customer, kind, now), with the row's own ``new_id``."""
     return f"""
         INSERT INTO {contact_table} (
             id, customer_id, kind, first_name, last_name, email, phone, country, state,
             source, notes, date_of_birth, is_minor, do_not_contact, is_restricted,
             created_at)
-        SELECT s.new_id, %s, %s, s.first_name, s.last_name, s.email, s.phone, s.country,
-               s.state, s.source, s.notes, s.date_of_birth, s.is_minor, false, false, %s
-        FROM {source} s
+        SELECT s.new_id, %(customer)s, %(kind)s, s.first_name, s.last_name, s.email,
+               s.phone, s.country, s.state, s.source, s.notes, s.date_of_birth, s.is_minor,
+               false, false, %(now)s
+        FROM {source}
         WHERE {where}
         """
 
 
-def _new_identifiers_sql(identifier_table: str, *, source: str, where: str) -> str:
-    """Insert both identifiers, new and primary, of each ``source`` row matching
-    ``where`` (params: customer, now) for the contact of the row's ``new_id``."""
+def _new_identifiers_sql(identifier_table: str, *, source: str, where: str = "true") -> str:
+    """Insert both identifiers, new and primary, of each row of ``source`` (aliased
+    ``s``) matching ``where`` (params: customer, now) for the contact of its ``new_id``."""
     return f"""
         INSERT INTO {identifier_table} (
             contact_id, customer_id, kind, value, match_key, extension, is_primary, created_at)
         SELECT s.new_id, %(customer)s, u.kind, u.value, u.match_key, u.extension, true, %(now)s
-        FROM {source} s
+        FROM {source}
         CROSS JOIN LATERAL (VALUES ('email', s.email, s.email_key, NULL::text),
                                    ('phone', s.phone, s.phone, s.phone_ext))
              AS u(kind, value, match_key, extension)
@@ -790,14 +811,14 @@ def _import_copy(
         cursor.execute(
             _new_contacts_sql(
                 contact_table,
-                source=_STAGING,
+                source=f"{_STAGING} s",
                 where=(
                     f"NOT s.eager AND NOT EXISTS (SELECT 1 FROM {_DUPS} d "
                     "WHERE d.line = s.line AND d.grp <> s.line) "
                     f"AND NOT EXISTS (SELECT 1 FROM {_MATCHES} m WHERE m.grp = s.line)"
                 ),
             ),
-            [customer.pk, Contact.Kind.END_USER, timezone.now()],
+            {"customer": customer.pk, "kind": Contact.Kind.END_USER, "now": timezone.now()},
         )
         report.contacts_created = eager.contacts - regrouped_contacts + cursor.rowcount
         _phase(report, "insert_contacts")
@@ -832,7 +853,7 @@ def _import_copy(
         cursor.execute(
             _new_identifiers_sql(
                 identifier_table,
-                source=_STAGING,
+                source=f"{_STAGING} s",
                 where=f"NOT s.eager AND NOT EXISTS (SELECT 1 FROM {_SLOW} w WHERE w.line = s.line)",
             ),
             {"customer": customer.pk, "now": now},
