@@ -42,11 +42,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from twilio.request_validator import RequestValidator
+from bench.consent_numbers import phone as numbering_phone, read_blocks
 from consent.selectors import consent_check
 
 n = int(os.environ["GROWTH_N"])
 rng = random.Random(int(os.environ["GROWTH_SEED"]))
-areas = open("bench/results/consent_areas.txt").read().split()
+areas = read_blocks(os.environ["GROWTH_AREAS"])
 senders = ["+14155550100", "+14155550101", "+14155550102"]
 with connection.cursor() as c:
     c.execute("SELECT u.id, min(c.id), count(*) FROM privacy_contact c JOIN privacy_customer u "
@@ -58,7 +59,7 @@ def pg_cpu():
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 def phone(g):
-    return f"+1{areas[g // 10000]}555{g % 10000:04d}"
+    return numbering_phone(areas, g)
 def check(g):
     return consent_check(customer_id=customer_id, channel="sms", purpose_code="sms_marketing",
                          to=phone(g), sender=senders[(first_id + g) % 3])
@@ -119,6 +120,7 @@ def main() -> None:
         "'consent_smssubscription', 'privacy_contactidentifier')"
     )
     env = {**cb.env(), "GROWTH_N": str(args.n), "GROWTH_SEED": str(args.seed),
+           "GROWTH_AREAS": str(cb.AREAS_FILE),
            "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"}  # fmt: skip
     run = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", MEASURE],
@@ -130,6 +132,7 @@ def main() -> None:
         raise SystemExit("measurement failed")
     out = json.loads(line[len("GROWTH ") :])
     summary = {
+        "database": cb.DB,
         "rows": dict(sizes),
         "btree_depth": depth,
         "load_before": load_before,
