@@ -1,8 +1,12 @@
 """Growth (issue 13, item 4): the per-request cost of the consent check and of the STOP
 webhook at the current size of the consent benchmark's database, beside the B-tree depth
-of the indexes they probe. Run it at 1M contacts, reseed larger
-(``bench/consent_bench.py --seed-db --seed-only --contacts N``), run it again, and
-compare: the cost may grow no faster than the depth.
+of the indexes they probe. Run it at 1M contacts, seed a bigger database beside it and
+run it there, and compare: the cost may grow no faster than the depth.
+
+    BENCH_CONSENT_DB=pbo_bench_consent_10m \
+        .venv/bin/python bench/consent_bench.py --seed-db --seed-only --contacts 10000000
+    .venv/bin/python bench/bench_growth.py --n 300                    # pbo_bench_consent
+    BENCH_CONSENT_DB=pbo_bench_consent_10m .venv/bin/python bench/bench_growth.py --n 300
 
 In one process (no HTTP, so the figures are the application's and PostgreSQL's own):
 the check by ``consent.selectors.consent_check`` and the STOP by a signed POST through
@@ -10,8 +14,6 @@ Django's test client (every middleware), each --n times on random seeded contact
 Python CPU and this backend's CPU per request, and the shared buffers one check's
 statement touches (EXPLAIN ANALYZE BUFFERS of its prepared query). Needs the consent
 benchmark's environment (bench/consent_bench.py ENV) and the pageinspect extension.
-
-    .venv/bin/python bench/bench_growth.py --n 500
 """
 
 from __future__ import annotations
@@ -146,6 +148,9 @@ def main() -> None:
             for key in ("python_cpu_ms", "pg_cpu_ms", "wall_ms")
         }
     summary["check_statement_buffers_median"] = statistics.median(out["check_statement_buffers"])
+    # Each STOP's confirmation text goes to the console gateway (bench/settings_bench.py),
+    # which prints "SMS to …NN": proof the path ran and that nothing was sent elsewhere.
+    summary["stop_confirmations_to_console"] = run.stdout.count("SMS to …")
     print(json.dumps(summary, indent=1))
     cb.RESULTS.mkdir(parents=True, exist_ok=True)
     with (cb.RESULTS / "growth.jsonl").open("a") as handle:
