@@ -148,9 +148,6 @@ def main() -> None:
             for key in ("python_cpu_ms", "pg_cpu_ms", "wall_ms")
         }
     summary["check_statement_buffers_median"] = statistics.median(out["check_statement_buffers"])
-    # Each STOP's confirmation text goes to the console gateway (bench/settings_bench.py),
-    # which prints "SMS to …NN": proof the path ran and that nothing was sent elsewhere.
-    summary["stop_confirmations_to_console"] = run.stdout.count("SMS to …")
     print(json.dumps(summary, indent=1))
     cb.RESULTS.mkdir(parents=True, exist_ok=True)
     with (cb.RESULTS / "growth.jsonl").open("a") as handle:
