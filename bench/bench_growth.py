@@ -1,8 +1,12 @@
 """Growth (issue 13, item 4): the per-request cost of the consent check and of the STOP
 webhook at the current size of the consent benchmark's database, beside the B-tree depth
-of the indexes they probe. Run it at 1M contacts, reseed larger
-(``bench/consent_bench.py --seed-db --seed-only --contacts N``), run it again, and
-compare: the cost may grow no faster than the depth.
+of the indexes they probe. Run it at 1M contacts, seed a bigger database beside it and
+run it there, and compare: the cost may grow no faster than the depth.
+
+    BENCH_CONSENT_DB=pbo_bench_consent_10m \
+        .venv/bin/python bench/consent_bench.py --seed-db --seed-only --contacts 10000000
+    .venv/bin/python bench/bench_growth.py --n 300                    # pbo_bench_consent
+    BENCH_CONSENT_DB=pbo_bench_consent_10m .venv/bin/python bench/bench_growth.py --n 300
 
 In one process (no HTTP, so the figures are the application's and PostgreSQL's own):
 the check by ``consent.selectors.consent_check`` and the STOP by a signed POST through
@@ -10,8 +14,6 @@ Django's test client (every middleware), each --n times on random seeded contact
 Python CPU and this backend's CPU per request, and the shared buffers one check's
 statement touches (EXPLAIN ANALYZE BUFFERS of its prepared query). Needs the consent
 benchmark's environment (bench/consent_bench.py ENV) and the pageinspect extension.
-
-    .venv/bin/python bench/bench_growth.py --n 500
 """
 
 from __future__ import annotations
@@ -42,11 +44,12 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from twilio.request_validator import RequestValidator
+from bench.consent_numbers import phone as numbering_phone, read_blocks
 from consent.selectors import consent_check
 
 n = int(os.environ["GROWTH_N"])
 rng = random.Random(int(os.environ["GROWTH_SEED"]))
-areas = open("bench/results/consent_areas.txt").read().split()
+areas = read_blocks(os.environ["GROWTH_AREAS"])
 senders = ["+14155550100", "+14155550101", "+14155550102"]
 with connection.cursor() as c:
     c.execute("SELECT u.id, min(c.id), count(*) FROM privacy_contact c JOIN privacy_customer u "
@@ -58,7 +61,7 @@ def pg_cpu():
     f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 def phone(g):
-    return f"+1{areas[g // 10000]}555{g % 10000:04d}"
+    return numbering_phone(areas, g)
 def check(g):
     return consent_check(customer_id=customer_id, channel="sms", purpose_code="sms_marketing",
                          to=phone(g), sender=senders[(first_id + g) % 3])
@@ -119,6 +122,7 @@ def main() -> None:
         "'consent_smssubscription', 'privacy_contactidentifier')"
     )
     env = {**cb.env(), "GROWTH_N": str(args.n), "GROWTH_SEED": str(args.seed),
+           "GROWTH_AREAS": str(cb.AREAS_FILE),
            "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"}  # fmt: skip
     run = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", MEASURE],
@@ -130,6 +134,7 @@ def main() -> None:
         raise SystemExit("measurement failed")
     out = json.loads(line[len("GROWTH ") :])
     summary = {
+        "database": cb.DB,
         "rows": dict(sizes),
         "btree_depth": depth,
         "load_before": load_before,

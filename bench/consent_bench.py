@@ -43,10 +43,19 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from consent_numbers import phone, read_blocks  # bench/ is on sys.path (script or bench_growth)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"  # git-ignored
-DB = "pbo_bench_consent"
+# The database: BENCH_CONSENT_DB (default pbo_bench_consent), e.g. a second, bigger one
+# for the growth measurement (bench/bench_growth.py) beside the 1M one.
+DB = os.environ.get("BENCH_CONSENT_DB", "pbo_bench_consent")
+if not DB.startswith("pbo_bench_"):
+    raise SystemExit("BENCH_CONSENT_DB must be named pbo_bench_* (the seed empties it).")
+# Its side files: the default database keeps the historical names.
+_SUFFIX = "" if DB == "pbo_bench_consent" else "." + DB
+KEY_FILE = RESULTS / f"consent_api_key{_SUFFIX}.txt"
+AREAS_FILE = RESULTS / f"consent_areas{_SUFFIX}.txt"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 HOST, PORT = "127.0.0.1", 8765
 # The write baseline's table (bench/urls_bench.py writes it; never a migration's).
@@ -87,8 +96,7 @@ def seed(contacts: int) -> None:
         conn.execute(f'CREATE DATABASE "{DB}"')
     manage("migrate", "-v0")
     subprocess.run([sys.executable, "-m", "bench.seed", "consent", "--contacts", str(contacts),
-                    "--key-file", str(RESULTS / "consent_api_key.txt"),
-                    "--areas-file", str(RESULTS / "consent_areas.txt")],
+                    "--key-file", str(KEY_FILE), "--areas-file", str(AREAS_FILE)],
                    cwd=ROOT, env=env(), check=True)  # fmt: skip
 
 
@@ -141,15 +149,15 @@ class Data:
     """What the load generators pick from: contact ids, numbers, the key."""
 
     def __init__(self) -> None:
-        self.key = (RESULTS / "consent_api_key.txt").read_text().strip()
-        self.areas = (RESULTS / "consent_areas.txt").read_text().split()
+        self.key = KEY_FILE.read_text().strip()
+        self.areas = read_blocks(AREAS_FILE)
         (self.first_id, self.count) = db(
             "SELECT min(c.id), count(*) FROM privacy_contact c JOIN privacy_customer u "
             "ON u.id = c.customer_id WHERE u.slug = 'bench-consent'"
         )[0]
 
     def phone(self, g: int) -> str:
-        return f"+1{self.areas[g // 10_000]}555{g % 10_000:04d}"
+        return phone(self.areas, g)
 
     def sender(self, g: int) -> str:
         # The seed signs contact id i up at SENDERS[i % 3]; ids follow g in order.
@@ -244,7 +252,7 @@ local senders = {"%%2B14155550100", "%%2B14155550101", "%%2B14155550102"}
 local headers = {["Authorization"] = "Bearer %(key)s"}
 function request()
   local g = math.random(0, %(count)d - 1)
-  local to = "%%2B1" .. areas[math.floor(g / 10000) + 1] .. "555" .. string.format("%%04d", g %% 10000)
+  local to = "%%2B1" .. areas[math.floor(g / 10000) + 1] .. string.format("%%04d", g %% 10000)
   local sender = senders[((%(first_id)d + g) %% 3) + 1]
   return wrk.format("GET", "/api/v1/consent/check?channel=sms&purpose=sms_marketing&to=" .. to .. "&sender=" .. sender, headers)
 end

@@ -20,9 +20,17 @@
    ``ModelAdmin`` changelist of the same table with Django's defaults (full COUNT(*)).
 
 Uses its own database ``pbo_bench_requests`` (created, migrated, dropped at the end
-unless --keep):
+unless --keep; ``BENCH_REQUESTS_DB=pbo_bench_...`` names another, e.g. one per size):
 
     .venv/bin/python bench/requests_bench.py            # writes bench/requests_results.json
+
+Growth (issue 13, item 4): the tracker alone at 1M and at 10M requests with the same
+10k due rows, each in a database of its own, kept, then measured again without reseeding:
+
+    BENCH_REQUESTS_DB=pbo_bench_requests_10m .venv/bin/python bench/requests_bench.py \
+        --rows 10000000 --only-tracker --keep --out bench/results/requests_10m.json
+    BENCH_REQUESTS_DB=pbo_bench_requests_10m .venv/bin/python bench/requests_bench.py \
+        --rows 10000000 --only-tracker --reuse --keep --out bench/results/requests_10m_2.json
 """
 
 from __future__ import annotations
@@ -43,7 +51,9 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB = "pbo_bench_requests"
+DB = os.environ.get("BENCH_REQUESTS_DB", "pbo_bench_requests")
+if not DB.startswith("pbo_bench_"):
+    raise SystemExit("BENCH_REQUESTS_DB must be named pbo_bench_* (it is dropped and reseeded).")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DATABASE_URL = f"{SERVER}/{DB}"
 OPEN = ("received", "awaiting_verification", "verified", "in_progress", "relayed_to_controller")
@@ -85,7 +95,7 @@ INSERT INTO requests_app_privacyrequest (
     reference, request_type, status, rule_code, channel, country, state, email, email_key,
     is_agent_request, received_at, due_on, deadline_on, acknowledge_by, acknowledged_at,
     extension_reason, verification_method, over_limit, denial_reason, closed_at,
-    status_token_hash, status_token_salt, duplicate_count)
+    status_token_hash, status_token_salt, duplicate_count, objection_purposes)
 SELECT 'BR-' || lpad(i::text, 9, '0'),
        (ARRAY['access','deletion','know','opt_out_sale'])[1 + i %% 4],
        s.status, 'ccpa', 'web', 'US', 'CA',
@@ -93,7 +103,7 @@ SELECT 'BR-' || lpad(i::text, 9, '0'),
        false, s.deadline - 45, s.deadline, s.deadline, s.deadline - 35,
        CASE WHEN s.ack_owed THEN NULL ELSE s.deadline - 44 END,
        '', '', false, '', CASE WHEN s.closed THEN s.deadline - 10 END,
-       md5(i::text) || md5('t' || i::text), 'benchsalt', 0
+       md5(i::text) || md5('t' || i::text), 'benchsalt', 0, '[]'::jsonb
 FROM generate_series(%(first)s::int, %(last)s::int) i
 CROSS JOIN LATERAL (
     SELECT
@@ -187,6 +197,8 @@ def measure_tracker(today: dt.date) -> dict:
         .order_by("acknowledge_by")
         .values("reference", "acknowledge_by")
     )
+    explain_due = due_qs.explain(analyze=True, buffers=True)
+    explain_ack = ack_qs.explain(analyze=True, buffers=True)
     return {
         "rows": PrivacyRequest.objects.count(),
         "due_rows": due,
@@ -201,9 +213,35 @@ def measure_tracker(today: dt.date) -> dict:
         "plain_count_median_s": count_median,
         "due_query_without_index_best_s": seq_best,
         "due_query_without_index_median_s": seq_median,
-        "explain_due": due_qs.explain(analyze=True, buffers=True),
-        "explain_ack_owed": ack_qs.explain(analyze=True, buffers=True),
+        "explain_due": explain_due,
+        "explain_ack_owed": explain_ack,
+        "due_query_buffers": _top_buffers(explain_due),
+        "ack_owed_query_buffers": _top_buffers(explain_ack),
+        "btree_depth": _btree_depth(
+            connection, ["prq_open_deadline", "prq_ack_owed", "requests_app_privacyrequest_pkey"]
+        ),
     }
+
+
+def _top_buffers(explain: str) -> int:
+    """Shared buffers (hit + read) of a plan's top node: the first "Buffers:" line."""
+    import re
+
+    line = next((x for x in explain.splitlines() if "Buffers:" in x), "")
+    return sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", line.split("temp")[0]))
+
+
+def _btree_depth(connection, names: list[str]) -> dict[str, int]:
+    """Levels of each index (bt_metap's level counts from 0 at the leaves)."""
+    out = {}
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        for name in names:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+            if cursor.fetchone()[0]:
+                cursor.execute("SELECT level FROM bt_metap(%s)", [name])
+                out[name] = cursor.fetchone()[0] + 1
+    return out
 
 
 INTERACTIONS = """
@@ -391,6 +429,16 @@ def main() -> None:
         action="store_true",
         help="after seeding, measure only the admin pages (skip the tracker's step 1 and the package)",
     )
+    parser.add_argument(
+        "--only-tracker",
+        action="store_true",
+        help="measure only the deadline tracker (growth, issue 13 item 4): no package, no pages",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database was seeded and kept by an earlier run: measure the tracker again",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "requests_results.json"))
     args = parser.parse_args()
 
@@ -404,7 +452,9 @@ def main() -> None:
         },
         "args": vars(args),
     }
-    report["migrate_s"] = create_database()
+    report["database"] = DB
+    if not args.reuse:
+        report["migrate_s"] = create_database()
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
     import django
@@ -417,11 +467,16 @@ def main() -> None:
         report["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
     today = timezone.localdate()
     try:
+        if args.reuse:
+            report["tracker_full"] = measure_tracker(today)
+            report["table_size"] = _sizes()
+            report["machine"]["load_average_after"] = os.getloadavg()
+            return
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
             report["seed_step1_s"] = seed(
                 conn, first=1, last=args.first_step, due=args.due, open_=args.open, today=today
             )
-        if not args.only_admin:
+        if not args.only_admin and not args.only_tracker:
             report["tracker_step1"] = measure_tracker(today)
         connection.close()
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
@@ -433,22 +488,29 @@ def main() -> None:
                 open_=args.open,
                 today=today,
             )
-            report["table_size"] = conn.execute(
-                "SELECT pg_size_pretty(pg_total_relation_size('requests_app_privacyrequest')),"
-                " pg_size_pretty(pg_relation_size('prq_open_deadline'))"
-            ).fetchone()
+        report["table_size"] = _sizes()
         if not args.only_admin:
             report["tracker_full"] = measure_tracker(today)
+        if not args.only_admin and not args.only_tracker:
             report["package"] = measure_package(args.interactions)
-        report["admin_pages"] = measure_admin_pages()
+        if not args.only_tracker:
+            report["admin_pages"] = measure_admin_pages()
         report["machine"]["load_average_after"] = os.getloadavg()
     finally:
         connection.close()
         if not args.keep:
             admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         shutil.rmtree(PRIVATE_ROOT, ignore_errors=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, default=str))
-    print(json.dumps(report, indent=2, default=str))
+        Path(args.out).write_text(json.dumps(report, indent=2, default=str))
+        print(json.dumps(report, indent=2, default=str))
+
+
+def _sizes() -> list[str]:
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size('requests_app_privacyrequest')),"
+            " pg_size_pretty(pg_relation_size('prq_open_deadline'))"
+        ).fetchone()
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ start with ``pbo_bench_``, because ``--reset`` empties the tables it fills.
 
 What it builds for one customer ``bench-consent`` (and an empty second customer):
 
-- ``--contacts`` contacts, each with an e-mail and an E.164 phone identifier
-  (fictional 555 numbers: contact g has area code AREAS[g // 10000] and line g % 10000;
-  ``--areas-file`` writes AREAS for the load generator), 0.5% restricted;
+- ``--contacts`` contacts, each with an e-mail and an E.164 phone identifier (the
+  numbering of bench/consent_numbers.py: fictional 555 numbers for the first 2M
+  contacts, other valid exchanges beyond, which may be real people's numbers;
+  ``--areas-file`` writes the blocks for the load generator), 0.5% restricted;
 - three long-code sender numbers; contact g signed up at sender g % 3 (by contact id);
 - five ledger events per contact (so 5M for 1M contacts): SMS marketing and SMS
   informational grants at the sender, an e-mail marketing grant, then either a STOP
@@ -35,12 +36,13 @@ import os
 import time
 from pathlib import Path
 
-import phonenumbers
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import consent_numbers
+from bench.consent_numbers import BLOCK, blocks, write_blocks
 from consent.services import api_key_create
 from privacy.hashing import identifier_hmac
 from privacy.models import Customer
@@ -67,16 +69,16 @@ FOREIGN_KEYS = [
 ]
 
 
-def area_codes(needed_numbers: int) -> list[str]:
-    """US area codes whose 555 numbers phonenumbers accepts: 10,000 numbers each."""
-    codes = [
-        str(area)
-        for area in range(201, 990)
-        if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{area}5551234"))
-    ]
-    if len(codes) * 10_000 < needed_numbers:
-        raise CommandError(f"At most {len(codes) * 10_000} contacts (distinct 555 numbers).")
-    return codes
+#: Gateways that text nobody; any other could reach the real numbers beyond 2M contacts.
+SAFE_SMS_GATEWAYS = ("consent.sms.ConsoleGateway", "consent.sms.LocmemGateway")
+
+
+def numbering(contacts: int) -> list[str]:
+    """The blocks of the contacts' numbers and of the erased non-contacts' after them."""
+    try:
+        return blocks(contacts + 10_000)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 class Command(BaseCommand):
@@ -89,11 +91,15 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="Empty the tables first.")
 
     def handle(self, *args, contacts: int, key_file: str, areas_file: str, reset: bool, **opts):
+        if settings.CONSENT_SMS_GATEWAY not in SAFE_SMS_GATEWAYS:
+            raise CommandError(
+                "The seeded numbers may be real: run under bench.settings_bench (console SMS)."
+            )
         name = connection.settings_dict["NAME"] or ""
         if connection.vendor != "postgresql" or not name.startswith("pbo_bench_"):
             raise CommandError("Only for a PostgreSQL database named pbo_bench_*.")
-        if contacts < 10 or contacts > 2_000_000:
-            raise CommandError("--contacts between 10 and 2,000,000.")
+        if contacts < 10:
+            raise CommandError("--contacts at least 10.")
         if Customer.objects.filter(slug=SOURCE).exists():
             if not reset:
                 self.stdout.write("Bench consent data already present (use --reset).")
@@ -105,7 +111,7 @@ class Command(BaseCommand):
                     "consent_consentstate, consent_smssubscription, consent_inboundmessage, "
                     "consent_apikey, consent_sendernumber RESTART IDENTITY CASCADE"
                 )
-        areas = area_codes(contacts)
+        areas = numbering(contacts)
         started = time.perf_counter()
         timings: dict[str, float] = {}
         with transaction.atomic(), connection.cursor() as cursor:
@@ -135,7 +141,7 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(raw_key + "\n")
         os.chmod(path, 0o600)
-        Path(areas_file).write_text("\n".join(areas[: (contacts - 1) // 10_000 + 1]) + "\n")
+        write_blocks(areas_file, areas, contacts)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded in {time.perf_counter() - started:.0f}s: "
@@ -143,7 +149,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
-        self.stdout.write(f"API key written to {path}; area codes to {areas_file}.")
+        self.stdout.write(f"API key written to {path}; number blocks to {areas_file}.")
 
     def _drop_indexes(self, cursor) -> list[str]:
         """Drop the big tables' indexes that back no constraint; return their DDL."""
@@ -209,15 +215,15 @@ class Command(BaseCommand):
                 source, do_not_contact, is_restricted, created_at, last_interaction_at)
             SELECT 'end_user', %(customer)s, 'Bench', 'Person ' || g,
                    'c' || g || '@bench.example.org',
-                   '+1' || (%(areas)s::text[])[1 + g / 10000] || '555'
-                        || lpad((g %% 10000)::text, 4, '0'),
+                   '+1' || (%(areas)s::text[])[1 + g / %(block)s]
+                        || lpad((g %% %(block)s)::text, 4, '0'),
                    'Springfield', 'US', (ARRAY['CA','NY','TX','FL','MA','CO','VA','WA'])[1 + g %% 8],
                    %(source)s, false, g %% 200 = 7,
                    now() - interval '500 days', now() - (g %% 300) * interval '1 day'
               FROM generate_series(0, %(n)s - 1) g
              ORDER BY g
             """,
-            {"customer": main_id, "areas": areas, "source": SOURCE, "n": n},
+            {"customer": main_id, "areas": areas, "block": BLOCK, "source": SOURCE, "n": n},
         )
         counts["identifiers"] = phase(
             "identifiers",
@@ -342,9 +348,8 @@ class Command(BaseCommand):
                     (identifier_hmac(channel=channel, value=value), key_id, channel, "customer",
                      customer_id)
                 )  # fmt: skip
-        extra = min(10_000, len(areas) * 10_000 - n)
-        for g in range(n, n + extra):
-            e164 = f"+1{areas[g // 10_000]}555{g % 10_000:04d}"
+        for g in range(n, n + 10_000):
+            e164 = consent_numbers.phone(areas, g)
             rows.append((identifier_hmac(channel="phone", value=e164), key_id, "phone", "global",
                          None))  # fmt: skip
         created_on = timezone.localdate() - dt.timedelta(days=30)
