@@ -562,175 +562,6 @@ _DUPS = "import_contact_dups"
 _MATCHES = "import_contact_matches"
 _SLOW = "import_contact_slow"
 _FOUND = "import_contact_found"
-_CHUNK = "import_contact_chunk"
-_STAGED_COLUMNS = (
-    "line, first_name, last_name, email, email_key, phone, phone_ext, "
-    "country, state, source, notes, date_of_birth, is_minor"
-)
-
-
-class _EagerLoader:
-    """Loads the file chunk by chunk while the workers normalise the next chunks.
-
-    Every chunk is staged (the whole file is needed for the in-file grouping and the
-    name rule, done at the end), and its rows that are plainly new people — their
-    e-mail and phone appear once in the chunk and the customer has neither — go
-    straight into the contact and identifier tables (the bulk of a typical file). So
-    the database's share of the work (index maintenance, foreign-key checks, made
-    immediate for this while) overlaps the normalising instead of following it.
-
-    A row loaded so that later turns out to share an identifier with another row of
-    the file (in another chunk) is taken back out before the grouping's inserts run
-    (``_eager_rows_regroup_pg``): the end result is exactly that of grouping the whole
-    file first."""
-
-    def __init__(self, cursor, *, customer: Customer, contact_table: str, identifier_table: str):
-        self.cursor = cursor
-        self.customer_id = customer.pk
-        self.contact_table = contact_table
-        self.identifier_table = identifier_table
-        self.now = timezone.now()
-        self.contacts = 0
-        self.identifiers = 0
-        cursor.execute(
-            """
-            SELECT quote_ident(conname) FROM pg_constraint
-            WHERE contype = 'f' AND condeferrable AND conrelid = ANY(%s::regclass[])
-            ORDER BY conname
-            """,
-            [[contact_table, identifier_table]],
-        )
-        self.foreign_keys = ", ".join(name for (name,) in cursor.fetchall())
-
-    def load(self, payload: bytes, *, stage_only: bool) -> None:
-        raw = self.cursor.cursor  # psycopg 3 cursor under Django's wrapper
-        if stage_only:
-            with raw.copy(f"COPY {_STAGING} ({_STAGED_COLUMNS}) FROM STDIN") as copy:
-                copy.write(payload)
-            return
-        self.cursor.execute(f"TRUNCATE {_CHUNK}")
-        with raw.copy(f"COPY {_CHUNK} ({_STAGED_COLUMNS}) FROM STDIN") as copy:
-            copy.write(payload)
-        if self.foreign_keys:
-            # Checked at the end of this chunk, below: not at COMMIT, after everything.
-            self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
-        # Rows whose e-mail and phone are each once in the chunk offer their
-        # identifiers; the unique index refuses those the customer already has (from
-        # before, or from an earlier chunk) without a separate probe. A row all of whose
-        # identifiers went in gets its contact and is marked loaded.
-        self.cursor.execute(
-            f"""
-            WITH alone AS (
-                SELECT * FROM (
-                    SELECT s.*,
-                           CASE WHEN s.email_key IS NULL THEN 1
-                                ELSE count(*) OVER (PARTITION BY s.email_key) END AS emails,
-                           CASE WHEN s.phone IS NULL THEN 1
-                                ELSE count(*) OVER (PARTITION BY s.phone) END AS phones
-                    FROM {_CHUNK} s
-                ) k
-                WHERE k.emails = 1 AND k.phones = 1
-            ),
-            added AS (
-                {_new_identifiers_sql(self.identifier_table, source="alone s")}
-                ON CONFLICT DO NOTHING
-                RETURNING contact_id
-            ),
-            per_row AS (SELECT contact_id, count(*) AS n FROM added GROUP BY contact_id),
-            whole AS (
-                UPDATE {_CHUNK} s SET eager = true
-                FROM per_row r
-                WHERE r.contact_id = s.new_id
-                  AND r.n = (s.email IS NOT NULL)::int + (s.phone IS NOT NULL)::int
-                RETURNING s.*
-            ),
-            contacts AS (
-                {_new_contacts_sql(self.contact_table, source="whole s")}
-                RETURNING 1
-            )
-            SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM added),
-                   (SELECT array_agg(r.contact_id) FROM per_row r
-                    WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.new_id = r.contact_id))
-            """,
-            {"customer": self.customer_id, "kind": Contact.Kind.END_USER, "now": self.now},
-        )
-        contacts, identifiers, partial = self.cursor.fetchone()
-        if partial:
-            # Rows of which only one identifier went in (the other is someone's
-            # already): that one comes back out; the grouping deals with the row.
-            self.cursor.execute(
-                f"DELETE FROM {self.identifier_table} WHERE contact_id = ANY(%s)", [partial]
-            )
-            identifiers -= self.cursor.rowcount
-        self.contacts += contacts
-        self.identifiers += identifiers
-        if self.foreign_keys:
-            self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} IMMEDIATE")
-        self.cursor.execute(f"INSERT INTO {_STAGING} SELECT * FROM {_CHUNK}")
-
-    def finish(self) -> None:
-        if self.foreign_keys:
-            self.cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
-
-
-def _new_contacts_sql(contact_table: str, *, source: str, where: str = "true") -> str:
-    """Insert a contact for each row of ``source`` (aliased ``s``) matching ``where``
-    (params: customer, kind, now), with the row's own ``new_id``."""
-    return f"""
-        INSERT INTO {contact_table} (
-            id, customer_id, kind, first_name, last_name, email, phone, country, state,
-            source, notes, date_of_birth, is_minor, do_not_contact, is_restricted,
-            created_at)
-        SELECT s.new_id, %(customer)s, %(kind)s, s.first_name, s.last_name, s.email,
-               s.phone, s.country, s.state, s.source, s.notes, s.date_of_birth, s.is_minor,
-               false, false, %(now)s
-        FROM {source}
-        WHERE {where}
-        """
-
-
-def _new_identifiers_sql(identifier_table: str, *, source: str, where: str = "true") -> str:
-    """Insert both identifiers, new and primary, of each row of ``source`` (aliased
-    ``s``) matching ``where`` (params: customer, now) for the contact of its ``new_id``."""
-    return f"""
-        INSERT INTO {identifier_table} (
-            contact_id, customer_id, kind, value, match_key, extension, is_primary, created_at)
-        SELECT s.new_id, %(customer)s, u.kind, u.value, u.match_key, u.extension, true, %(now)s
-        FROM {source}
-        CROSS JOIN LATERAL (VALUES ('email', s.email, s.email_key, NULL::text),
-                                   ('phone', s.phone, s.phone, s.phone_ext))
-             AS u(kind, value, match_key, extension)
-        WHERE u.value IS NOT NULL AND {where}
-        -- In index order: the two (kind, match_key) indexes then fill page by page
-        -- instead of at random (measured: half the time for 1M rows).
-        ORDER BY u.kind, u.match_key
-        """
-
-
-def _eager_rows_regroup_pg(cursor, *, contact_table: str, identifier_table: str) -> tuple[int, int]:
-    """Take back out the contacts loaded early for rows that turned out to share an
-    identifier with another row of the file (they are in the dups table now): the
-    grouping's inserts then treat those rows like any other grouped row. Returns the
-    contacts and identifiers removed."""
-    cursor.execute(
-        f"""
-        WITH regrouped AS (
-            UPDATE {_STAGING} s SET eager = false
-            FROM {_DUPS} d WHERE d.line = s.line AND s.eager
-            RETURNING s.new_id
-        ),
-        identifiers AS (
-            DELETE FROM {identifier_table} i USING regrouped r WHERE i.contact_id = r.new_id
-            RETURNING 1
-        ),
-        contacts AS (
-            DELETE FROM {contact_table} c USING regrouped r WHERE c.id = r.new_id
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM identifiers)
-        """
-    )
-    return cursor.fetchone()
 
 
 def _import_copy(
@@ -753,47 +584,26 @@ def _import_copy(
                 new_id bigint NOT NULL DEFAULT nextval('{sequence}'),
                 first_name text, last_name text, email text, email_key text,
                 phone text, phone_ext text, country text, state text, source text, notes text,
-                date_of_birth date, is_minor boolean,
-                eager boolean NOT NULL DEFAULT false
+                date_of_birth date, is_minor boolean
             ) ON COMMIT DROP
             """
         )
-        cursor.execute(
-            f"CREATE TEMP TABLE {_CHUNK} (LIKE {_STAGING} INCLUDING DEFAULTS) ON COMMIT DROP"
+        columns = (
+            "line, first_name, last_name, email, email_key, phone, phone_ext, "
+            "country, state, source, notes, date_of_birth, is_minor"
         )
-        # Whether the customer had any identifier before this import (once rows are
-        # loaded early it always has).
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {identifier_table} WHERE customer_id = %s)",
-            [customer.pk],
-        )
-        (had_identifiers,) = cursor.fetchone()
-        eager = _EagerLoader(
-            cursor,
-            customer=customer,
-            contact_table=contact_table,
-            identifier_table=identifier_table,
-        )
-        for result in results:
-            report.rows += result.rows
-            report.row_errors.extend(result.errors)
-            # A file with a bad row is refused: stage the rest only to report every
-            # problem, no point loading it.
-            eager.load(result.payload, stage_only=bool(report.row_errors))
-        eager.finish()
+        raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper
+        with raw.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
+            for result in results:
+                report.rows += result.rows
+                report.row_errors.extend(result.errors)
+                copy.write(result.payload)
         cursor.execute(f"ANALYZE {_STAGING}")
-        _phase(report, "read_normalise_load")
+        _phase(report, "read_normalise_copy")
 
         shared = _group_duplicates_pg(cursor)
-        regrouped_contacts, regrouped_identifiers = _eager_rows_regroup_pg(
-            cursor, contact_table=contact_table, identifier_table=identifier_table
-        )
         _match_existing_pg(
-            cursor,
-            customer=customer,
-            identifier_table=identifier_table,
-            report=report,
-            had_identifiers=had_identifiers,
+            cursor, customer=customer, identifier_table=identifier_table, report=report
         )
         # Checked whatever else was wrong with the file, so every bad row is reported.
         _name_conflicts_pg(cursor, shared=shared, contact_table=contact_table, report=report)
@@ -806,21 +616,22 @@ def _import_copy(
         report.existing_contacts_matched = cursor.fetchone()[0]
         _phase(report, "group_and_match")
 
-        # New contacts: the first row of every group no existing contact holds (those
-        # of rows loaded early are there already).
+        # New contacts: the first row of every group no existing contact holds.
         cursor.execute(
-            _new_contacts_sql(
-                contact_table,
-                source=f"{_STAGING} s",
-                where=(
-                    f"NOT s.eager AND NOT EXISTS (SELECT 1 FROM {_DUPS} d "
-                    "WHERE d.line = s.line AND d.grp <> s.line) "
-                    f"AND NOT EXISTS (SELECT 1 FROM {_MATCHES} m WHERE m.grp = s.line)"
-                ),
-            ),
-            {"customer": customer.pk, "kind": Contact.Kind.END_USER, "now": timezone.now()},
+            f"""
+            INSERT INTO {contact_table} (
+                id, customer_id, kind, first_name, last_name, email, phone, country, state,
+                source, notes, date_of_birth, is_minor, do_not_contact, is_restricted,
+                created_at)
+            SELECT s.new_id, %s, %s, s.first_name, s.last_name, s.email, s.phone, s.country,
+                   s.state, s.source, s.notes, s.date_of_birth, s.is_minor, false, false, %s
+            FROM {_STAGING} s
+            WHERE NOT EXISTS (SELECT 1 FROM {_DUPS} d WHERE d.line = s.line AND d.grp <> s.line)
+              AND NOT EXISTS (SELECT 1 FROM {_MATCHES} m WHERE m.grp = s.line)
+            """,
+            [customer.pk, Contact.Kind.END_USER, timezone.now()],
         )
-        report.contacts_created = eager.contacts - regrouped_contacts + cursor.rowcount
+        report.contacts_created = cursor.rowcount
         _phase(report, "insert_contacts")
 
         # The one country rule of both importers: a person's country and state come
@@ -846,19 +657,27 @@ def _import_copy(
         )
         cursor.execute(f"ANALYZE {_SLOW}")
 
-        # Fast path: rows alone in their group and new to the customer (the bulk of a
-        # file, most of them loaded early already); both their identifiers are new and
-        # primary.
+        # Fast path, the bulk of a file: rows alone in their group and new to the
+        # customer; both their identifiers are new and primary.
         now = timezone.now()
         cursor.execute(
-            _new_identifiers_sql(
-                identifier_table,
-                source=f"{_STAGING} s",
-                where=f"NOT s.eager AND NOT EXISTS (SELECT 1 FROM {_SLOW} w WHERE w.line = s.line)",
-            ),
+            f"""
+            INSERT INTO {identifier_table} (
+                contact_id, customer_id, kind, value, match_key, extension, is_primary, created_at)
+            SELECT s.new_id, %(customer)s, u.kind, u.value, u.match_key, u.extension, true, %(now)s
+            FROM {_STAGING} s
+            CROSS JOIN LATERAL (VALUES ('email', s.email, s.email_key, NULL::text),
+                                       ('phone', s.phone, s.phone, s.phone_ext))
+                 AS u(kind, value, match_key, extension)
+            WHERE u.value IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM {_SLOW} w WHERE w.line = s.line)
+            -- In index order: the two (kind, match_key) indexes then fill page by page
+            -- instead of at random (measured: half the time for 1M rows).
+            ORDER BY u.kind, u.match_key
+            """,
             {"customer": customer.pk, "now": now},
         )
-        report.identifiers_added = eager.identifiers - regrouped_identifiers + cursor.rowcount
+        report.identifiers_added = cursor.rowcount
         _phase(report, "insert_identifiers_fast")
 
         # Slow path: rows that share a group or join an existing contact. Identifiers the
@@ -969,9 +788,7 @@ def _merged_locations_pg(cursor, *, contact_table: str) -> None:
 
 
 def _drop_work_tables(cursor) -> None:
-    cursor.execute(
-        f"DROP TABLE IF EXISTS {_SLOW}, {_FOUND}, {_MATCHES}, {_DUPS}, {_CHUNK}, {_STAGING}"
-    )
+    cursor.execute(f"DROP TABLE IF EXISTS {_SLOW}, {_FOUND}, {_MATCHES}, {_DUPS}, {_STAGING}")
 
 
 @dataclass(frozen=True)
@@ -1146,13 +963,10 @@ def _union_find(rows: Iterable[tuple[int, Iterable[tuple[str, str | None]]]]) ->
     return {line: find(line) for line in parent}
 
 
-def _match_existing_pg(
-    cursor, *, customer: Customer, identifier_table: str, report, had_identifiers: bool
-) -> None:
+def _match_existing_pg(cursor, *, customer: Customer, identifier_table: str, report) -> None:
     """Groups whose identifiers an existing contact of the customer already holds. The
     found table keeps which row's which kind of identifier matched (for the name rule's
-    messages). Rows loaded early are left out: they matched nobody when loaded, and
-    after the regrouping no other row shares their identifiers."""
+    messages)."""
     cursor.execute(
         f"CREATE TEMP TABLE {_MATCHES} (grp integer PRIMARY KEY, contact_id bigint NOT NULL) "
         "ON COMMIT DROP"
@@ -1161,7 +975,10 @@ def _match_existing_pg(
         f"CREATE TEMP TABLE {_FOUND} (grp integer NOT NULL, contact_id bigint NOT NULL, "
         "line integer NOT NULL, kind text NOT NULL) ON COMMIT DROP"
     )
-    if not had_identifiers:
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {identifier_table} WHERE customer_id = %s)", [customer.pk]
+    )
+    if not cursor.fetchone()[0]:
         return  # a customer's first import: nothing to match against
     # Two equi-joins (hash joins on big files), not one join on "email OR phone".
     cursor.execute(
@@ -1171,13 +988,11 @@ def _match_existing_pg(
         FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
         JOIN {identifier_table} ci
           ON ci.customer_id = %(customer)s AND ci.kind = 'email' AND ci.match_key = s.email_key
-        WHERE NOT s.eager
         UNION ALL
         SELECT coalesce(d.grp, s.line), ci.contact_id, s.line, 'phone'
         FROM {_STAGING} s LEFT JOIN {_DUPS} d ON d.line = s.line
         JOIN {identifier_table} ci
           ON ci.customer_id = %(customer)s AND ci.kind = 'phone' AND ci.match_key = s.phone
-        WHERE NOT s.eager
         """,
         {"customer": customer.pk},
     )

@@ -27,8 +27,7 @@ from privacy.tests.factories import ContactFactory, CustomerFactory
 pytestmark = pytest.mark.django_db
 
 FILE = Path(__file__).parent / "data" / "contacts_same_person_rules.csv"
-# "-chunked": one row per chunk, so rows of one person meet across chunks (for COPY:
-# rows loaded early are taken back out when a later chunk joins them to someone).
+# "-chunked": one row per chunk, so rows of one person meet across chunks.
 IMPORTERS = [
     "admin",
     pytest.param("copy", marks=pytest.mark.postgres),
