@@ -38,16 +38,30 @@ def _phone_e164(raw: str, region: str | None) -> str:
     digits as the national number (no national prefix to strip, no extension, the
     region is not consulted), and its E.164 form is the string itself; so the general
     parser (about half of a check's phone work) is skipped and only the same validity
-    test ``parse_phone`` applies is run. Anything else, including an invalid number
-    (for its error message), goes through ``parse_phone``. Recipients are not cached:
-    a send list rarely repeats a number, and such a cache would only grow.
-    test_check.py holds this to ``parse_phone`` across the numbering plan."""
+    test ``parse_phone`` applies is run, once per first seven digits
+    (``_nanp_prefix_valid``). Anything else, including an invalid number (for its error
+    message), goes through ``parse_phone``. Recipients are not cached: a send list
+    rarely repeats a number, and such a cache would only grow. test_check.py holds this
+    to ``parse_phone`` across the numbering plan."""
     value = raw.strip() if raw else ""
-    if _NANP_E164.fullmatch(value) and phonenumbers.is_valid_number(
-        phonenumbers.PhoneNumber(country_code=1, national_number=int(value[2:]))
-    ):
+    if _NANP_E164.fullmatch(value) and _nanp_prefix_valid(value[:9]):
         return value
     return parse_phone(raw, default_region=region).e164
+
+
+@functools.lru_cache(maxsize=65536)
+def _nanp_prefix_valid(prefix: str) -> bool:
+    """Whether the ten-digit North American numbers starting with ``prefix`` ("+1" and
+    the first seven digits: area code, exchange, first line digit) are valid:
+    phonenumbers' validity test for one of them. Every pattern of the +1 regions'
+    metadata ends in at least three unconstrained digits and their leading-digit
+    patterns read at most seven, so the test cannot tell numbers of one prefix apart
+    (test_check.py proves it on the installed metadata). A list of a million numbers
+    then costs a test per NPA-NXX-X, not per number; bounded like the quiet hours'
+    exchange cache."""
+    return phonenumbers.is_valid_number(
+        phonenumbers.PhoneNumber(country_code=1, national_number=int(prefix[2:] + "000"))
+    )
 
 
 def sender_normalize(raw: str, *, region: str | None = None) -> str:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re._constants as sre
+import re._parser as sre_parse
 import time
 import types
 import uuid
 import zoneinfo
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, connection, transaction
@@ -64,6 +67,78 @@ def test_e164_fast_path_agrees_with_parse_phone_across_the_numbering_plan():
         valid += isinstance(expected, str)
     # Both kinds were exercised: the sample is not all valid or all invalid.
     assert 0.3 * len(sample) < valid < 0.95 * len(sample)
+
+
+# Metadata descriptions phonenumbers' validity test reads for a +1 region.
+_DESCS = (
+    "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail", "no_international_dialling",
+)  # fmt: skip
+
+
+def _ends_in_free_digits(items, count: int) -> bool:
+    """Whether every way through a parsed pattern ends in at least ``count`` digits of
+    any value, repeated a fixed number of times (so what precedes them is matched
+    against a fixed-length prefix of the number)."""
+    for op, av in reversed(list(items)):
+        if count <= 0:
+            return True
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, sub = av
+            if low != high or [(o, list(a)) for o, a in sub] != [(sre.IN, _ANY_DIGIT)]:
+                return False
+            count -= low
+        elif op == sre.IN and list(av) == _ANY_DIGIT:
+            count -= 1
+        elif op == sre.SUBPATTERN:
+            return _ends_in_free_digits(av[-1], count)
+        elif op == sre.BRANCH:
+            return all(_ends_in_free_digits(alt, count) for alt in av[1])
+        else:
+            return False
+    return count <= 0
+
+
+_ANY_DIGIT = [(sre.CATEGORY, sre.CATEGORY_DIGIT)]
+
+
+def _no_lookaround(pattern: str) -> bool:
+    return not any(token in pattern for token in ("(?=", "(?!", "(?<"))
+
+
+def test_nanp_validity_depends_only_on_the_first_seven_digits():
+    """What lets ``_nanp_prefix_valid`` test one number per NPA-NXX-X: in the installed
+    metadata of every +1 region, each number pattern ends in at least three free digits
+    and each leading-digits pattern reads at most seven, without lookarounds."""
+    # The test itself tells the two kinds of pattern apart.
+    assert _ends_in_free_digits(sre_parse.parse(r"(?:2\d|3[0-4])[2-9]\d{6}|800\d{7}"), 3)
+    for pattern in (r"2\d{8}[0-5]", r"2\d{6}\d{1,3}", r"(?:2\d{9}|3\d{7}[01]\d)"):
+        assert not _ends_in_free_digits(sre_parse.parse(pattern), 3), pattern
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]
+    assert "US" in regions and "CA" in regions
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if metadata.leading_digits:
+            width = sre_parse.parse(metadata.leading_digits).getwidth()[1]
+            assert width <= 7 and _no_lookaround(metadata.leading_digits), region
+        for name in _DESCS:
+            desc = getattr(metadata, name)
+            if desc is None or not desc.national_number_pattern:
+                continue
+            pattern = desc.national_number_pattern
+            assert _ends_in_free_digits(sre_parse.parse(pattern), 3), (region, name)
+            assert _no_lookaround(pattern), (region, name)
+
+
+def test_nanp_prefix_validity_is_phonenumbers_for_every_number_of_the_prefix():
+    rng = random.Random(20261201)
+    for raw in _nanp_sample():
+        identifiers._nanp_prefix_valid.cache_clear()
+        for tail in ("000", "999", f"{rng.randrange(1000):03d}"):
+            number = raw[:9] + tail
+            expected = phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+            assert identifiers._nanp_prefix_valid(number[:9]) is expected, number
+    assert identifiers._nanp_prefix_valid.cache_info().maxsize == 65536
 
 
 @pytest.mark.parametrize("region", ["US", "CA", "GB", None])
