@@ -10,6 +10,10 @@ from privacy import morning, preferences
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # First: the consent check and the inbound webhook are the hot paths (messaging
+    # systems call them per message); Django tries patterns in order, and none of
+    # consent's overlaps another app's.
+    path("", include("consent.urls")),
     # The admin's home is the morning page for privacy officers (privacy.morning); the
     # list of every app stays at /admin/apps/.
     path("admin/", admin.site.admin_view(morning.home_view), name="admin_home"),
@@ -23,6 +27,5 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("privacy.urls")),
-    path("", include("consent.urls")),
     path("", include("requests_app.urls")),
 ]
