@@ -352,17 +352,26 @@ class ConsentProvider:
                 phone_hmac=identifier_hmac(channel="phone", value=sub.phone) if sub.phone else "",
                 deidentified_at=now,
             )
-        for message in InboundMessage.objects.filter(
-            contact_id__any=keep, deidentified_at__isnull=True
-        ).only("pk", "from_number"):
-            InboundMessage.objects.filter(pk=message.pk).update(
-                **erased_values(InboundMessage),
-                from_hmac=identifier_hmac(channel="phone", value=message.from_number)
-                if message.from_number
-                else "",
-                deidentified_at=now,
-            )
+        inbound_messages_deidentify(
+            InboundMessage.objects.filter(contact_id__any=keep, deidentified_at__isnull=True),
+            now=now,
+        )
         return outcomes
+
+
+def inbound_messages_deidentify(messages, *, now: dt.datetime) -> int:
+    """De-identify texts kept as SMS proof: the personal fields erased, the number kept
+    only as its HMAC (what a later STOP from it is matched with). Returns how many."""
+    done = 0
+    for message in messages.filter(deidentified_at__isnull=True).only("pk", "from_number"):
+        done += InboundMessage.objects.filter(pk=message.pk).update(
+            **erased_values(InboundMessage),
+            from_hmac=identifier_hmac(channel="phone", value=message.from_number)
+            if message.from_number
+            else "",
+            deidentified_at=now,
+        )
+    return done
 
 
 def register_consent_provider() -> None:

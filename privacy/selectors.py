@@ -108,6 +108,35 @@ def customer_contract_end(
     return None
 
 
+def customers_past_contract_end(*, today: dt.date) -> list[int]:
+    """Ids of the customers whose data the contract-end rule says must go by ``today``:
+    their contract ended (terminated, or unused for the inactivity rule's period) and
+    the rule's period after it is over. Their contacts are swept; every other record of
+    theirs with personal data (e.g. texts from numbers that matched no contact) goes
+    with them."""
+    code = RetentionRule.Code.CUSTOMER_CONTRACT_END
+    due = []
+    # Rules are read once for all customers, not per customer.
+    rules = _active_rules((code, RetentionRule.Code.CONTRACT_INACTIVITY))
+    for customer in Customer.objects.only(
+        "id", "status", "contract_ended_on", "last_activity_at", "created_at"
+    ).iterator():
+        ended = customer_contract_end(customer, today=today, rules=rules)
+        rule = _rule_in(rules, code, customer)
+        if ended and _erases(rule) and ended + rule.period <= today:
+            due.append(customer.pk)
+    return due
+
+
+def customers_held(*, today: dt.date) -> set[int]:
+    """Ids of the customers under a legal hold placed on the whole customer."""
+    return set(
+        LegalHold.objects.active(on=today)
+        .filter(customer__isnull=False)
+        .values_list("customer_id", flat=True)
+    )
+
+
 def _erases(rule: RetentionRule | None) -> bool:
     # A rule (or a customer's override) set to "marker only" keeps the data.
     return rule is not None and rule.action == RetentionRule.Action.ERASE
@@ -117,17 +146,7 @@ def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]
     """Contacts (not yet erased) whose retention period under ``rule_code`` is over."""
     live = Contact.objects.filter(erased_at__isnull=True)
     if rule_code == RetentionRule.Code.CUSTOMER_CONTRACT_END:
-        due_customers = []
-        # Rules are read once for all customers, not per customer.
-        rules = _active_rules((rule_code, RetentionRule.Code.CONTRACT_INACTIVITY))
-        for customer in Customer.objects.only(
-            "id", "status", "contract_ended_on", "last_activity_at", "created_at"
-        ).iterator():
-            ended = customer_contract_end(customer, today=today, rules=rules)
-            rule = _rule_in(rules, rule_code, customer)
-            if ended and _erases(rule) and ended + rule.period <= today:
-                due_customers.append(customer.pk)
-        return live.filter(customer_id__in=due_customers)
+        return live.filter(customer_id__in=customers_past_contract_end(today=today))
     kind = {
         RetentionRule.Code.PROSPECT_LAST_CONTACT: Contact.Kind.PROSPECT,
         RetentionRule.Code.COOKIE_DATA: Contact.Kind.SITE_VISITOR,

@@ -13,7 +13,7 @@ from itertools import zip_longest
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from consent.models import (
@@ -28,7 +28,13 @@ from consent.selectors import cookie_records_expired
 from consent.services.ledger import DECISIONS
 from privacy.audit_actions import AuditAction
 from privacy.hashing import identifier_hmac
-from privacy.selectors import ids_in_batches
+from privacy.models import RetentionRule
+from privacy.selectors import (
+    customers_held,
+    customers_past_contract_end,
+    ids_in_batches,
+    retention_rule_for,
+)
 from privacy.services import audit_event_record
 
 
@@ -222,8 +228,10 @@ def consent_records_purge(
     batch_size: int | None = None,
 ) -> dict[str, int]:
     """Delete cookie-banner records, anonymous visitors' consents and visitor-cookie
-    links to contacts older than the cookie retention period, and de-identified SMS proof whose 4 years since last use
-    are over. Bounded batches, each its own transaction; safe to run twice."""
+    links to contacts older than the cookie retention period, de-identified SMS proof
+    whose 4 years since last use are over, and texts that matched no contact once their
+    rule is due (``_unmatched_texts_expire``). Bounded batches, each its own
+    transaction; safe to run twice."""
     now = now or timezone.now()
     batch_size = batch_size or settings.CONSENT_PURGE_BATCH_SIZE
     counts: dict[str, int] = defaultdict(int)
@@ -282,6 +290,9 @@ def consent_records_purge(
                     contact_id__in=expired, deidentified_at__isnull=False
                 ).delete()[0]
         last = rows[-1]["contact_id"]
+    _unmatched_texts_expire(
+        now=now, batch_size=batch_size, counts=counts, proof_cutoff=proof_cutoff
+    )
     result = dict(counts)
     if any(result.values()):
         audit_event_record(
@@ -295,3 +306,42 @@ def consent_records_purge(
 
 def sms_proof_hmac(value: str) -> str:
     return identifier_hmac(channel="phone", value=value)
+
+
+def _unmatched_texts_expire(
+    *, now: dt.datetime, batch_size: int, counts: dict[str, int], proof_cutoff: dt.datetime
+) -> None:
+    """Texts from numbers that matched no contact follow the retention rule of the data
+    they belong to, as a contact would: a customer's go with its contacts when the
+    contract-end rule is due (not while a legal hold covers the customer); those sent to
+    our own requests number (no customer) after the prospect rule's period since they
+    were received. A plain text is deleted; a keyword text (STOP, START, …) is SMS proof
+    and is de-identified instead, then deleted when the proof's period since it was
+    received is over (as ``consent_records_purge`` does for contacts' proof)."""
+    from consent.providers import inbound_messages_deidentify
+
+    today = timezone.localdate(now)
+    customers = sorted(set(customers_past_contract_end(today=today)) - customers_held(today=today))
+    due = Q(customer_id__in=customers)
+    prospect = retention_rule_for(RetentionRule.Code.PROSPECT_LAST_CONTACT)
+    if prospect is not None and prospect.action == RetentionRule.Action.ERASE:
+        cutoff = timezone.make_aware(dt.datetime.combine(today - prospect.period, dt.time.min))
+        due |= Q(customer__isnull=True, received_at__lt=cutoff)
+    unmatched = InboundMessage.objects.filter(contact__isnull=True)
+    for ids in ids_in_batches(
+        unmatched.filter(due, deidentified_at__isnull=True), batch_size=batch_size
+    ):
+        with transaction.atomic():
+            batch = InboundMessage.objects.filter(pk__in=ids)
+            counts["unmatched_texts"] += batch.filter(keyword="").delete()[0]
+            counts["unmatched_keyword_texts_deidentified"] += inbound_messages_deidentify(
+                batch.exclude(keyword=""), now=now
+            )
+    for ids in ids_in_batches(
+        unmatched.filter(deidentified_at__isnull=False, received_at__lt=proof_cutoff),
+        batch_size=batch_size,
+    ):
+        with transaction.atomic():
+            counts["sms_proof_inbound_unmatched"] += InboundMessage.objects.filter(
+                pk__in=ids
+            ).delete()[0]
