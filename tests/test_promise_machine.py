@@ -42,10 +42,12 @@ from hypothesis.stateful import (
 
 from consent import selectors as consent_selectors
 from consent import sms as consent_sms
-from consent.services import api_key_create
+from consent.models import InboundMessage
+from consent.services import api_key_create, consent_records_purge
 from consent.tests.conftest import sign
 from consent.tests.factories import CustomerFactory, SenderNumberFactory
 from privacy.models import OutboxTask
+from privacy.selectors import customers_held, customers_past_contract_end
 from privacy.services import contact_create, outbox_relay, retention_sweep
 from privacy.tests.factories import UserFactory
 from requests_app import services as request_services
@@ -400,9 +402,18 @@ class PromiseMachine(RuleBasedStateMachine):
                 outbox_relay(now=now + dt.timedelta(minutes=1))
             else:
                 years = int(job.split("+")[1].split()[0]) if "+" in job else 0
-                retention_sweep(
-                    actor=None, today=timezone.localdate() + dt.timedelta(days=365 * years)
-                )
+                later = dt.timedelta(days=365 * years)
+                retention_sweep(actor=None, today=timezone.localdate() + later)
+                # The same night's consent purge: texts that matched no contact follow
+                # the rule of the data they belong to (a customer's contract end).
+                consent_records_purge(actor=None, now=now + later)
+                then = timezone.localdate() + later
+                due = set(customers_past_contract_end(today=then)) - customers_held(today=then)
+                if due:
+                    STATS["purge: a customer's contract had ended"] += 1
+                    assert not InboundMessage.objects.filter(
+                        contact__isnull=True, customer_id__in=due, deidentified_at__isnull=True
+                    ).exists(), "a text that matched no contact outlived its customer's contract"
 
     @rule(who=st.sets(people, min_size=1))
     def contacts_imported(self, who):
