@@ -142,6 +142,16 @@ def _erases(rule: RetentionRule | None) -> bool:
     return rule is not None and rule.action == RetentionRule.Action.ERASE
 
 
+def retention_cutoff(rule_code: str, *, today: dt.date) -> dt.datetime | None:
+    """The moment before which what the default rule ``rule_code`` covers is due (the
+    start of the day its period before ``today``); None when the rule keeps the data
+    (absent, inactive or "marker only")."""
+    rule = retention_rule_for(rule_code)
+    if not _erases(rule):
+        return None
+    return timezone.make_aware(dt.datetime.combine(today - rule.period, dt.time.min))
+
+
 def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]:
     """Contacts (not yet erased) whose retention period under ``rule_code`` is over."""
     live = Contact.objects.filter(erased_at__isnull=True)
@@ -152,10 +162,9 @@ def _candidates_for_rule(rule_code: str, *, today: dt.date) -> QuerySet[Contact]
         RetentionRule.Code.COOKIE_DATA: Contact.Kind.SITE_VISITOR,
         RetentionRule.Code.UNUSED_ACCOUNT: Contact.Kind.ACCOUNT_HOLDER,
     }.get(rule_code)
-    rule = retention_rule_for(rule_code)
-    if kind is None or not _erases(rule):
+    cutoff = retention_cutoff(rule_code, today=today) if kind is not None else None
+    if cutoff is None:
         return live.none()
-    cutoff = timezone.make_aware(dt.datetime.combine(today - rule.period, dt.time.min))
     return (
         live.filter(customer__isnull=True, kind=kind)
         .annotate(last_seen=Coalesce("last_interaction_at", "created_at"))

@@ -24,6 +24,7 @@ from consent.models import (
     SmsSubscription,
     VisitorLink,
 )
+from consent.providers import inbound_messages_deidentify
 from consent.selectors import cookie_records_expired
 from consent.services.ledger import DECISIONS
 from privacy.audit_actions import AuditAction
@@ -33,7 +34,7 @@ from privacy.selectors import (
     customers_held,
     customers_past_contract_end,
     ids_in_batches,
-    retention_rule_for,
+    retention_cutoff,
 )
 from privacy.services import audit_event_record
 
@@ -318,14 +319,11 @@ def _unmatched_texts_expire(
     were received. A plain text is deleted; a keyword text (STOP, START, …) is SMS proof
     and is de-identified instead, then deleted when the proof's period since it was
     received is over (as ``consent_records_purge`` does for contacts' proof)."""
-    from consent.providers import inbound_messages_deidentify
-
     today = timezone.localdate(now)
     customers = sorted(set(customers_past_contract_end(today=today)) - customers_held(today=today))
     due = Q(customer_id__in=customers)
-    prospect = retention_rule_for(RetentionRule.Code.PROSPECT_LAST_CONTACT)
-    if prospect is not None and prospect.action == RetentionRule.Action.ERASE:
-        cutoff = timezone.make_aware(dt.datetime.combine(today - prospect.period, dt.time.min))
+    cutoff = retention_cutoff(RetentionRule.Code.PROSPECT_LAST_CONTACT, today=today)
+    if cutoff is not None:
         due |= Q(customer__isnull=True, received_at__lt=cutoff)
     unmatched = InboundMessage.objects.filter(contact__isnull=True)
     for ids in ids_in_batches(
