@@ -32,12 +32,12 @@ from django.utils import timezone
 from consent.models import ConsentEvent, ConsentState, InboundMessage, SmsSubscription
 from consent.selectors.statements import _fetchall_prepared, _Statement
 from consent.services.ledger import (
-    _PROGRAM_OF,
     _STATE_UPSERT_CONTACT,
     SMS_PURPOSES,
     _event_build,
     _purpose,
     _state_of,
+    _subscription_of,
 )
 from consent.services.subscriptions import sms_subscription_upsert_clause
 from privacy.audit_actions import AuditAction
@@ -171,19 +171,7 @@ def sms_stop_write(
         for code in SMS_PURPOSES
     ]
     now = timezone.now()
-    subscriptions = [
-        SmsSubscription(
-            customer_id=e.customer_id,
-            contact_id=e.contact_id,
-            phone=e.identifier,
-            sender=e.sender,
-            program=_PROGRAM_OF[e.purpose.code],
-            status=_OPTED_OUT,
-            updated_at=now,
-            opted_out_at=e.occurred_at,
-        )
-        for e in events
-    ]
+    subscriptions = [_subscription_of(e, updated_at=now) for e in events]
     audit = audit_event_build(
         actor=None,
         action=AuditAction.CONSENT_SMS_INBOUND,

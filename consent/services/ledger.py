@@ -110,6 +110,22 @@ def _state_of(event: ConsentEvent) -> ConsentState:
     )
 
 
+def _subscription_of(event: ConsentEvent, *, updated_at: dt.datetime) -> SmsSubscription:
+    """The subscription row an SMS purpose's event at one sender decides: opted in
+    (since the event) by a grant, opted out (since the event) by anything else."""
+    granted = event.action == ConsentEvent.Action.GRANT
+    return SmsSubscription(
+        customer_id=event.customer_id,
+        contact_id=event.contact_id,
+        phone=event.identifier,
+        sender=event.sender,
+        program=_PROGRAM_OF[event.purpose.code],
+        status=SmsSubscription.Status.OPTED_IN if granted else SmsSubscription.Status.OPTED_OUT,
+        updated_at=updated_at,
+        **{"opted_in_at" if granted else "opted_out_at": event.occurred_at},
+    )
+
+
 def _states_apply(events: list[ConsentEvent]) -> None:
     """Fold new events of distinct keys into ConsentState, one statement per kind of
     subject."""
@@ -136,19 +152,7 @@ def _subscriptions_sync(events: list[ConsentEvent]) -> None:
     now = timezone.now()
     if first.sender:
         _rows_insert(
-            [
-                SmsSubscription(
-                    customer_id=e.customer_id,
-                    contact_id=e.contact_id,
-                    phone=e.identifier,
-                    sender=e.sender,
-                    program=_PROGRAM_OF[e.purpose.code],
-                    status=status,
-                    updated_at=now,
-                    **stamp,
-                )
-                for e in events
-            ],
+            [_subscription_of(e, updated_at=now) for e in events],
             # A subscription at one sender, created or brought in step with the event.
             sms_subscription_upsert_clause(status),
         )
