@@ -124,6 +124,24 @@ class PromiseMachine(RuleBasedStateMachine):
         commit of the step's transaction in production."""
         return TestCase.captureOnCommitCallbacks(execute=True)
 
+    def _text(self, from_number: str, to: str, body: str) -> str:
+        """A signed text through the real webhook (a new MessageSid each); the body as
+        one upper-case word, what the rules compare."""
+        self.sid += 1
+        params = {
+            "From": from_number,
+            "To": to,
+            "Body": body,
+            "MessageSid": f"SM{self.sid:032d}",
+            "AccountSid": "AC" + "0" * 32,
+        }
+        with self._committing():
+            response = self.client.post(
+                "/sms/inbound/", params, HTTP_X_TWILIO_SIGNATURE=sign(params, WEBHOOK_URL)
+            )
+        assert response.status_code == 200, response.content
+        return body.upper().replace(" ", "")
+
     def _api(self, method: str, path: str, data: dict):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {self.api_key}"}
         with self._committing():
@@ -152,20 +170,7 @@ class PromiseMachine(RuleBasedStateMachine):
         person = PEOPLE[who]
         phone = self.model.of(person.phone)
         pending = phone.subscriptions.get(sender) == PENDING
-        self.sid += 1
-        params = {
-            "From": person.phone,
-            "To": sender,
-            "Body": body,
-            "MessageSid": f"SM{self.sid:032d}",
-            "AccountSid": "AC" + "0" * 32,
-        }
-        with self._committing():
-            response = self.client.post(
-                "/sms/inbound/", params, HTTP_X_TWILIO_SIGNATURE=sign(params, WEBHOOK_URL)
-            )
-        assert response.status_code == 200, response.content
-        word = body.upper().replace(" ", "")
+        word = self._text(person.phone, sender, body)
         STATS[f"text {word[:8]} (pending sign-up: {pending})"] += 1
         if word in ("STOP", "STOPALL", "PLEASESTOPTEXTINGME"):
             # A STOP from a number no live contact holds makes one for the ledger.
@@ -189,20 +194,7 @@ class PromiseMachine(RuleBasedStateMachine):
         words) stops our texts to the number, a START lets them through again."""
         person = PEOPLE[who]
         phone = self.model.of(person.phone)
-        self.sid += 1
-        params = {
-            "From": person.phone,
-            "To": OUR_NUMBER,
-            "Body": body,
-            "MessageSid": f"SM{self.sid:032d}",
-            "AccountSid": "AC" + "0" * 32,
-        }
-        with self._committing():
-            response = self.client.post(
-                "/sms/inbound/", params, HTTP_X_TWILIO_SIGNATURE=sign(params, WEBHOOK_URL)
-            )
-        assert response.status_code == 200, response.content
-        word = body.upper().replace(" ", "")
+        word = self._text(person.phone, OUR_NUMBER, body)
         STATS[f"text to our number {word[:8]}"] += 1
         if word in ("STOP", "PLEASESTOPTEXTINGME"):
             phone.our_number_opted_out = True
